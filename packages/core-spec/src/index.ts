@@ -1,0 +1,36 @@
+export { LossBackend } from './LossBackend.js';
+export {
+  ARGUMENT_ERROR_CODES,
+  formatShape,
+  isLossError,
+  LossError,
+  type LossErrorCode,
+} from './LossError.js';
+export type { KernelResult, LossKernel } from './LossKernel.js';
+export { allocate, type BackwardProblem, type Problem } from './Problem.js';
+export { countTargets, referenceBackward, referenceForward } from './reference.js';
+export {
+  type BackendAttempt,
+  type BackendEntry,
+  type BackendFactory,
+  type BackendPreference,
+  BackendUnavailableError,
+  createBackend,
+  listBackends,
+  type RegisterOptions,
+  registerBackend,
+  unregisterBackend,
+} from './registry.js';
+export { resolveReduction } from './resolveReduction.js';
+export type {
+  BackendCapabilities,
+  Dtype,
+  FloatArray,
+  ForwardBackwardResult,
+  ILossBackend,
+  LossOptions,
+  Reduction,
+  Tensor,
+  Tolerance,
+} from './types.js';
+export { dtypeOf, type ValidationContext, validateBackward, validateForward } from './validate.js';

@@ -1,0 +1,98 @@
+import { allocate, type BackwardProblem, type Problem } from './Problem.js';
+import type { FloatArray } from './types.js';
+
+/*
+ * The executable definition of DESIGN §2: PyTorch's O(N·J·C) loops, written to be read, not to be
+ * fast. Every backend is compared with these.
+ */
+
+/** Rounds a double to the problem's dtype (float32 values round to nearest even, like C's cast). */
+function roundTo(problem: Problem): (value: number) => number {
+  return problem.dtype === 'float32' ? Math.fround : (value) => value;
+}
+
+/** J: the number of leading targets before the first -1 of a row. */
+export function countTargets(target: Int32Array, offset: number, classes: number): number {
+  let j = 0;
+  while (j < classes && target[offset + j]! >= 0) j++;
+  return j;
+}
+
+/**
+ * Visits every counted pair (j, d) of one row: `d` is not a target and the margin test
+ * `fl(1 - x[y_j]) + x[d] > 0` holds in the input's precision. `term` is the term as PyTorch
+ * computes it, `fl(fl(1 - x[y_j]) + x[d])`.
+ */
+function forEachCountedPair(
+  problem: Problem,
+  row: number,
+  visit: (targetClass: number, otherClass: number, term: number) => void,
+): void {
+  const { input, target, classes } = problem;
+  const round = roundTo(problem);
+  const offset = row * classes;
+  const targetCount = countTargets(target, offset, classes);
+  const isTarget = new Uint8Array(classes);
+  for (let j = 0; j < targetCount; j++) isTarget[target[offset + j]!] = 1;
+  for (let j = 0; j < targetCount; j++) {
+    const y = target[offset + j]!;
+    const a = round(1 - input[offset + y]!);
+    for (let d = 0; d < classes; d++) {
+      if (isTarget[d]) continue;
+      const term = round(a + input[offset + d]!);
+      if (term > 0) visit(y, d, term);
+    }
+  }
+}
+
+/** S_n: the unnormalised hinge sum of one row, accumulated in double. */
+function rowSum(problem: Problem, row: number): number {
+  let sum = 0;
+  forEachCountedPair(problem, row, (_y, _d, term) => {
+    sum += term;
+  });
+  return sum;
+}
+
+/** The forward loss, as DESIGN §2 defines it (output data only; its shape is `problem.outputShape`). */
+export function referenceForward(problem: Problem): FloatArray {
+  const { batch, classes, reduction, dtype } = problem;
+  if (reduction === 'none') {
+    const out = allocate(dtype, batch);
+    for (let n = 0; n < batch; n++) out[n] = rowSum(problem, n) / classes;
+    return out;
+  }
+  let total = 0;
+  for (let n = 0; n < batch; n++) total += rowSum(problem, n);
+  total /= classes;
+  if (reduction === 'mean') total /= batch;
+  const out = allocate(dtype, 1);
+  out[0] = total;
+  return out;
+}
+
+/**
+ * The gradient w.r.t. the input: for every counted pair, `+g` at the non-target and `-g` at the
+ * target, accumulated in double as whole counts, then scaled by `grad_output` once.
+ */
+export function referenceBackward(problem: BackwardProblem): FloatArray {
+  const { batch, classes, reduction, dtype, gradOutput } = problem;
+  const counts = new Float64Array(batch * classes);
+  for (let n = 0; n < batch; n++) {
+    const offset = n * classes;
+    forEachCountedPair(problem, n, (y, d) => {
+      counts[offset + d]! += 1;
+      counts[offset + y]! -= 1;
+    });
+  }
+  const g = reduction === 'mean' ? 1 / (batch * classes) : 1 / classes;
+  const grad = allocate(dtype, batch * classes);
+  for (let n = 0; n < batch; n++) {
+    const scale = reduction === 'none' ? gradOutput[n]! : gradOutput[0]!;
+    for (let c = 0; c < classes; c++) {
+      const i = n * classes + c;
+      grad[i] = counts[i]! * g * scale;
+    }
+  }
+  return grad;
+}

@@ -1,0 +1,176 @@
+import { formatShape, LossError } from './LossError.js';
+import type { BackwardProblem, Problem } from './Problem.js';
+import { resolveReduction } from './resolveReduction.js';
+import type { Dtype, FloatArray, LossOptions, Tensor } from './types.js';
+
+/** Who is validating: the backend's name, what it supports, and whether it was disposed. */
+export interface ValidationContext {
+  /** The backend's name, for messages. */
+  readonly backend: string;
+  /** The dtypes the backend supports. */
+  readonly dtypes: readonly Dtype[];
+  /** Whether `dispose()` was called. */
+  readonly disposed: boolean;
+}
+
+const ANY_BACKEND: ValidationContext = { backend: 'any', dtypes: ['float32', 'float64'], disposed: false };
+
+/**
+ * Checks a forward call, in DESIGN §2's order, and returns it in kernel form.
+ * @throws {LossError} the first rule broken.
+ */
+export function validateForward(
+  input: Tensor<FloatArray>,
+  target: Tensor<Int32Array>,
+  options: LossOptions | undefined,
+  context: ValidationContext = ANY_BACKEND,
+): Problem {
+  const problem = checkArguments(input, target, options);
+  checkBackend(problem.dtype, context);
+  return problem;
+}
+
+/**
+ * Checks a backward call (forward's rules, then `gradOutput`'s shape and dtype).
+ * @throws {LossError} the first rule broken.
+ */
+export function validateBackward(
+  input: Tensor<FloatArray>,
+  target: Tensor<Int32Array>,
+  gradOutput: Tensor<FloatArray>,
+  options: LossOptions | undefined,
+  context: ValidationContext = ANY_BACKEND,
+): BackwardProblem {
+  const problem = checkArguments(input, target, options);
+  const grad = checkGradOutput(gradOutput, problem);
+  checkBackend(problem.dtype, context);
+  return { ...problem, gradOutput: grad };
+}
+
+function checkArguments(
+  input: Tensor<FloatArray>,
+  target: Tensor<Int32Array>,
+  options: LossOptions | undefined,
+): Problem {
+  const reduction = resolveReduction(options);
+  const dtype = dtypeOf(input?.data);
+  if (dtype === undefined) {
+    throw new LossError(
+      'INVALID_DTYPE',
+      `input must be a Float32Array or Float64Array tensor, but got: ${describe(input?.data)}`,
+    );
+  }
+  const inputShape = checkShape(input.shape, 'input');
+  checkLength(input.data.length, inputShape, 'input');
+  if (!(target?.data instanceof Int32Array)) {
+    throw new LossError(
+      'INVALID_DTYPE',
+      `target must be an Int32Array tensor of class indices, but got: ${describe(target?.data)}`,
+    );
+  }
+  const targetShape = checkShape(target.shape, 'target');
+  checkLength(target.data.length, targetShape, 'target');
+
+  const rank = inputShape.length;
+  const classes = rank === 0 ? 1 : inputShape[rank - 1]!;
+  if (rank > 2 || classes === 0) {
+    throw new LossError(
+      'INVALID_SHAPE',
+      `Expected non-empty vector or matrix with optional 0-dim batch size, but got: ${formatShape(inputShape)}`,
+    );
+  }
+  const batch = rank === 2 ? inputShape[0]! : 1;
+  const targetFits =
+    rank === 2
+      ? targetShape.length === 2 && targetShape[0] === batch && targetShape[1] === classes
+      : targetShape.length <= 1 && target.data.length === classes;
+  if (!targetFits) {
+    throw new LossError(
+      'TARGET_SHAPE_MISMATCH',
+      `inconsistent target size: ${formatShape(targetShape)} for input of size: ${formatShape(inputShape)}`,
+    );
+  }
+  const t = target.data;
+  for (let i = 0; i < t.length; i++) {
+    const v = t[i]!;
+    if (v < -1 || v >= classes) {
+      throw new LossError(
+        'TARGET_OUT_OF_RANGE',
+        `argument #2 'target' is out of range: found ${v} at index ${i}, expected values in [-1, ${classes - 1}]`,
+      );
+    }
+  }
+  const outputShape = reduction === 'none' && rank === 2 ? [batch] : [];
+  return { dtype, input: input.data, target: t, batch, classes, reduction, inputShape, outputShape };
+}
+
+function checkGradOutput(gradOutput: Tensor<FloatArray>, problem: Problem): FloatArray {
+  const dtype = dtypeOf(gradOutput?.data);
+  if (dtype === undefined) {
+    throw new LossError(
+      'INVALID_DTYPE',
+      `grad_output must be a Float32Array or Float64Array tensor, but got: ${describe(gradOutput?.data)}`,
+    );
+  }
+  const shape = checkShape(gradOutput.shape, 'grad_output');
+  checkLength(gradOutput.data.length, shape, 'grad_output');
+  const expected = problem.outputShape;
+  if (shape.length !== expected.length || shape.some((size, i) => size !== expected[i])) {
+    throw new LossError(
+      'GRAD_OUTPUT_SHAPE_MISMATCH',
+      `grad_output of size ${formatShape(shape)} does not match the loss output of size ${formatShape(expected)}`,
+    );
+  }
+  if (dtype !== problem.dtype) {
+    throw new LossError(
+      'INVALID_DTYPE',
+      `grad_output has dtype ${dtype} but the input has dtype ${problem.dtype}; they must match`,
+    );
+  }
+  return gradOutput.data;
+}
+
+function checkBackend(dtype: Dtype, context: ValidationContext): void {
+  if (!context.dtypes.includes(dtype)) {
+    throw new LossError(
+      'UNSUPPORTED_DTYPE',
+      `backend '${context.backend}' does not support dtype ${dtype} (it supports: ${context.dtypes.join(', ')})`,
+    );
+  }
+  if (context.disposed) {
+    throw new LossError('BACKEND_DISPOSED', `backend '${context.backend}' was disposed; create a new one`);
+  }
+}
+
+/** The dtype of a float array, or undefined when it is not one. */
+export function dtypeOf(data: unknown): Dtype | undefined {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Float64Array) return 'float64';
+  return undefined;
+}
+
+function checkShape(shape: unknown, what: string): readonly number[] {
+  if (!Array.isArray(shape) || !shape.every((s) => Number.isSafeInteger(s) && s >= 0)) {
+    throw new LossError(
+      'INVALID_DTYPE',
+      `${what} shape must be an array of non-negative integers, but got: ${JSON.stringify(shape)}`,
+    );
+  }
+  return shape as readonly number[];
+}
+
+function checkLength(length: number, shape: readonly number[], what: string): void {
+  const expected = shape.reduce((a, b) => a * b, 1);
+  if (length !== expected) {
+    throw new LossError(
+      'INVALID_DTYPE',
+      `${what} data has ${length} elements but its shape ${formatShape(shape)} needs ${expected}`,
+    );
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return (value as object).constructor?.name ?? 'object';
+}
