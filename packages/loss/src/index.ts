@@ -1,0 +1,4 @@
+import './registerBuiltinBackends.js';
+
+export { BUILTIN_PRIORITIES } from './registerBuiltinBackends.js';
+export * from '@mlml/core-spec';
