@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// `pnpm test`: lint, typecheck and every package's tests through turbo (all of them, even after a
+// failure), then one summary of the vitest reports: a line per package and `N passed, N failed`.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const packages = ['packages/core-spec', 'packages/cpu-ts', 'packages/wasm', 'packages/webgpu', 'packages/loss', 'conformance', 'bench'];
+const reportOf = (dir) => join(root, dir, '.test-report.json');
+for (const dir of packages) rmSync(reportOf(dir), { force: true });
+
+const turbo = spawnSync(
+  join(root, 'node_modules/.bin/turbo'),
+  ['run', 'lint', 'typecheck', 'test', '--continue', '--concurrency=2', ...process.argv.slice(2)],
+  { cwd: root, stdio: 'inherit' },
+);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const lines = [];
+for (const dir of packages) {
+  if (!existsSync(reportOf(dir))) {
+    failed += 1;
+    lines.push(`${dir}: no test report (its test task did not run to the end)`);
+    continue;
+  }
+  const report = JSON.parse(readFileSync(reportOf(dir), 'utf8'));
+  const fileFailures = report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  passed += report.numPassedTests;
+  failed += report.numFailedTests + fileFailures;
+  skipped += report.numPendingTests + report.numTodoTests;
+  lines.push(
+    `${dir}: ${report.numPassedTests} passed, ${report.numFailedTests + fileFailures} failed` +
+      (report.numPendingTests ? `, ${report.numPendingTests} skipped` : ''),
+  );
+}
+console.log('\n== test summary ==');
+for (const line of lines) console.log(line);
+if (turbo.status !== 0) console.log(`turbo exited with ${turbo.status}: lint, typecheck or a test task failed (see above)`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(turbo.status !== 0 || failed > 0 ? 1 : 0);
