@@ -57,13 +57,16 @@ function rowSum(problem: Problem, row: number): number {
 /** The forward loss, as DESIGN §2 defines it (output data only; its shape is `problem.outputShape`). */
 export function referenceForward(problem: Problem): FloatArray {
   const { batch, classes, reduction, dtype } = problem;
+  // PyTorch's CPU kernel returns each row's double sum as scalar_t before dividing or adding it
+  // up; rounding here too makes float32 results bit-identical to PyTorch's.
+  const round = roundTo(problem);
   if (reduction === 'none') {
     const out = allocate(dtype, batch);
-    for (let n = 0; n < batch; n++) out[n] = rowSum(problem, n) / classes;
+    for (let n = 0; n < batch; n++) out[n] = round(rowSum(problem, n)) / classes;
     return out;
   }
   let total = 0;
-  for (let n = 0; n < batch; n++) total += rowSum(problem, n);
+  for (let n = 0; n < batch; n++) total += round(rowSum(problem, n));
   total /= classes;
   if (reduction === 'mean') total /= batch;
   const out = allocate(dtype, 1);

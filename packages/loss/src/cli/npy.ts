@@ -81,7 +81,8 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
       `${name}: expected ${byteLength} bytes of ${dtype} data for shape (${shape.join(', ')}), found ${bytes.length - dataStart}`,
     );
   }
-  const copy = bytes.slice(dataStart, dataStart + byteLength).buffer;
+  // A copy, aligned for the typed array (Node's Buffer.slice would share its pool instead).
+  const copy = new Uint8Array(bytes.subarray(dataStart, dataStart + byteLength)).buffer;
   const data =
     dtype === 'float32'
       ? new Float32Array(copy)
