@@ -74,7 +74,7 @@ describe('mlml loss', () => {
     expect(r.code, r.err).toBe(0);
     const grad = parseNpy(readFileSync(out), out);
     expect([grad.dtype, grad.shape]).toEqual(['float32', [2, 4]]);
-    expect(Array.from(grad.data)).toEqual([-0.25, 0.25, 0.25, -0.25, 0.25, 0, -0.5, 0.25]);
+    expect(Array.from(grad.data as Float32Array)).toEqual([-0.25, 0.25, 0.25, -0.25, 0.25, 0, -0.5, 0.25]);
   });
 
   it('turns bad files and arguments into one line and exit code 2', async () => {

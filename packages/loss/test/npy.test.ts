@@ -11,7 +11,7 @@ describe('.npy codec', () => {
     const x = parseNpy(fixture('x_f32.npy'), 'x');
     expect(x.dtype).toBe('float32');
     expect(x.shape).toEqual([2, 4]);
-    expect(Array.from(x.data).slice(0, 4)).toEqual([0.1, 0.2, 0.4, 0.8].map(Math.fround));
+    expect(Array.from(x.data as Float32Array).slice(0, 4)).toEqual([0.1, 0.2, 0.4, 0.8].map(Math.fround));
     expect(parseNpy(fixture('x_f64.npy'), 'x').dtype).toBe('float64');
     const y = parseNpy(fixture('y_i64.npy'), 'y');
     expect([y.dtype, Array.from(y.data as BigInt64Array).map(Number)]).toEqual([
@@ -19,7 +19,9 @@ describe('.npy codec', () => {
       [3, 0, -1, 1, 2, 2, -1, 0],
     ]);
     expect(parseNpy(fixture('y_i32.npy'), 'y').dtype).toBe('int32');
-    expect(Array.from(parseNpy(fixture('x_f32_v2.npy'), 'x').data)).toEqual(Array.from(x.data));
+    expect(Array.from(parseNpy(fixture('x_f32_v2.npy'), 'x').data as Float32Array)).toEqual(
+      Array.from(x.data as Float32Array),
+    );
   });
 
   it('names what it found when it cannot read a file', () => {
@@ -38,7 +40,7 @@ describe('.npy codec', () => {
     expect((bytes.length - data.byteLength) % 64).toBe(0);
     const back = parseNpy(bytes, 'out');
     expect([back.dtype, back.shape]).toEqual(['float64', [2, 3]]);
-    expect(Array.from(back.data)).toEqual(Array.from(data));
+    expect(Array.from(back.data as Float64Array)).toEqual(Array.from(data));
     expect(parseNpy(encodeNpy(new Float32Array([7]), []), 's').shape).toEqual([]);
     expect(parseNpy(encodeNpy(new Float32Array([7, 8]), [2]), 'v').shape).toEqual([2]);
   });
