@@ -9,10 +9,10 @@ import { createReferenceBackend, registerBackend } from '../src/index.js';
 const fixture = (name: string) => join(import.meta.dirname, 'fixtures', name);
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
-  return { code, out, err };
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 beforeAll(() => {
