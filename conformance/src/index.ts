@@ -1,0 +1,35 @@
+export { BUILTIN_FIXTURE_FILES, builtinFixtureUrl, loadBuiltinFixtures } from './builtinFixtures.js';
+export { decodeFloat, encodeFloat, NON_FINITE_STRINGS } from './floatEncoding.js';
+export {
+  caseGroup,
+  GOLDEN_FORMAT,
+  type GoldenCase,
+  type GoldenError,
+  type GoldenFile,
+  type GoldenGenerator,
+  type GoldenOptions,
+  type GoldenValues,
+  toLossOptions,
+} from './GoldenFile.js';
+export { GoldenFormatError, parseGoldenFile } from './parseGoldenFile.js';
+export { createReferenceBackend, REFERENCE_CAPABILITIES, referenceKernel } from './referenceBackend.js';
+export {
+  type CaseResult,
+  type CaseStatus,
+  type ConformanceOptions,
+  type ConformanceReport,
+  checkCapabilities,
+  checkDisposal,
+  checkUnsupportedDtypes,
+  describeError,
+  runConformance,
+  runGoldenCase,
+  summarize,
+} from './runConformance.js';
+export {
+  compareTensor,
+  type Difference,
+  effectiveTolerance,
+  type TensorName,
+  TOLERANCE_LIMITS,
+} from './tolerance.js';

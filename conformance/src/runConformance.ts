@@ -1,0 +1,381 @@
+import {
+  type Dtype,
+  type FloatArray,
+  type ILossBackend,
+  isLossError,
+  type LossErrorCode,
+  type Tensor,
+  type Tolerance,
+} from '@mlml/core-spec';
+import { loadBuiltinFixtures } from './builtinFixtures.js';
+import { caseGroup, type GoldenCase, type GoldenFile, toLossOptions } from './GoldenFile.js';
+import { compareTensor, type Difference, effectiveTolerance, TOLERANCE_LIMITS } from './tolerance.js';
+
+/** The verdict on one case. */
+export type CaseStatus = 'passed' | 'failed' | 'skipped';
+
+/** One case's result in a {@link ConformanceReport}. */
+export interface CaseResult {
+  /** The case id (`state/...` for the suite's own checks of the backend's state). */
+  readonly id: string;
+  /** The first segment of the id. */
+  readonly group: string;
+  /** The golden file it came from (`suite` for the state checks). */
+  readonly source: string;
+  /** The case's dtype, when it has one. */
+  readonly dtype?: Dtype;
+  /** Passed, failed, or skipped (only for a dtype the backend declares it lacks). */
+  readonly status: CaseStatus;
+  /** Why it was skipped, or a one-line summary of why it failed. */
+  readonly reason?: string;
+  /** What differed (empty unless failed). */
+  readonly differences: readonly Difference[];
+}
+
+/** What {@link runConformance} found. */
+export interface ConformanceReport {
+  /** The backend's name. */
+  readonly backend: string;
+  /** Cases that passed. */
+  readonly passed: number;
+  /** Cases that failed. */
+  readonly failed: number;
+  /** Cases skipped because the backend declares it lacks their dtype (it was checked to reject them). */
+  readonly skipped: number;
+  /** Every case, in order. */
+  readonly cases: readonly CaseResult[];
+  /** The tolerance each supported dtype was checked at. */
+  readonly tolerance: Readonly<Partial<Record<Dtype, Tolerance>>>;
+  /** Remarks on the run, e.g. a declared tolerance looser than the suite's limit. */
+  readonly notes: readonly string[];
+}
+
+/** Options of {@link runConformance}. */
+export interface ConformanceOptions {
+  /** The golden files to run (parsed with `parseGoldenFile`). Default: the built-in fixtures. */
+  readonly fixtures?: readonly GoldenFile[];
+  /** Runs only the cases for which this returns true. */
+  readonly filter?: (goldenCase: GoldenCase) => boolean;
+  /**
+   * Also dispose the backend at the end and check that a later call fails with
+   * `BACKEND_DISPOSED`. Only for a backend the caller will not use again. @default false
+   */
+  readonly checkDispose?: boolean;
+  /** Called after each case, e.g. for progress. */
+  readonly onCase?: (result: CaseResult) => void;
+}
+
+/**
+ * Runs the conformance suite on a backend: every golden case through `forward`, `backward` and
+ * `forwardBackward` (each checked against the expected values, within the backend's declared
+ * tolerance capped by `TOLERANCE_LIMITS`), error cases checked for a `LossError` with the
+ * expected code, inputs checked unmutated, and the backend's state rules (unsupported dtypes
+ * rejected with `UNSUPPORTED_DTYPE`; optionally `BACKEND_DISPOSED` after dispose).
+ */
+export async function runConformance(
+  backend: ILossBackend,
+  options: ConformanceOptions = {},
+): Promise<ConformanceReport> {
+  const fixtures = options.fixtures ?? (await loadBuiltinFixtures());
+  const cases: CaseResult[] = [];
+  const record = (result: CaseResult) => {
+    cases.push(result);
+    options.onCase?.(result);
+  };
+  record(await checkCapabilities(backend));
+  for (const result of await checkUnsupportedDtypes(backend)) record(result);
+  for (const file of fixtures) {
+    for (const goldenCase of file.cases) {
+      if (options.filter !== undefined && !options.filter(goldenCase)) continue;
+      record(await runGoldenCase(backend, goldenCase, file.source));
+    }
+  }
+  if (options.checkDispose === true) record(await checkDisposal(backend));
+  return summarize(backend, cases);
+}
+
+/** Builds a report from case results (counts, tolerances, notes). */
+export function summarize(backend: ILossBackend, cases: readonly CaseResult[]): ConformanceReport {
+  const tolerance: Partial<Record<Dtype, Tolerance>> = {};
+  const notes: string[] = [];
+  for (const dtype of supportedDtypes(backend)) {
+    tolerance[dtype] = effectiveTolerance(backend.capabilities, dtype);
+    const declared = backend.capabilities.tolerance?.[dtype];
+    const limit = TOLERANCE_LIMITS[dtype];
+    if (declared !== undefined && (!(declared.rtol <= limit.rtol) || !(declared.atol <= limit.atol))) {
+      notes.push(
+        `${backend.name} declares ${dtype} tolerance rtol=${declared.rtol} atol=${declared.atol}, looser than the ` +
+          `suite's limit (rtol=${limit.rtol} atol=${limit.atol}); it is checked at the limit`,
+      );
+    }
+  }
+  const count = (status: CaseStatus) => cases.filter((c) => c.status === status).length;
+  return {
+    backend: backend.name,
+    passed: count('passed'),
+    failed: count('failed'),
+    skipped: count('skipped'),
+    cases,
+    tolerance,
+    notes,
+  };
+}
+
+function supportedDtypes(backend: ILossBackend): Dtype[] {
+  const dtypes = backend.capabilities?.dtypes;
+  return Array.isArray(dtypes) ? dtypes.filter((d): d is Dtype => d === 'float32' || d === 'float64') : [];
+}
+
+/** Runs one golden case on a backend. */
+export async function runGoldenCase(
+  backend: ILossBackend,
+  goldenCase: GoldenCase,
+  source = 'golden file',
+): Promise<CaseResult> {
+  const { id, dtype, expected } = goldenCase;
+  const base = { id, group: caseGroup(id), source, dtype };
+  const differences: Difference[] = [];
+  // The backend gets copies, so a backend that mutates its inputs cannot spoil later cases.
+  const input = copyTensor(goldenCase.input);
+  const target = copyTensor(goldenCase.target);
+  const gradOutput = goldenCase.gradOutput === undefined ? undefined : copyTensor(goldenCase.gradOutput);
+  const options = toLossOptions(goldenCase.options);
+  const calls: { name: string; run: () => Promise<unknown> }[] = [];
+  const checkUnchanged = (call: string) => {
+    for (const [name, original, given] of [
+      ['input', goldenCase.input, input],
+      ['target', goldenCase.target, target],
+      ['grad_output', goldenCase.gradOutput, gradOutput],
+    ] as const) {
+      if (original !== undefined && given !== undefined && !sameBytes(original.data, given.data)) {
+        differences.push({ call, tensor: name, message: `${call} mutated its ${name}` });
+        given.data.set(original.data as never);
+      }
+    }
+  };
+
+  const supported = supportedDtypes(backend).includes(dtype);
+  if (expected.kind === 'error') {
+    if (gradOutput !== undefined) {
+      calls.push({ name: 'backward', run: () => backend.backward(input, target, gradOutput, options) });
+      calls.push({
+        name: 'forwardBackward',
+        run: () => backend.forwardBackward(input, target, gradOutput, options),
+      });
+    } else {
+      calls.push({ name: 'forward', run: () => backend.forward(input, target, options) });
+      calls.push({
+        name: 'forwardBackward',
+        run: () => backend.forwardBackward(input, target, undefined, options),
+      });
+    }
+    for (const call of calls) {
+      differences.push(...(await expectError(call.name, call.run, expected.code)));
+      checkUnchanged(call.name);
+    }
+    return verdict(base, differences);
+  }
+
+  if (!supported) {
+    differences.push(
+      ...(await expectError('forward', () => backend.forward(input, target, options), 'UNSUPPORTED_DTYPE')),
+    );
+    checkUnchanged('forward');
+    if (differences.length > 0) return verdict(base, differences);
+    return { ...base, status: 'skipped', reason: `${backend.name} does not support ${dtype}`, differences };
+  }
+
+  const tolerance = effectiveTolerance(backend.capabilities, dtype);
+  const classes = goldenCase.input.shape.length === 0 ? 1 : goldenCase.input.shape.at(-1)!;
+  const attempt = async <T>(call: string, run: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await run();
+    } catch (error) {
+      differences.push({ call, tensor: 'error', message: `${call} threw ${describeError(error)}` });
+      return undefined;
+    } finally {
+      checkUnchanged(call);
+    }
+  };
+  const compare = (
+    call: string,
+    tensor: 'output' | 'grad_input',
+    actual: unknown,
+    wanted: Tensor<FloatArray>,
+  ) => {
+    differences.push(
+      ...compareTensor(
+        call,
+        tensor,
+        actual as Tensor<FloatArray>,
+        wanted,
+        tolerance,
+        tensor === 'output' ? 1 : classes,
+      ),
+    );
+  };
+
+  const output = await attempt('forward', () => backend.forward(input, target, options));
+  if (output !== undefined) compare('forward', 'output', output, expected.output);
+  if (gradOutput !== undefined && expected.gradInput !== undefined) {
+    const gradInput = await attempt('backward', () => backend.backward(input, target, gradOutput, options));
+    if (gradInput !== undefined) compare('backward', 'grad_input', gradInput, expected.gradInput);
+    const both = await attempt('forwardBackward', () =>
+      backend.forwardBackward(input, target, gradOutput, options),
+    );
+    if (both !== undefined) {
+      compare('forwardBackward', 'output', both?.output, expected.output);
+      compare('forwardBackward', 'grad_input', both?.gradInput, expected.gradInput);
+    }
+  }
+  // Without grad_output (or with ones), forwardBackward's default grad_output (ones) is checked too.
+  if (gradOutput === undefined || gradOutput.data.every((v) => v === 1)) {
+    const call = 'forwardBackward(default grad_output)';
+    const both = await attempt(call, () => backend.forwardBackward(input, target, undefined, options));
+    if (both !== undefined) {
+      compare(call, 'output', both?.output, expected.output);
+      if (expected.gradInput !== undefined) compare(call, 'grad_input', both?.gradInput, expected.gradInput);
+      else if (both?.gradInput?.shape?.join(',') !== goldenCase.input.shape.join(',')) {
+        differences.push({
+          call,
+          tensor: 'grad_input',
+          message: `gradient shape [${both?.gradInput?.shape?.join(', ')}], expected the input's [${goldenCase.input.shape.join(', ')}]`,
+        });
+      }
+    }
+  }
+  return verdict(base, differences);
+}
+
+/**
+ * The backend's declared capabilities are well-formed: a non-empty list of known dtypes, and a
+ * tolerance (two non-negative numbers) for each.
+ */
+export async function checkCapabilities(backend: ILossBackend): Promise<CaseResult> {
+  const base = { id: 'state/capabilities', group: 'state', source: 'suite' };
+  const differences: Difference[] = [];
+  const problem = (message: string) => differences.push({ call: 'capabilities', tensor: 'result', message });
+  const capabilities = backend.capabilities;
+  if (typeof backend.name !== 'string' || backend.name === '') problem('name is not a non-empty string');
+  const dtypes = capabilities?.dtypes;
+  if (!Array.isArray(dtypes) || dtypes.length === 0) {
+    problem(`capabilities.dtypes must be a non-empty array, got ${JSON.stringify(dtypes)}`);
+  } else {
+    for (const dtype of dtypes) {
+      if (dtype !== 'float32' && dtype !== 'float64')
+        problem(`unknown dtype ${JSON.stringify(dtype)} in capabilities.dtypes`);
+      const declared = capabilities.tolerance?.[dtype as Dtype];
+      if (
+        declared === undefined ||
+        !(typeof declared.rtol === 'number' && declared.rtol >= 0) ||
+        !(typeof declared.atol === 'number' && declared.atol >= 0)
+      ) {
+        problem(`capabilities.tolerance.${dtype} must be { rtol, atol } (non-negative numbers)`);
+      }
+    }
+  }
+  return verdict(base, differences);
+}
+
+/** For each dtype the backend declares it lacks: a call must fail with `UNSUPPORTED_DTYPE`. */
+export async function checkUnsupportedDtypes(backend: ILossBackend): Promise<CaseResult[]> {
+  const results: CaseResult[] = [];
+  for (const dtype of ['float32', 'float64'] as const) {
+    if (supportedDtypes(backend).includes(dtype)) continue;
+    const base = { id: `state/unsupported-${dtype}`, group: 'state', source: 'suite', dtype };
+    const { input, target } = tinyProblem(dtype);
+    const differences = [
+      ...(await expectError('forward', () => backend.forward(input, target), 'UNSUPPORTED_DTYPE')),
+      ...(await expectError(
+        'forwardBackward',
+        () => backend.forwardBackward(input, target),
+        'UNSUPPORTED_DTYPE',
+      )),
+    ];
+    results.push(verdict(base, differences));
+  }
+  return results;
+}
+
+/** Disposes the backend, then checks that a call fails with `BACKEND_DISPOSED`. */
+export async function checkDisposal(backend: ILossBackend): Promise<CaseResult> {
+  const base = { id: 'state/dispose', group: 'state', source: 'suite' };
+  const differences: Difference[] = [];
+  try {
+    await backend.dispose();
+  } catch (error) {
+    differences.push({
+      call: 'dispose',
+      tensor: 'error',
+      message: `dispose() threw ${describeError(error)}`,
+    });
+    return verdict(base, differences);
+  }
+  const dtype = supportedDtypes(backend)[0] ?? 'float32';
+  const { input, target } = tinyProblem(dtype);
+  differences.push(
+    ...(await expectError('forward', () => backend.forward(input, target), 'BACKEND_DISPOSED')),
+  );
+  return verdict(base, differences);
+}
+
+function tinyProblem(dtype: Dtype): { input: Tensor<FloatArray>; target: Tensor<Int32Array> } {
+  const data =
+    dtype === 'float32' ? new Float32Array([0.1, 0.2, 0.4, 0.8]) : new Float64Array([0.1, 0.2, 0.4, 0.8]);
+  return { input: { data, shape: [1, 4] }, target: { data: new Int32Array([3, 0, -1, 1]), shape: [1, 4] } };
+}
+
+async function expectError(call: string, run: () => Promise<unknown>, code: string): Promise<Difference[]> {
+  try {
+    await run();
+  } catch (error) {
+    if (isLossError(error, code as LossErrorCode)) return [];
+    return [
+      {
+        call,
+        tensor: 'error',
+        message: `threw ${describeError(error)}, expected a LossError ${code}`,
+        expected: code,
+        actual: isLossError(error) ? error.code : describeError(error),
+      },
+    ];
+  }
+  return [
+    {
+      call,
+      tensor: 'error',
+      message: `succeeded, expected a LossError ${code}`,
+      expected: code,
+      actual: 'no error',
+    },
+  ];
+}
+
+function verdict(
+  base: { id: string; group: string; source: string; dtype?: Dtype },
+  differences: readonly Difference[],
+): CaseResult {
+  if (differences.length === 0) return { ...base, status: 'passed', differences };
+  const first = differences[0]!;
+  const more = differences.length > 1 ? ` (+${differences.length - 1} more)` : '';
+  return { ...base, status: 'failed', reason: `${first.call}: ${first.message}${more}`, differences };
+}
+
+/** A short description of a thrown value. */
+export function describeError(error: unknown): string {
+  if (isLossError(error)) return `LossError ${error.code}: ${error.message.split('\n')[0]}`;
+  if (error instanceof Error) return `${error.name}: ${error.message.split('\n')[0]}`;
+  return String(error);
+}
+
+function copyTensor<A extends FloatArray | Int32Array>(tensor: Tensor<A>): { data: A; shape: number[] } {
+  return { data: tensor.data.slice() as A, shape: [...tensor.shape] };
+}
+
+function sameBytes(a: FloatArray | Int32Array, b: FloatArray | Int32Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
