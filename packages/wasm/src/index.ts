@@ -1,6 +1,3 @@
-import { type ILossBackend, LossError } from '@mlml/core-spec';
-
-/** Creates the 'wasm' backend. (Placeholder until its issue lands: always rejects.) */
-export async function createWasmBackend(): Promise<ILossBackend> {
-  throw new LossError('BACKEND_UNAVAILABLE', 'wasm is not implemented yet');
-}
+export { createWasmBackend, WASM_CAPABILITIES, type WasmBackendOptions } from './createWasmBackend.js';
+export { createWasmReadPass, type WasmReadPass } from './createWasmReadPass.js';
+export { hasWasmSimd } from './simdSupport.js';

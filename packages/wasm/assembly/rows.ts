@@ -1,0 +1,479 @@
+// The loss kernel: one row (sample) at a time, generic over the element type T (f32 or f64).
+//
+// With thresholds t_j = -a_j, a_j = fl(1 - x[y_j]), a non-target x[d] counts against target j
+// iff x[d] > t_j: fl(a_j + x[d]) > 0 has the sign of the exact sum, so this is PyTorch's test in
+// the input's precision, and NaN never counts. With k_d the number of thresholds below x[d] and
+// c_j the number of non-targets above t_j, the row's hinge sum is
+//   S = sum_d k_d (x[d] - m) + sum_j c_j (a_j + m)
+// for any shift m; m is a finite threshold, which keeps both sums of the size of the terms.
+// The gradient is exact: (k_d or -sum of c_j at a target) * g * grad_output, rounded once.
+// Rows whose sum is not finite, or whose float terms could overflow, get their sum recomputed
+// term by term exactly as the reference does (exactRowSum).
+//
+// k and c come from one of two counting schemes:
+// - small J (f32): SIMD compare-and-count, four lanes against splatted thresholds;
+// - otherwise: thresholds sorted once, k by branchless binary search, c from a histogram of k.
+
+import {
+  awOffset,
+  cntOffset,
+  histOffset,
+  kbufOffset,
+  markOffset,
+  ordOffset,
+  sortedOffset,
+  thOffset,
+  tsumOffset,
+} from './scratch';
+
+/** Above this, a f32 term a + x may round to infinity. */
+const F32_OVERFLOW_GUARD: f64 = 1.7014118346046923e38; // 2^127
+/** Above this, a f64 term a + x may round to infinity. */
+const F64_OVERFLOW_GUARD: f64 = 8.98846567431158e307; // 2^1023
+
+/** The largest element of the last row's counting pass (NaN if any element was NaN). */
+let rowMax: f64 = 0;
+
+/**
+ * Loss (and, if `grad` != 0, gradient) of `n` rows of `c` classes.
+ * x: n*c elements of T; t: n*c i32 targets; sums: n f64 row sums S_n (out);
+ * grad: n*c elements of T (out) or 0; scales: n f64 grad_output per row; g: 1/C or 1/(N*C);
+ * scratch: scratchBytes(c) bytes; simdMax: largest J counted by SIMD compare (f32 only).
+ */
+export function lossRows<T>(
+  x: usize,
+  t: usize,
+  n: i32,
+  c: i32,
+  sums: usize,
+  grad: usize,
+  scales: usize,
+  g: f64,
+  scratch: usize,
+  simdMax: i32,
+): void {
+  const cz = <usize>c;
+  memory.fill(scratch + markOffset(cz), 0, cz);
+  for (let r = 0; r < n; r++) {
+    const rz = <usize>r;
+    const row = x + rz * cz * sizeof<T>();
+    const tgt = t + rz * cz * 4;
+    const growPtr: usize = grad == 0 ? 0 : grad + rz * cz * sizeof<T>();
+    const scale: f64 = grad == 0 ? 0 : load<f64>(scales + (rz << 3));
+    store<f64>(sums + (rz << 3), rowLoss<T>(row, tgt, c, growPtr, g, scale, scratch, simdMax));
+  }
+}
+
+function rowLoss<T>(
+  row: usize,
+  tgt: usize,
+  c: i32,
+  grow: usize,
+  g: f64,
+  scale: f64,
+  scratch: usize,
+  simdMax: i32,
+): f64 {
+  const cz = <usize>c;
+  const th = scratch + thOffset(cz);
+  const aw = scratch + awOffset(cz);
+  const cnt = scratch + cntOffset(cz);
+  const mark = scratch + markOffset(cz);
+  const esz = sizeof<T>();
+
+  let jn = 0;
+  while (jn < c && load<i32>(tgt + (<usize>jn << 2)) >= 0) jn++;
+
+  if (jn == 0) {
+    if (grow != 0) {
+      const zero = <T>((0.0 * g) * scale);
+      for (let d: usize = 0; d < cz; d++) store<T>(grow + d * esz, zero);
+    }
+    return 0;
+  }
+
+  // Thresholds, the shift m (first finite threshold) and the largest a_j.
+  let m: f64 = 0;
+  let shiftSet = false;
+  let amax: f64 = -Infinity;
+  for (let j = 0; j < jn; j++) {
+    const y = <usize>load<i32>(tgt + (<usize>j << 2));
+    const a: T = <T>1 - load<T>(row + y * esz);
+    store<T>(th + <usize>j * esz, -a);
+    if (!shiftSet && isFinite<f64>(<f64>a)) {
+      m = -(<f64>a);
+      shiftSet = true;
+    }
+    amax = max<f64>(amax, <f64>a);
+  }
+  for (let j = 0; j < jn; j++) {
+    store<f64>(aw + (<usize>j << 3), -(<f64>load<T>(th + <usize>j * esz)) + m);
+  }
+
+  let sum: f64;
+  const useSimd = sizeof<T>() == 4 && jn <= simdMax;
+  if (useSimd) {
+    sum = simdCount(row, c, jn, th, cnt, scratch + kbufOffset(cz), grow, g, scale, m);
+  } else {
+    sum = sortedCount<T>(row, c, jn, th, scratch, grow, g, scale, m);
+  }
+
+  // Targets are not non-targets: take each distinct target position back out of the counts.
+  for (let j = 0; j < jn; j++) {
+    const p = <usize>load<i32>(tgt + (<usize>j << 2));
+    if (load<u8>(mark + p) != 0) continue;
+    store<u8>(mark + p, 1);
+    const xp: T = load<T>(row + p * esz);
+    let kp = 0;
+    if (useSimd) {
+      for (let i = 0; i < jn; i++) {
+        if (xp > load<T>(th + <usize>i * esz)) {
+          kp++;
+          const ci = cnt + (<usize>i << 2);
+          store<i32>(ci, load<i32>(ci) - 1);
+        }
+      }
+    } else {
+      kp = sortedRank<T>(scratch + sortedOffset(cz), sortedSize, xp);
+      const hi = scratch + histOffset(cz) + (<usize>kp << 2);
+      store<i32>(hi, load<i32>(hi) - 1);
+    }
+    sum -= <f64>kp * (<f64>xp - m);
+  }
+  if (!useSimd) histToCounts(scratch, cz, jn);
+
+  for (let j = 0; j < jn; j++) {
+    sum += <f64>load<i32>(cnt + (<usize>j << 2)) * load<f64>(aw + (<usize>j << 3));
+  }
+  const guard = sizeof<T>() == 4 ? F32_OVERFLOW_GUARD : F64_OVERFLOW_GUARD;
+  if (!isFinite<f64>(sum) || !(amax + rowMax < guard)) {
+    sum = exactRowSum<T>(row, tgt, jn, c, mark);
+  }
+
+  if (grow != 0) {
+    const tsum = scratch + tsumOffset(cz);
+    for (let j = 0; j < jn; j++) {
+      store<f64>(tsum + (<usize>load<i32>(tgt + (<usize>j << 2)) << 3), 0);
+    }
+    for (let j = 0; j < jn; j++) {
+      const p = tsum + (<usize>load<i32>(tgt + (<usize>j << 2)) << 3);
+      store<f64>(p, load<f64>(p) - <f64>load<i32>(cnt + (<usize>j << 2)));
+    }
+    for (let j = 0; j < jn; j++) {
+      const y = <usize>load<i32>(tgt + (<usize>j << 2));
+      store<T>(grow + y * esz, <T>((load<f64>(tsum + (y << 3)) * g) * scale));
+    }
+  }
+  for (let j = 0; j < jn; j++) store<u8>(mark + <usize>load<i32>(tgt + (<usize>j << 2)), 0);
+  return sum;
+}
+
+/** The exact row sum, term by term like the reference: fl(a_j + x[d]) > 0 over non-targets. */
+function exactRowSum<T>(row: usize, tgt: usize, jn: i32, c: i32, mark: usize): f64 {
+  const esz = sizeof<T>();
+  let sum: f64 = 0;
+  for (let j = 0; j < jn; j++) {
+    const y = <usize>load<i32>(tgt + (<usize>j << 2));
+    const a: T = <T>1 - load<T>(row + y * esz);
+    for (let d: usize = 0; d < <usize>c; d++) {
+      if (load<u8>(mark + d) != 0) continue;
+      const term: T = a + load<T>(row + d * esz);
+      if (term > <T>0) sum += <f64>term;
+    }
+  }
+  return sum;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sorted thresholds + binary search.
+
+/** Number of entries (a power of two, > the number of finite-or-infinite thresholds) in `sorted`. */
+let sortedSize: i32 = 1;
+/** Number of non-NaN thresholds in `sorted`. */
+let sortedCountValid: i32 = 0;
+
+/** k = the number of sorted thresholds below x (0 for NaN x). */
+@inline
+function sortedRank<T>(sorted: usize, size: i32, x: T): i32 {
+  let k = 0;
+  let step = size >> 1;
+  while (step > 0) {
+    k += select<i32>(step, 0, load<T>(sorted + <usize>(k + step - 1) * sizeof<T>()) < x);
+    step >>= 1;
+  }
+  return k;
+}
+
+function sortedCount<T>(
+  row: usize,
+  c: i32,
+  jn: i32,
+  th: usize,
+  scratch: usize,
+  grow: usize,
+  g: f64,
+  scale: f64,
+  m: f64,
+): f64 {
+  const cz = <usize>c;
+  const esz = sizeof<T>();
+  const ord = scratch + ordOffset(cz);
+  const sorted = scratch + sortedOffset(cz);
+  const hist = scratch + histOffset(cz);
+  const cnt = scratch + cntOffset(cz);
+
+  // NaN thresholds never count; the others are sorted, padded with +inf to a power of two.
+  let jv = 0;
+  for (let j = 0; j < jn; j++) {
+    const v = load<T>(th + <usize>j * esz);
+    if (v == v) {
+      store<i32>(ord + (<usize>jv << 2), j);
+      jv++;
+    }
+  }
+  sortIndices<T>(ord, jv, th);
+  let size = 1;
+  while (size <= jv) size <<= 1;
+  for (let i = 0; i < jv; i++) {
+    store<T>(sorted + <usize>i * esz, load<T>(th + <usize>load<i32>(ord + (<usize>i << 2)) * esz));
+  }
+  for (let i = jv; i < size; i++) store<T>(sorted + <usize>i * esz, <T>Infinity);
+  sortedSize = size;
+  sortedCountValid = jv;
+  memory.fill(hist, 0, <usize>(jv + 2) << 2);
+
+  let sum: f64 = 0;
+  let xmax: f64 = -Infinity;
+  for (let d: usize = 0; d < cz; d++) {
+    const xv: T = load<T>(row + d * esz);
+    const k = sortedRank<T>(sorted, size, xv);
+    const hk = hist + (<usize>k << 2);
+    store<i32>(hk, load<i32>(hk) + 1);
+    const kf = <f64>k;
+    sum += kf * (<f64>xv - m);
+    xmax = max<f64>(xmax, <f64>xv);
+    if (grow != 0) store<T>(grow + d * esz, <T>((kf * g) * scale));
+  }
+  rowMax = xmax;
+  memory.fill(cnt, 0, <usize>jn << 2);
+  return sum;
+}
+
+/** c_j from the histogram of k: the j-th smallest threshold is below every x with k > j. */
+function histToCounts(scratch: usize, cz: usize, jn: i32): void {
+  const ord = scratch + ordOffset(cz);
+  const hist = scratch + histOffset(cz);
+  const cnt = scratch + cntOffset(cz);
+  let running = 0;
+  for (let i = sortedCountValid - 1; i >= 0; i--) {
+    running += load<i32>(hist + (<usize>(i + 1) << 2));
+    store<i32>(cnt + (<usize>load<i32>(ord + (<usize>i << 2)) << 2), running);
+  }
+}
+
+/** Sorts `count` i32 indices at `ord` by the T keys they index at `keys` (heapsort, ascending). */
+function sortIndices<T>(ord: usize, count: i32, keys: usize): void {
+  for (let start = (count >> 1) - 1; start >= 0; start--) siftDown<T>(ord, start, count, keys);
+  for (let end = count - 1; end > 0; end--) {
+    const first = load<i32>(ord);
+    store<i32>(ord, load<i32>(ord + (<usize>end << 2)));
+    store<i32>(ord + (<usize>end << 2), first);
+    siftDown<T>(ord, 0, end, keys);
+  }
+}
+
+function siftDown<T>(ord: usize, start: i32, end: i32, keys: usize): void {
+  let root = start;
+  while (true) {
+    let child = 2 * root + 1;
+    if (child >= end) return;
+    let ci = load<i32>(ord + (<usize>child << 2));
+    if (child + 1 < end) {
+      const ri = load<i32>(ord + (<usize>(child + 1) << 2));
+      if (load<T>(keys + <usize>ri * sizeof<T>()) > load<T>(keys + <usize>ci * sizeof<T>())) {
+        child++;
+        ci = ri;
+      }
+    }
+    const rootIdx = load<i32>(ord + (<usize>root << 2));
+    if (load<T>(keys + <usize>ci * sizeof<T>()) > load<T>(keys + <usize>rootIdx * sizeof<T>())) {
+      store<i32>(ord + (<usize>root << 2), ci);
+      store<i32>(ord + (<usize>child << 2), rootIdx);
+      root = child;
+    } else {
+      return;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SIMD compare-and-count (f32): thresholds in blocks of up to four, each a splat.
+
+function simdCount(
+  row: usize,
+  c: i32,
+  jn: i32,
+  th: usize,
+  cnt: usize,
+  kbuf: usize,
+  grow: usize,
+  g: f64,
+  scale: f64,
+  m: f64,
+): f64 {
+  memory.fill(cnt, 0, <usize>jn << 2);
+  const groups = <usize>(c >> 2);
+  const blocks = (jn + 3) >> 2;
+  let sum: f64 = 0;
+  if (blocks == 1) {
+    const nb = jn;
+    if (grow != 0) {
+      if (nb == 1) sum = pass(row, groups, kbuf, th, cnt, 1, true, true, true, grow, g, scale, m);
+      else if (nb == 2) sum = pass(row, groups, kbuf, th, cnt, 2, true, true, true, grow, g, scale, m);
+      else if (nb == 3) sum = pass(row, groups, kbuf, th, cnt, 3, true, true, true, grow, g, scale, m);
+      else sum = pass(row, groups, kbuf, th, cnt, 4, true, true, true, grow, g, scale, m);
+    } else {
+      if (nb == 1) sum = pass(row, groups, kbuf, th, cnt, 1, true, true, false, grow, g, scale, m);
+      else if (nb == 2) sum = pass(row, groups, kbuf, th, cnt, 2, true, true, false, grow, g, scale, m);
+      else if (nb == 3) sum = pass(row, groups, kbuf, th, cnt, 3, true, true, false, grow, g, scale, m);
+      else sum = pass(row, groups, kbuf, th, cnt, 4, true, true, false, grow, g, scale, m);
+    }
+  } else {
+    pass(row, groups, kbuf, th, cnt, 4, true, false, false, grow, g, scale, m);
+    for (let b = 1; b < blocks - 1; b++) {
+      const o = <usize>(b << 4);
+      pass(row, groups, kbuf, th + o, cnt + o, 4, false, false, false, grow, g, scale, m);
+    }
+    const o = <usize>((blocks - 1) << 4);
+    const nb = jn - ((blocks - 1) << 2);
+    if (grow != 0) {
+      if (nb == 1) sum = pass(row, groups, kbuf, th + o, cnt + o, 1, false, true, true, grow, g, scale, m);
+      else if (nb == 2)
+        sum = pass(row, groups, kbuf, th + o, cnt + o, 2, false, true, true, grow, g, scale, m);
+      else if (nb == 3)
+        sum = pass(row, groups, kbuf, th + o, cnt + o, 3, false, true, true, grow, g, scale, m);
+      else sum = pass(row, groups, kbuf, th + o, cnt + o, 4, false, true, true, grow, g, scale, m);
+    } else {
+      if (nb == 1) sum = pass(row, groups, kbuf, th + o, cnt + o, 1, false, true, false, grow, g, scale, m);
+      else if (nb == 2)
+        sum = pass(row, groups, kbuf, th + o, cnt + o, 2, false, true, false, grow, g, scale, m);
+      else if (nb == 3)
+        sum = pass(row, groups, kbuf, th + o, cnt + o, 3, false, true, false, grow, g, scale, m);
+      else sum = pass(row, groups, kbuf, th + o, cnt + o, 4, false, true, false, grow, g, scale, m);
+    }
+  }
+
+  // The last c % 4 elements, one by one.
+  let xmax = rowMax;
+  for (let d = <usize>(groups << 2); d < <usize>c; d++) {
+    const xv = load<f32>(row + (d << 2));
+    let k = 0;
+    for (let j = 0; j < jn; j++) {
+      if (xv > load<f32>(th + (<usize>j << 2))) {
+        k++;
+        const cj = cnt + (<usize>j << 2);
+        store<i32>(cj, load<i32>(cj) + 1);
+      }
+    }
+    const kf = <f64>k;
+    sum += kf * (<f64>xv - m);
+    xmax = max<f64>(xmax, <f64>xv);
+    if (grow != 0) store<f32>(grow + (d << 2), <f32>((kf * g) * scale));
+  }
+  rowMax = xmax;
+  return sum;
+}
+
+/**
+ * One pass over the row's 4-lane groups against `nb` (1..4) thresholds at `th`, adding to the
+ * counts at `cnt`. `first`: k starts at 0 (else read from kbuf); `last`: finish (row sum,
+ * max, gradient) instead of saving k. Inlined with constant flags, so each use is specialised.
+ */
+@inline
+function pass(
+  row: usize,
+  groups: usize,
+  kbuf: usize,
+  th: usize,
+  cnt: usize,
+  nb: i32,
+  first: bool,
+  last: bool,
+  withGrad: bool,
+  grow: usize,
+  g: f64,
+  scale: f64,
+  m: f64,
+): f64 {
+  const t0 = v128.load32_splat(th);
+  const t1 = nb > 1 ? v128.load32_splat(th + 4) : t0;
+  const t2 = nb > 2 ? v128.load32_splat(th + 8) : t0;
+  const t3 = nb > 3 ? v128.load32_splat(th + 12) : t0;
+  let c0 = i32x4.splat(0);
+  let c1 = i32x4.splat(0);
+  let c2 = i32x4.splat(0);
+  let c3 = i32x4.splat(0);
+  let s0 = f64x2.splat(0);
+  let s1 = f64x2.splat(0);
+  let xm = f32x4.splat(-Infinity);
+  const mv = f64x2.splat(m);
+  const gv = f64x2.splat(g);
+  const sv = f64x2.splat(scale);
+  for (let i: usize = 0; i < groups; i++) {
+    const off = i << 4;
+    const xv = v128.load(row + off);
+    let k = first ? i32x4.splat(0) : v128.load(kbuf + off);
+    const m0 = f32x4.gt(xv, t0);
+    k = i32x4.sub(k, m0);
+    c0 = i32x4.sub(c0, m0);
+    if (nb > 1) {
+      const m1 = f32x4.gt(xv, t1);
+      k = i32x4.sub(k, m1);
+      c1 = i32x4.sub(c1, m1);
+    }
+    if (nb > 2) {
+      const m2 = f32x4.gt(xv, t2);
+      k = i32x4.sub(k, m2);
+      c2 = i32x4.sub(c2, m2);
+    }
+    if (nb > 3) {
+      const m3 = f32x4.gt(xv, t3);
+      k = i32x4.sub(k, m3);
+      c3 = i32x4.sub(c3, m3);
+    }
+    if (!last) {
+      v128.store(kbuf + off, k);
+    } else {
+      xm = f32x4.max(xm, xv);
+      const xl = f64x2.promote_low_f32x4(xv);
+      const xh = f64x2.promote_low_f32x4(i32x4.shuffle(xv, xv, 2, 3, 2, 3));
+      const kl = f64x2.convert_low_i32x4_s(k);
+      const kh = f64x2.convert_low_i32x4_s(i32x4.shuffle(k, k, 2, 3, 2, 3));
+      s0 = f64x2.add(s0, f64x2.mul(kl, f64x2.sub(xl, mv)));
+      s1 = f64x2.add(s1, f64x2.mul(kh, f64x2.sub(xh, mv)));
+      if (withGrad) {
+        const gl = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.mul(kl, gv), sv));
+        const gh = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.mul(kh, gv), sv));
+        v128.store(grow + off, i32x4.shuffle(gl, gh, 0, 1, 4, 5));
+      }
+    }
+  }
+  addLanes(cnt, c0);
+  if (nb > 1) addLanes(cnt + 4, c1);
+  if (nb > 2) addLanes(cnt + 8, c2);
+  if (nb > 3) addLanes(cnt + 12, c3);
+  if (!last) return 0;
+  rowMax = max<f64>(
+    max<f64>(<f64>f32x4.extract_lane(xm, 0), <f64>f32x4.extract_lane(xm, 1)),
+    max<f64>(<f64>f32x4.extract_lane(xm, 2), <f64>f32x4.extract_lane(xm, 3)),
+  );
+  const s = f64x2.add(s0, s1);
+  return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+}
+
+@inline
+function addLanes(p: usize, v: v128): void {
+  const total =
+    i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
+  store<i32>(p, load<i32>(p) + total);
+}

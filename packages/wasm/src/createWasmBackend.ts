@@ -1,0 +1,45 @@
+import { type BackendCapabilities, type ILossBackend, LossBackend } from '@mlml/core-spec';
+import { instantiateKernels, MAX_PAGES } from './WasmKernels.js';
+import { DEFAULT_SIMD_MAX_TARGETS, WasmLossKernel } from './WasmLossKernel.js';
+
+/** Options of {@link createWasmBackend}; the defaults suit every use. */
+export interface WasmBackendOptions {
+  /**
+   * The most 64 KiB pages the backend's WebAssembly memory may grow to (default and maximum
+   * 65536, i.e. 4 GiB). A call that needs more fails with `INPUT_TOO_LARGE`.
+   */
+  readonly maxMemoryPages?: number;
+  /**
+   * Largest number of targets per row counted by SIMD compare-and-count; rows with more use
+   * sorted thresholds and binary search. Both give identical results; this only tunes speed.
+   */
+  readonly simdMaxTargets?: number;
+}
+
+/**
+ * What the wasm backend promises. The gradient is exact (whole counts scaled once, as the
+ * reference does). The loss sums the same terms in double by a decomposition (k·(x - m) and
+ * c·(a + m) instead of each term rounded to the input's precision), so it differs from the
+ * reference by at most the rounding of the terms: about 2^-24 relative for float32, a few units
+ * of 2^-53 for float64, before the final rounding to the output dtype.
+ */
+export const WASM_CAPABILITIES: BackendCapabilities = {
+  dtypes: ['float32', 'float64'],
+  tolerance: {
+    float32: { rtol: 1e-6, atol: 1e-7 },
+    float64: { rtol: 1e-12, atol: 1e-15 },
+  },
+  deterministic: true,
+};
+
+/**
+ * Creates the `'wasm'` backend: AssemblyScript kernels compiled to WebAssembly with 128-bit SIMD,
+ * embedded in the package (no file to serve, no bundler setting). Rejects with a `LossError`
+ * (`BACKEND_UNAVAILABLE`) where WebAssembly SIMD is missing.
+ */
+export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<ILossBackend> {
+  const maxPages = Math.min(MAX_PAGES, Math.max(1, Math.floor(options.maxMemoryPages ?? MAX_PAGES)));
+  const kernels = await instantiateKernels(maxPages);
+  const kernel = new WasmLossKernel(kernels, options.simdMaxTargets ?? DEFAULT_SIMD_MAX_TARGETS);
+  return new LossBackend('wasm', WASM_CAPABILITIES, kernel);
+}
