@@ -73,7 +73,10 @@ export class LossBackend implements ILossBackend {
   }
 
   #context(): ValidationContext {
-    return { backend: this.name, dtypes: this.capabilities.dtypes, disposed: this.#disposed };
+    const context = { backend: this.name, dtypes: this.capabilities.dtypes, disposed: this.#disposed };
+    const kernel = this.#kernel;
+    if (kernel.findTargetOutOfRange === undefined || this.#disposed) return context;
+    return { ...context, findTargetOutOfRange: (t, classes) => kernel.findTargetOutOfRange!(t, classes) };
   }
 }
 

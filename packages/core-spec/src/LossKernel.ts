@@ -22,6 +22,11 @@ export interface LossKernel {
   backward(problem: BackwardProblem): FloatArray | Promise<FloatArray>;
   /** Both at once, ideally in one pass. */
   forwardBackward(problem: BackwardProblem): KernelResult | Promise<KernelResult>;
+  /**
+   * Optional: a faster target range check for validation (same answer as the shared one: the
+   * index of the first element outside [-1, classes - 1], or -1). Called before any other method.
+   */
+  findTargetOutOfRange?(target: Int32Array, classes: number): number;
   /** Releases resources (buffers, devices). */
   dispose?(): void | Promise<void>;
 }

@@ -11,6 +11,11 @@ export interface ValidationContext {
   readonly dtypes: readonly Dtype[];
   /** Whether `dispose()` was called. */
   readonly disposed: boolean;
+  /**
+   * Optional faster target range check (e.g. SIMD in WebAssembly): the index of the first element
+   * outside [-1, classes - 1], or -1 when all are in range. Without it, a JavaScript loop checks.
+   */
+  readonly findTargetOutOfRange?: (target: Int32Array, classes: number) => number;
 }
 
 const ANY_BACKEND: ValidationContext = { backend: 'any', dtypes: ['float32', 'float64'], disposed: false };
@@ -25,7 +30,7 @@ export function validateForward(
   options: LossOptions | undefined,
   context: ValidationContext = ANY_BACKEND,
 ): Problem {
-  const problem = checkArguments(input, target, options);
+  const problem = checkArguments(input, target, options, context);
   checkBackend(problem.dtype, context);
   return problem;
 }
@@ -41,7 +46,7 @@ export function validateBackward(
   options: LossOptions | undefined,
   context: ValidationContext = ANY_BACKEND,
 ): BackwardProblem {
-  const problem = checkArguments(input, target, options);
+  const problem = checkArguments(input, target, options, context);
   const grad = checkGradOutput(gradOutput, problem);
   checkBackend(problem.dtype, context);
   return { ...problem, gradOutput: grad };
@@ -51,6 +56,7 @@ function checkArguments(
   input: Tensor<FloatArray>,
   target: Tensor<Int32Array>,
   options: LossOptions | undefined,
+  context: ValidationContext,
 ): Problem {
   const reduction = resolveReduction(options);
   const dtype = dtypeOf(input?.data);
@@ -91,17 +97,24 @@ function checkArguments(
     );
   }
   const t = target.data;
-  for (let i = 0; i < t.length; i++) {
-    const v = t[i]!;
-    if (v < -1 || v >= classes) {
-      throw new LossError(
-        'TARGET_OUT_OF_RANGE',
-        `argument #2 'target' is out of range: found ${v} at index ${i}, expected values in [-1, ${classes - 1}]`,
-      );
-    }
+  const bad = context.findTargetOutOfRange?.(t, classes) ?? findTargetOutOfRange(t, classes);
+  if (bad >= 0) {
+    throw new LossError(
+      'TARGET_OUT_OF_RANGE',
+      `argument #2 'target' is out of range: found ${t[bad]} at index ${bad}, expected values in [-1, ${classes - 1}]`,
+    );
   }
   const outputShape = reduction === 'none' && rank === 2 ? [batch] : [];
   return { dtype, input: input.data, target: t, batch, classes, reduction, inputShape, outputShape };
+}
+
+/** The index of the first target outside [-1, classes - 1], or -1. */
+function findTargetOutOfRange(t: Int32Array, classes: number): number {
+  for (let i = 0; i < t.length; i++) {
+    const v = t[i]!;
+    if (v < -1 || v >= classes) return i;
+  }
+  return -1;
 }
 
 function checkGradOutput(gradOutput: Tensor<FloatArray>, problem: Problem): FloatArray {
