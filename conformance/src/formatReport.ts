@@ -1,0 +1,28 @@
+import type { CaseResult, ConformanceReport } from './runConformance.js';
+
+/** A failed case in words: its id, file, and each difference (call, tensor, index, values, tolerance). */
+export function formatCaseResult(result: CaseResult): string {
+  const head = `${result.id} (${result.source}${result.dtype === undefined ? '' : `, ${result.dtype}`}): ${result.status}`;
+  if (result.status !== 'failed') return result.reason === undefined ? head : `${head}: ${result.reason}`;
+  const lines = result.differences.map((d) => {
+    const where = d.index === undefined ? '' : ` at index ${d.index}`;
+    const values =
+      d.expected === undefined
+        ? ''
+        : ` (expected ${d.expected}, actual ${d.actual}${d.tolerance === undefined ? '' : `, tolerance ${d.tolerance.toPrecision(3)}`})`;
+    return `  - ${d.call} ${d.tensor}${where}: ${d.message}${values}`;
+  });
+  return [head, ...lines].join('\n');
+}
+
+/** A report summary: the counts, notes, and up to `maxFailures` failed cases in detail. */
+export function formatReport(report: ConformanceReport, maxFailures = 10): string {
+  const lines = [
+    `${report.backend}: ${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped`,
+    ...report.notes.map((note) => `  note: ${note}`),
+  ];
+  const failures = report.cases.filter((c) => c.status === 'failed');
+  for (const failure of failures.slice(0, maxFailures)) lines.push(formatCaseResult(failure));
+  if (failures.length > maxFailures) lines.push(`... and ${failures.length - maxFailures} more failed cases`);
+  return lines.join('\n');
+}

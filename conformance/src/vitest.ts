@@ -1,0 +1,90 @@
+import type { ILossBackend } from '@mlml/core-spec';
+import { afterAll, describe, test } from 'vitest';
+import { loadBuiltinFixtures } from './builtinFixtures.js';
+import { formatCaseResult } from './formatReport.js';
+import type { GoldenCase, GoldenFile } from './GoldenFile.js';
+import {
+  type CaseResult,
+  checkCapabilities,
+  checkDisposal,
+  checkUnsupportedDtypes,
+  describeError,
+  runGoldenCase,
+} from './runConformance.js';
+
+/** Options of {@link describeConformance}. */
+export interface DescribeConformanceOptions {
+  /** The golden files (parsed). Default: the built-in fixtures. */
+  readonly fixtures?: readonly GoldenFile[];
+  /** Only the cases for which this returns true. */
+  readonly filter?: (goldenCase: GoldenCase) => boolean;
+  /** End with a test that disposes the backend and expects `BACKEND_DISPOSED` after. @default true */
+  readonly checkDispose?: boolean;
+}
+
+/**
+ * The conformance suite as vitest tests, one per golden case, for the backend `factory` makes
+ * (once, lazily). A factory that rejects makes every test FAIL with its reason; a case whose dtype
+ * the backend declares it lacks is reported as skipped once the backend was seen to reject it with
+ * `UNSUPPORTED_DTYPE`. A contributor's whole test file:
+ *
+ * ```ts
+ * import { describeConformance } from '@mlml/conformance/vitest';
+ * describeConformance('my-backend', () => createMyBackend());
+ * ```
+ */
+export function describeConformance(
+  name: string,
+  factory: () => ILossBackend | Promise<ILossBackend>,
+  options: DescribeConformanceOptions = {},
+): void {
+  describe(`conformance: ${name}`, async () => {
+    const fixtures = options.fixtures ?? (await loadBuiltinFixtures());
+    let created: Promise<ILossBackend> | undefined;
+    const backend = (): Promise<ILossBackend> => {
+      created ??= (async () => {
+        try {
+          return await factory();
+        } catch (error) {
+          throw new Error(`backend '${name}' did not initialise: ${describeError(error)}`, { cause: error });
+        }
+      })();
+      return created;
+    };
+    const check = (result: CaseResult) => {
+      if (result.status === 'failed') throw new Error(formatCaseResult(result));
+    };
+
+    afterAll(async () => {
+      const made = await created?.catch(() => undefined);
+      await made?.dispose();
+    });
+
+    test('initialises', async () => {
+      await backend();
+    });
+    test('declares well-formed capabilities', async () => {
+      check(await checkCapabilities(await backend()));
+    });
+    test('rejects the dtypes it lacks with UNSUPPORTED_DTYPE', async () => {
+      for (const result of await checkUnsupportedDtypes(await backend())) check(result);
+    });
+    for (const file of fixtures) {
+      describe(file.source, () => {
+        for (const goldenCase of file.cases) {
+          if (options.filter !== undefined && !options.filter(goldenCase)) continue;
+          test(goldenCase.id, async (context) => {
+            const result = await runGoldenCase(await backend(), goldenCase, file.source);
+            check(result);
+            if (result.status === 'skipped') context.skip(result.reason);
+          });
+        }
+      });
+    }
+    if (options.checkDispose !== false) {
+      test('rejects calls after dispose() with BACKEND_DISPOSED', async () => {
+        check(await checkDisposal(await backend()));
+      });
+    }
+  });
+}
