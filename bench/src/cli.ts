@@ -1,0 +1,53 @@
+import { DisagreementError } from './agreement.js';
+import { renderPlainSummary } from './markdownSnippet.js';
+import { ArgumentError, parseCliArgs, USAGE } from './parseArgs.js';
+import { BenchUsageError, runBench } from './runBench.js';
+
+/**
+ * The `pnpm bench` command: parses `argv` (without node and the script), runs the bench, and
+ * returns the exit code: 0 done, 1 an implementation disagreed with the reference (or the run
+ * failed), 2 a bad command line.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  let options: ReturnType<typeof parseCliArgs>;
+  try {
+    options = parseCliArgs(argv);
+  } catch (error) {
+    if (error instanceof ArgumentError) {
+      process.stderr.write(`bench: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  try {
+    const report = await runBench({
+      quick: options.quick,
+      ...(options.backends && { backends: options.backends }),
+      ...(options.shapes && { shapes: options.shapes }),
+      ...(options.peers && { peers: options.peers }),
+      ...(options.jsonPath !== undefined && { jsonPath: options.jsonPath }),
+      ...(options.svgDir !== undefined && { svgDir: options.svgDir }),
+      ...(options.timeMs !== undefined && { timeMs: options.timeMs }),
+      ...(options.python !== undefined && { python: options.python }),
+    });
+    process.stdout.write(`\nSummary (float32 grid, ${report.date}):\n${renderPlainSummary(report)}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof BenchUsageError) {
+      process.stderr.write(`bench: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof DisagreementError) {
+      process.stderr.write(`bench stopped: ${error.message}\n`);
+      return 1;
+    }
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return 1;
+  }
+}

@@ -1,0 +1,72 @@
+export {
+  type AgreementRecord,
+  type AgreementTolerance,
+  type CaseValues,
+  type Comparison,
+  checkAgreement,
+  compareArrays,
+  DEFAULT_TOLERANCE,
+  DisagreementError,
+  type Mismatch,
+  TFJS_TOLERANCE,
+  widerTolerance,
+} from './agreement.js';
+export {
+  BENCH_REPORT_FORMAT,
+  type BenchReport,
+  type BenchResult,
+  type BenchSettings,
+  type ImplementationStatus,
+  type MachineInfo,
+  type SkippedCase,
+} from './BenchReport.js';
+export { backendContender } from './backendContender.js';
+export { type Contender, MODES, type Mode, type PreparedCase } from './Contender.js';
+export { type ChartName, chartSpecs, renderSvg, speedupChartSpec, sweepChartSpec } from './charts.js';
+export { main } from './cli.js';
+export { formatCaseTable } from './formatTable.js';
+export { type BenchData, DEFAULT_SEED, generateData, seededRandom } from './generateData.js';
+export { collectMachineInfo, describeMachine } from './machineInfo.js';
+export { gridSummaryRows, renderMarkdownSnippet, renderPlainSummary } from './markdownSnippet.js';
+export { ArgumentError, type CliOptions, parseCliArgs, USAGE } from './parseArgs.js';
+export {
+  createJsReadPass,
+  loadReadPass,
+  type ReadPass,
+  type ReadPassKind,
+  readPassFor,
+  readPassRowName,
+} from './readPass.js';
+export {
+  type BenchOptions,
+  BenchUsageError,
+  DEFAULT_RESULTS_DIR,
+  PEER_NAMES,
+  type PeerName,
+  REFERENCE_BACKEND,
+  runBench,
+  withRatios,
+} from './runBench.js';
+export {
+  type BenchShape,
+  defaultShapeSelectors,
+  FLOAT64_SHAPE_IDS,
+  GRID_SHAPES,
+  SHAPE_SELECTORS,
+  type ShapeGroup,
+  selectShapes,
+  sweepClassesShapes,
+  sweepTargetsShapes,
+} from './shapes.js';
+export { SWIFTSHADER_ICD, useSwiftShaderIfNoDriverChosen } from './swiftShader.js';
+export {
+  type ComposedLossOptions,
+  type ComposedLossResult,
+  composedMultilabelMarginLoss,
+  type Tf,
+} from './tfjsComposedLoss.js';
+export { createTfjsContenders, disposeTfjs, loadTfjs, TFJS_PEERS, type TfjsPeer } from './tfjsContender.js';
+export { type TimingOptions, type TimingStats, timeTask, timingFor } from './timeTask.js';
+export { torchContender, torchRowName } from './torchContender.js';
+export { DEFAULT_PYTHON, TORCH_SCRIPT, type TorchInfo, TorchRunner } from './torchRunner.js';
+export { type OutputPaths, writeOutputs } from './writeOutputs.js';

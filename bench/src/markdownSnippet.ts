@@ -1,0 +1,78 @@
+import type { BenchReport, BenchResult } from './BenchReport.js';
+import type { ChartName } from './charts.js';
+import { alignColumns, formatDuration, formatPercent, formatRatio } from './formatTable.js';
+import { describeMachine } from './machineInfo.js';
+import { GRID_SHAPES } from './shapes.js';
+
+const SUMMARY_HEADER = ['shape', 'implementation', 'forward', 'vs torch', 'of limit', 'fwd+bwd', 'vs torch'];
+
+/**
+ * The float32 grid as table rows: per shape and implementation (read passes aside), the forward
+ * median, its speed-up over PyTorch and fraction of the read-pass limit, the forward+backward
+ * median and its speed-up.
+ */
+export function gridSummaryRows(report: BenchReport): string[][] {
+  const rows: string[][] = [];
+  const grid = report.results.filter((r) => r.group === 'grid' && r.dtype === 'float32');
+  for (const shape of GRID_SHAPES) {
+    const ofShape = grid.filter((r) => r.shape === shape.id && r.kind !== 'read-pass');
+    const names = [...new Set(ofShape.map((r) => r.implementation))];
+    for (const name of names) {
+      const find = (mode: BenchResult['mode']) =>
+        ofShape.find((r) => r.implementation === name && r.mode === mode);
+      const forward = find('forward');
+      const both = find('forward-backward');
+      rows.push([
+        shape.label,
+        name,
+        forward ? formatDuration(forward.medianMs) : '-',
+        formatRatio(forward?.speedupVsTorch ?? null),
+        formatPercent(forward?.readPassFraction ?? null),
+        both ? formatDuration(both.medianMs) : '-',
+        formatRatio(both?.speedupVsTorch ?? null),
+      ]);
+    }
+  }
+  return rows;
+}
+
+/**
+ * A markdown section for the README: the date and machine, the table of {@link gridSummaryRows}
+ * and links to the charts (`charts`: chart name -> path as the README sees it).
+ */
+export function renderMarkdownSnippet(
+  report: BenchReport,
+  charts: Partial<Record<ChartName, string>> = {},
+): string {
+  const rows = gridSummaryRows(report);
+  const header = SUMMARY_HEADER;
+  const table = [
+    `| ${header.join(' | ')} |`,
+    `|${header.map((_, i) => (i < 2 ? ' --- ' : ' ---: ')).join('|')}|`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
+  const unavailable = report.implementations
+    .filter((i) => !i.available)
+    .map((i) => `- not in this run: **${i.name}**: ${i.reason ?? 'unavailable'}`);
+  const chartLines = (Object.entries(charts) as [ChartName, string][]).map(
+    ([name, path]) => `![${name}](${path})`,
+  );
+  return [
+    `### Benchmark (${report.date.slice(0, 10)})`,
+    '',
+    `Measured ${report.date.replace('T', ' ').slice(0, 16)} UTC on ${describeMachine(report.machine)}; ` +
+      `median of ≥${report.settings.minIterations} calls within ${report.settings.timeMs} ms per task, ` +
+      `reduction mean, float32. "vs torch": PyTorch's median over ours (1 thread); "of limit": a pass that only ` +
+      `reads the same bytes, over ours (100% = as fast as reading the input). Produced by \`pnpm bench\`.`,
+    '',
+    rows.length > 0 ? table : '_No grid shape in this run._',
+    '',
+    ...(unavailable.length > 0 ? [...unavailable, ''] : []),
+    ...chartLines.flatMap((line) => [line, '']),
+  ].join('\n');
+}
+
+/** The same table as plain aligned text (for the console). */
+export function renderPlainSummary(report: BenchReport): string {
+  return alignColumns(SUMMARY_HEADER, gridSummaryRows(report));
+}
