@@ -1,7 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createReferenceBackend, type Dtype, type ILossBackend } from '@mlml/core-spec';
+import {
+  BackendUnavailableError,
+  createReferenceBackend,
+  type Dtype,
+  type ILossBackend,
+} from '@mlml/core-spec';
 import { createBackend, listBackends } from '@mlml/loss';
 import { type CaseValues, checkAgreement } from './agreement.js';
 import {
@@ -146,8 +151,13 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         contenders.push(contender);
         statuses.push({ name, kind: 'backend', available: true, description: contender.description });
       } catch (error) {
-        statuses.push({ name, kind: 'backend', available: false, reason: errorMessage(error) });
-        log(`  ${name} unavailable: ${errorMessage(error)}`);
+        // createBackend(name) wraps the factory's reason in a list of one attempt: unwrap it.
+        const reason =
+          error instanceof BackendUnavailableError && error.attempts.length === 1
+            ? error.attempts[0]!.reason
+            : errorMessage(error);
+        statuses.push({ name, kind: 'backend', available: false, reason });
+        log(`  ${name} unavailable: ${reason}`);
       }
     }
 
