@@ -3,7 +3,8 @@
 
 Run with Debian's python3-torch (not a virtualenv's python):
 
-    /usr/bin/python3 conformance/scripts/generate_fixtures.py
+    /usr/bin/python3 conformance/scripts/generate_fixtures.py           # (re)write fixtures/
+    /usr/bin/python3 conformance/scripts/generate_fixtures.py --check   # compare, exit 1 on change
 
 Deterministic: the data comes from numpy's PCG64 seeded with SEED, PyTorch only computes, and the
 JSON is written by hand in a fixed layout, so regenerating gives byte-identical files.
@@ -32,6 +33,10 @@ TORCH_DTYPES = {'float32': torch.float32, 'float64': torch.float64}
 # How far PyTorch may be from the exact value, relative to the sample's scale (see module docstring).
 CHECK_RTOL = {'float32': 2e-6, 'float64': 1e-12}
 REDUCTIONS = ('none', 'mean', 'sum')
+
+# --check: regenerate in memory and compare with the committed files (exit 1 if any differs).
+CHECK_ONLY = '--check' in sys.argv[1:]
+CHANGED = []
 
 torch.set_num_threads(1)
 torch.use_deterministic_algorithms(True)
@@ -115,8 +120,16 @@ def write_file(name, generator_name, cases):
     lines.append('  ]')
     lines.append('}')
     path = os.path.join(OUT_DIR, name)
+    text = '\n'.join(lines) + '\n'
+    if CHECK_ONLY:
+        with open(path, encoding='utf-8') as f:
+            same = f.read() == text
+        print(f'{name}: {"identical" if same else "DIFFERS from the regenerated file"}')
+        if not same:
+            CHANGED.append(name)
+        return
     with open(path, 'w', encoding='utf-8', newline='\n') as f:
-        f.write('\n'.join(lines) + '\n')
+        f.write(text)
     print(f'{name}: {len(cases)} cases, {os.path.getsize(path)} bytes')
 
 
@@ -645,7 +658,7 @@ def main():
     write_file('pytorch-special.json', 'pytorch', nonfinite_cases() + borderline_cases())
     write_file('pytorch-wide.json', 'pytorch', wide_cases())
     write_file('pytorch-errors.json', 'pytorch', error_cases())
-    return 0
+    return 1 if CHANGED else 0
 
 
 if __name__ == '__main__':
