@@ -1,6 +1,15 @@
-import { type ILossBackend, LossError } from '@mlml/core-spec';
-
-/** Creates the 'webgpu' backend. (Placeholder until its issue lands: always rejects.) */
-export async function createWebGpuBackend(): Promise<ILossBackend> {
-  throw new LossError('BACKEND_UNAVAILABLE', 'webgpu is not implemented yet');
-}
+export type {
+  EffectiveLimits,
+  WebGpuDeviceOptions,
+  WebGpuLimitOverrides,
+} from './acquireDevice.js';
+export type { BufferPoolStats } from './BufferPool.js';
+export {
+  createWebGpuBackend,
+  WEBGPU_BACKEND_NAME,
+  WEBGPU_CAPABILITIES,
+  WebGpuBackend,
+  type WebGpuBackendOptions,
+} from './createWebGpuBackend.js';
+export { createWebGpuReadPass, type WebGpuReadPass } from './createWebGpuReadPass.js';
+export type { WebGpuResourceStats } from './WebGpuKernel.js';

@@ -1,0 +1,58 @@
+import { type BackendCapabilities, LossBackend } from '@mlml/core-spec';
+import { acquireDevice, type WebGpuDeviceOptions } from './acquireDevice.js';
+import { WebGpuKernel, type WebGpuResourceStats } from './WebGpuKernel.js';
+
+/** The name the backend is registered under. */
+export const WEBGPU_BACKEND_NAME = 'webgpu';
+
+/**
+ * What 'webgpu' promises. float32 only (WGSL has no f64). Margin decisions and pair counts are
+ * exact (taken on bits); each float32 term is rounded as PyTorch rounds it and summed in
+ * double-float (about 48 bits) in a fixed order, then finished in double on the host, so the loss
+ * is within 1 ulp of the reference. A gradient is count * fl32(g * grad_output), two roundings
+ * where the reference has one: within 2 ulp. `atol` covers subnormal values a GPU may flush to zero.
+ */
+export const WEBGPU_CAPABILITIES: BackendCapabilities = {
+  dtypes: ['float32'],
+  tolerance: { float32: { rtol: 2.5e-7, atol: 1e-37 } },
+  deterministic: true,
+};
+
+/** Options of {@link createWebGpuBackend}. */
+export type WebGpuBackendOptions = WebGpuDeviceOptions;
+
+/** The 'webgpu' backend: an {@link ILossBackend} with a view of its GPU resources. */
+export class WebGpuBackend extends LossBackend {
+  readonly #kernel: WebGpuKernel;
+
+  /** Wraps a kernel; use {@link createWebGpuBackend}. */
+  constructor(kernel: WebGpuKernel) {
+    super(WEBGPU_BACKEND_NAME, WEBGPU_CAPABILITIES, kernel);
+    this.#kernel = kernel;
+  }
+
+  /** The device the backend runs on (the user's own when one was given). */
+  get device(): GPUDevice {
+    return this.#kernel.device;
+  }
+
+  /** Buffers alive and pooled, and compiled pipelines: flat over repeated calls. */
+  resourceStats(): WebGpuResourceStats {
+    return this.#kernel.resourceStats();
+  }
+}
+
+/**
+ * Creates the 'webgpu' backend on a new device (from `navigator.gpu` in browsers, the `webgpu`
+ * package in Node) or on `options.device`. Rejects with a `BACKEND_UNAVAILABLE` `LossError`
+ * saying why when there is no WebGPU, no adapter, or no device. Every call starts afresh.
+ */
+export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
+  const acquired = await acquireDevice(options);
+  try {
+    return new WebGpuBackend(await WebGpuKernel.create(acquired));
+  } catch (error) {
+    if (acquired.ownsDevice) acquired.device.destroy();
+    throw error;
+  }
+}
