@@ -1,5 +1,13 @@
+export {
+  type AgreementOptions,
+  assertAgreesWithReference,
+  compareWithReference,
+  type RandomCall,
+  randomCallArbitrary,
+} from './agreement.js';
 export { BUILTIN_FIXTURE_FILES, builtinFixtureUrl, loadBuiltinFixtures } from './builtinFixtures.js';
 export { decodeFloat, encodeFloat, NON_FINITE_STRINGS } from './floatEncoding.js';
+export { formatCaseResult, formatReport } from './formatReport.js';
 export {
   caseGroup,
   GOLDEN_FORMAT,
