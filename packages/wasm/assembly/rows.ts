@@ -4,18 +4,18 @@
 // iff x[d] > t_j: fl(a_j + x[d]) > 0 has the sign of the exact sum, so this is PyTorch's test in
 // the input's precision, and NaN never counts. With k_d the number of thresholds below x[d] and
 // c_j the number of non-targets above t_j, the row's hinge sum is
-//   S = sum_d k_d (x[d] - m) + sum_j c_j (a_j + m)
-// for any shift m; m is a finite threshold, which keeps both sums of the size of the terms.
+//   S = sum_d k_d x[d] + sum_j c_j a_j      (in f64; each product is exact for f32 input)
+// which differs from the reference's sum of terms rounded to T by at most those roundings.
 // The gradient is exact: (k_d or -sum of c_j at a target) * g * grad_output, rounded once.
 // Rows whose sum is not finite, or whose float terms could overflow, get their sum recomputed
 // term by term exactly as the reference does (exactRowSum).
+// Target positions are excluded by lowering them, in the row's copy, below every threshold.
 //
 // k and c come from one of two counting schemes:
 // - small J (f32): SIMD compare-and-count, four lanes against splatted thresholds;
 // - otherwise: thresholds sorted once, k by branchless binary search, c from a histogram of k.
 
 import {
-  awOffset,
   cntOffset,
   histOffset,
   kbufOffset,
@@ -26,13 +26,13 @@ import {
   tsumOffset,
 } from './scratch';
 
-/** Above this, a f32 term a + x may round to infinity. */
-const F32_OVERFLOW_GUARD: f64 = 1.7014118346046923e38; // 2^127
-/** Above this, a f64 term a + x may round to infinity. */
-const F64_OVERFLOW_GUARD: f64 = 8.98846567431158e307; // 2^1023
-
-/** The largest element of the last row's counting pass (NaN if any element was NaN). */
-let rowMax: f64 = 0;
+/**
+ * A row sum at or above this may hold a f32 term that rounded to infinity (every term is
+ * positive, so the sum bounds each); such rows, like non-finite ones, are summed exactly.
+ */
+const F32_SUM_GUARD: f64 = 8.507059173023462e37; // 2^126
+/** The same for f64 terms. */
+const F64_SUM_GUARD: f64 = 4.49423283715579e307; // 2^1022
 
 /**
  * Loss (and, if `grad` != 0, gradient) of `n` rows of `c` classes.
@@ -76,7 +76,6 @@ function rowLoss<T>(
 ): f64 {
   const cz = <usize>c;
   const th = scratch + thOffset(cz);
-  const aw = scratch + awOffset(cz);
   const cnt = scratch + cntOffset(cz);
   const mark = scratch + markOffset(cz);
   const esz = sizeof<T>();
@@ -92,62 +91,49 @@ function rowLoss<T>(
     return 0;
   }
 
-  // Thresholds, the shift m (first finite threshold) and the largest a_j.
-  let m: f64 = 0;
-  let shiftSet = false;
-  let amax: f64 = -Infinity;
+  // Thresholds.
+  const useSimd = sizeof<T>() == 4 && jn <= simdMax;
   for (let j = 0; j < jn; j++) {
     const y = <usize>load<i32>(tgt + (<usize>j << 2));
-    const a: T = <T>1 - load<T>(row + y * esz);
-    store<T>(th + <usize>j * esz, -a);
-    if (!shiftSet && isFinite<f64>(<f64>a)) {
-      m = -(<f64>a);
-      shiftSet = true;
-    }
-    amax = max<f64>(amax, <f64>a);
+    store<T>(th + <usize>j * esz, -(<T>1 - load<T>(row + y * esz)));
   }
+
+  // Targets are not non-targets: in this row's copy (never the caller's array), each target
+  // position becomes the lowest finite value, which no threshold is below unless it is -inf
+  // (then the sum is hugely negative and the row is summed exactly, below). Their x is not
+  // needed again: a_j is -t_j.
+  const lowest = sizeof<T>() == 4 ? <T>-3.4028234663852886e38 : <T>-1.7976931348623157e308;
+  let distinct = 0;
   for (let j = 0; j < jn; j++) {
-    store<f64>(aw + (<usize>j << 3), -(<f64>load<T>(th + <usize>j * esz)) + m);
+    const p = <usize>load<i32>(tgt + (<usize>j << 2));
+    if (load<u8>(mark + p) == 0) distinct++;
+    store<u8>(mark + p, 1);
+    store<T>(row + p * esz, lowest);
   }
 
   let sum: f64;
-  const useSimd = sizeof<T>() == 4 && jn <= simdMax;
   if (useSimd) {
-    sum = simdCount(row, c, jn, th, cnt, scratch + kbufOffset(cz), grow, g, scale, m);
+    sum = simdCount(row, c, jn, th, cnt, scratch + kbufOffset(cz), grow, g, scale);
   } else {
-    sum = sortedCount<T>(row, c, jn, th, scratch, grow, g, scale, m);
+    sum = sortedCount<T>(row, c, jn, th, scratch, grow, g, scale);
   }
 
-  // Targets are not non-targets: take each distinct target position back out of the counts.
-  for (let j = 0; j < jn; j++) {
-    const p = <usize>load<i32>(tgt + (<usize>j << 2));
-    if (load<u8>(mark + p) != 0) continue;
-    store<u8>(mark + p, 1);
-    const xp: T = load<T>(row + p * esz);
-    let kp = 0;
-    if (useSimd) {
-      for (let i = 0; i < jn; i++) {
-        if (xp > load<T>(th + <usize>i * esz)) {
-          kp++;
-          const ci = cnt + (<usize>i << 2);
-          store<i32>(ci, load<i32>(ci) - 1);
-        }
-      }
-    } else {
-      kp = sortedRank<T>(scratch + sortedOffset(cz), sortedSize, xp);
-      const hi = scratch + histOffset(cz) + (<usize>kp << 2);
-      store<i32>(hi, load<i32>(hi) - 1);
-    }
-    sum -= <f64>kp * (<f64>xp - m);
-  }
   if (!useSimd) histToCounts(scratch, cz, jn);
+  // A -inf threshold was above every (lowered) target position: take those back out.
+  for (let j = 0; j < jn; j++) {
+    if (load<T>(th + <usize>j * esz) == <T>-Infinity) {
+      const cj = cnt + (<usize>j << 2);
+      store<i32>(cj, load<i32>(cj) - distinct);
+    }
+  }
 
   for (let j = 0; j < jn; j++) {
-    sum += <f64>load<i32>(cnt + (<usize>j << 2)) * load<f64>(aw + (<usize>j << 3));
+    const cj = load<i32>(cnt + (<usize>j << 2));
+    if (cj != 0) sum -= <f64>cj * <f64>load<T>(th + <usize>j * esz);
   }
-  const guard = sizeof<T>() == 4 ? F32_OVERFLOW_GUARD : F64_OVERFLOW_GUARD;
-  if (!isFinite<f64>(sum) || !(amax + rowMax < guard)) {
-    sum = exactRowSum<T>(row, tgt, jn, c, mark);
+  const guard = sizeof<T>() == 4 ? F32_SUM_GUARD : F64_SUM_GUARD;
+  if (!(sum < guard && sum > -guard)) {
+    sum = exactRowSum<T>(row, th, jn, c, mark);
   }
 
   if (grow != 0) {
@@ -169,12 +155,11 @@ function rowLoss<T>(
 }
 
 /** The exact row sum, term by term like the reference: fl(a_j + x[d]) > 0 over non-targets. */
-function exactRowSum<T>(row: usize, tgt: usize, jn: i32, c: i32, mark: usize): f64 {
+function exactRowSum<T>(row: usize, th: usize, jn: i32, c: i32, mark: usize): f64 {
   const esz = sizeof<T>();
   let sum: f64 = 0;
   for (let j = 0; j < jn; j++) {
-    const y = <usize>load<i32>(tgt + (<usize>j << 2));
-    const a: T = <T>1 - load<T>(row + y * esz);
+    const a: T = -load<T>(th + <usize>j * esz);
     for (let d: usize = 0; d < <usize>c; d++) {
       if (load<u8>(mark + d) != 0) continue;
       const term: T = a + load<T>(row + d * esz);
@@ -191,6 +176,7 @@ function exactRowSum<T>(row: usize, tgt: usize, jn: i32, c: i32, mark: usize): f
 let sortedSize: i32 = 1;
 /** Number of non-NaN thresholds in `sorted`. */
 let sortedCountValid: i32 = 0;
+
 
 /** k = the number of sorted thresholds below x (0 for NaN x). */
 @inline
@@ -213,7 +199,6 @@ function sortedCount<T>(
   grow: usize,
   g: f64,
   scale: f64,
-  m: f64,
 ): f64 {
   const cz = <usize>c;
   const esz = sizeof<T>();
@@ -240,21 +225,19 @@ function sortedCount<T>(
   for (let i = jv; i < size; i++) store<T>(sorted + <usize>i * esz, <T>Infinity);
   sortedSize = size;
   sortedCountValid = jv;
+
   memory.fill(hist, 0, <usize>(jv + 2) << 2);
 
   let sum: f64 = 0;
-  let xmax: f64 = -Infinity;
   for (let d: usize = 0; d < cz; d++) {
     const xv: T = load<T>(row + d * esz);
     const k = sortedRank<T>(sorted, size, xv);
     const hk = hist + (<usize>k << 2);
     store<i32>(hk, load<i32>(hk) + 1);
     const kf = <f64>k;
-    sum += kf * (<f64>xv - m);
-    xmax = max<f64>(xmax, <f64>xv);
+    sum += kf * <f64>xv;
     if (grow != 0) store<T>(grow + d * esz, <T>((kf * g) * scale));
   }
-  rowMax = xmax;
   memory.fill(cnt, 0, <usize>jn << 2);
   return sum;
 }
@@ -307,7 +290,7 @@ function siftDown<T>(ord: usize, start: i32, end: i32, keys: usize): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// SIMD compare-and-count (f32): thresholds in blocks of up to four, each a splat.
+// SIMD compare-and-count (f32): thresholds in blocks of up to eight, each a splat.
 
 function simdCount(
   row: usize,
@@ -319,52 +302,65 @@ function simdCount(
   grow: usize,
   g: f64,
   scale: f64,
-  m: f64,
 ): f64 {
   memory.fill(cnt, 0, <usize>jn << 2);
   const groups = <usize>(c >> 2);
-  const blocks = (jn + 3) >> 2;
+  const blocks = (jn + 7) >> 3;
+  let o: usize = 0;
+  for (let b = 0; b < blocks - 1; b++) {
+    o = <usize>(b << 5);
+    if (b == 0) pass(row, groups, kbuf, th, cnt, 8, true, false, false, grow, g, scale);
+    else pass(row, groups, kbuf, th + o, cnt + o, 8, false, false, false, grow, g, scale);
+  }
+  o = <usize>((blocks - 1) << 5);
+  const nb = jn - ((blocks - 1) << 3);
+  const first = blocks == 1;
+  const withGrad = grow != 0;
   let sum: f64 = 0;
-  if (blocks == 1) {
-    const nb = jn;
-    if (grow != 0) {
-      if (nb == 1) sum = pass(row, groups, kbuf, th, cnt, 1, true, true, true, grow, g, scale, m);
-      else if (nb == 2) sum = pass(row, groups, kbuf, th, cnt, 2, true, true, true, grow, g, scale, m);
-      else if (nb == 3) sum = pass(row, groups, kbuf, th, cnt, 3, true, true, true, grow, g, scale, m);
-      else sum = pass(row, groups, kbuf, th, cnt, 4, true, true, true, grow, g, scale, m);
-    } else {
-      if (nb == 1) sum = pass(row, groups, kbuf, th, cnt, 1, true, true, false, grow, g, scale, m);
-      else if (nb == 2) sum = pass(row, groups, kbuf, th, cnt, 2, true, true, false, grow, g, scale, m);
-      else if (nb == 3) sum = pass(row, groups, kbuf, th, cnt, 3, true, true, false, grow, g, scale, m);
-      else sum = pass(row, groups, kbuf, th, cnt, 4, true, true, false, grow, g, scale, m);
-    }
-  } else {
-    pass(row, groups, kbuf, th, cnt, 4, true, false, false, grow, g, scale, m);
-    for (let b = 1; b < blocks - 1; b++) {
-      const o = <usize>(b << 4);
-      pass(row, groups, kbuf, th + o, cnt + o, 4, false, false, false, grow, g, scale, m);
-    }
-    const o = <usize>((blocks - 1) << 4);
-    const nb = jn - ((blocks - 1) << 2);
-    if (grow != 0) {
-      if (nb == 1) sum = pass(row, groups, kbuf, th + o, cnt + o, 1, false, true, true, grow, g, scale, m);
-      else if (nb == 2)
-        sum = pass(row, groups, kbuf, th + o, cnt + o, 2, false, true, true, grow, g, scale, m);
-      else if (nb == 3)
-        sum = pass(row, groups, kbuf, th + o, cnt + o, 3, false, true, true, grow, g, scale, m);
-      else sum = pass(row, groups, kbuf, th + o, cnt + o, 4, false, true, true, grow, g, scale, m);
-    } else {
-      if (nb == 1) sum = pass(row, groups, kbuf, th + o, cnt + o, 1, false, true, false, grow, g, scale, m);
-      else if (nb == 2)
-        sum = pass(row, groups, kbuf, th + o, cnt + o, 2, false, true, false, grow, g, scale, m);
-      else if (nb == 3)
-        sum = pass(row, groups, kbuf, th + o, cnt + o, 3, false, true, false, grow, g, scale, m);
-      else sum = pass(row, groups, kbuf, th + o, cnt + o, 4, false, true, false, grow, g, scale, m);
-    }
+  // Each call below is a specialisation (constant block size and flags) of the inlined pass.
+
+  if (first == true && withGrad == true) {
+    if (nb == 1) sum = pass(row, groups, kbuf, th + o, cnt + o, 1, true, true, true, grow, g, scale);
+    if (nb == 2) sum = pass(row, groups, kbuf, th + o, cnt + o, 2, true, true, true, grow, g, scale);
+    if (nb == 3) sum = pass(row, groups, kbuf, th + o, cnt + o, 3, true, true, true, grow, g, scale);
+    if (nb == 4) sum = pass(row, groups, kbuf, th + o, cnt + o, 4, true, true, true, grow, g, scale);
+    if (nb == 5) sum = pass(row, groups, kbuf, th + o, cnt + o, 5, true, true, true, grow, g, scale);
+    if (nb == 6) sum = pass(row, groups, kbuf, th + o, cnt + o, 6, true, true, true, grow, g, scale);
+    if (nb == 7) sum = pass(row, groups, kbuf, th + o, cnt + o, 7, true, true, true, grow, g, scale);
+    if (nb == 8) sum = pass(row, groups, kbuf, th + o, cnt + o, 8, true, true, true, grow, g, scale);
+  }
+  if (first == true && withGrad == false) {
+    if (nb == 1) sum = pass(row, groups, kbuf, th + o, cnt + o, 1, true, true, false, grow, g, scale);
+    if (nb == 2) sum = pass(row, groups, kbuf, th + o, cnt + o, 2, true, true, false, grow, g, scale);
+    if (nb == 3) sum = pass(row, groups, kbuf, th + o, cnt + o, 3, true, true, false, grow, g, scale);
+    if (nb == 4) sum = pass(row, groups, kbuf, th + o, cnt + o, 4, true, true, false, grow, g, scale);
+    if (nb == 5) sum = pass(row, groups, kbuf, th + o, cnt + o, 5, true, true, false, grow, g, scale);
+    if (nb == 6) sum = pass(row, groups, kbuf, th + o, cnt + o, 6, true, true, false, grow, g, scale);
+    if (nb == 7) sum = pass(row, groups, kbuf, th + o, cnt + o, 7, true, true, false, grow, g, scale);
+    if (nb == 8) sum = pass(row, groups, kbuf, th + o, cnt + o, 8, true, true, false, grow, g, scale);
+  }
+  if (first == false && withGrad == true) {
+    if (nb == 1) sum = pass(row, groups, kbuf, th + o, cnt + o, 1, false, true, true, grow, g, scale);
+    if (nb == 2) sum = pass(row, groups, kbuf, th + o, cnt + o, 2, false, true, true, grow, g, scale);
+    if (nb == 3) sum = pass(row, groups, kbuf, th + o, cnt + o, 3, false, true, true, grow, g, scale);
+    if (nb == 4) sum = pass(row, groups, kbuf, th + o, cnt + o, 4, false, true, true, grow, g, scale);
+    if (nb == 5) sum = pass(row, groups, kbuf, th + o, cnt + o, 5, false, true, true, grow, g, scale);
+    if (nb == 6) sum = pass(row, groups, kbuf, th + o, cnt + o, 6, false, true, true, grow, g, scale);
+    if (nb == 7) sum = pass(row, groups, kbuf, th + o, cnt + o, 7, false, true, true, grow, g, scale);
+    if (nb == 8) sum = pass(row, groups, kbuf, th + o, cnt + o, 8, false, true, true, grow, g, scale);
+  }
+  if (first == false && withGrad == false) {
+    if (nb == 1) sum = pass(row, groups, kbuf, th + o, cnt + o, 1, false, true, false, grow, g, scale);
+    if (nb == 2) sum = pass(row, groups, kbuf, th + o, cnt + o, 2, false, true, false, grow, g, scale);
+    if (nb == 3) sum = pass(row, groups, kbuf, th + o, cnt + o, 3, false, true, false, grow, g, scale);
+    if (nb == 4) sum = pass(row, groups, kbuf, th + o, cnt + o, 4, false, true, false, grow, g, scale);
+    if (nb == 5) sum = pass(row, groups, kbuf, th + o, cnt + o, 5, false, true, false, grow, g, scale);
+    if (nb == 6) sum = pass(row, groups, kbuf, th + o, cnt + o, 6, false, true, false, grow, g, scale);
+    if (nb == 7) sum = pass(row, groups, kbuf, th + o, cnt + o, 7, false, true, false, grow, g, scale);
+    if (nb == 8) sum = pass(row, groups, kbuf, th + o, cnt + o, 8, false, true, false, grow, g, scale);
   }
 
   // The last c % 4 elements, one by one.
-  let xmax = rowMax;
   for (let d = <usize>(groups << 2); d < <usize>c; d++) {
     const xv = load<f32>(row + (d << 2));
     let k = 0;
@@ -376,18 +372,16 @@ function simdCount(
       }
     }
     const kf = <f64>k;
-    sum += kf * (<f64>xv - m);
-    xmax = max<f64>(xmax, <f64>xv);
+    sum += kf * <f64>xv;
     if (grow != 0) store<f32>(grow + (d << 2), <f32>((kf * g) * scale));
   }
-  rowMax = xmax;
   return sum;
 }
 
 /**
- * One pass over the row's 4-lane groups against `nb` (1..4) thresholds at `th`, adding to the
- * counts at `cnt`. `first`: k starts at 0 (else read from kbuf); `last`: finish (row sum,
- * max, gradient) instead of saving k. Inlined with constant flags, so each use is specialised.
+ * One pass over the row's 4-lane groups against `nb` (1..8) thresholds at `th`, adding to the
+ * counts at `cnt`. `first`: k starts at 0 (else read from kbuf); `last`: finish (sum of k*x,
+ * gradient) instead of saving k. Inlined with constant flags, so each use is specialised.
  */
 @inline
 function pass(
@@ -403,29 +397,36 @@ function pass(
   grow: usize,
   g: f64,
   scale: f64,
-  m: f64,
 ): f64 {
-  const t0 = v128.load32_splat(th);
-  const t1 = nb > 1 ? v128.load32_splat(th + 4) : t0;
-  const t2 = nb > 2 ? v128.load32_splat(th + 8) : t0;
-  const t3 = nb > 3 ? v128.load32_splat(th + 12) : t0;
+  const t0 = nb > 0 ? v128.load32_splat(th + 0) : f32x4.splat(Infinity);
+  const t1 = nb > 1 ? v128.load32_splat(th + 4) : f32x4.splat(Infinity);
+  const t2 = nb > 2 ? v128.load32_splat(th + 8) : f32x4.splat(Infinity);
+  const t3 = nb > 3 ? v128.load32_splat(th + 12) : f32x4.splat(Infinity);
+  const t4 = nb > 4 ? v128.load32_splat(th + 16) : f32x4.splat(Infinity);
+  const t5 = nb > 5 ? v128.load32_splat(th + 20) : f32x4.splat(Infinity);
+  const t6 = nb > 6 ? v128.load32_splat(th + 24) : f32x4.splat(Infinity);
+  const t7 = nb > 7 ? v128.load32_splat(th + 28) : f32x4.splat(Infinity);
   let c0 = i32x4.splat(0);
   let c1 = i32x4.splat(0);
   let c2 = i32x4.splat(0);
   let c3 = i32x4.splat(0);
+  let c4 = i32x4.splat(0);
+  let c5 = i32x4.splat(0);
+  let c6 = i32x4.splat(0);
+  let c7 = i32x4.splat(0);
   let s0 = f64x2.splat(0);
   let s1 = f64x2.splat(0);
-  let xm = f32x4.splat(-Infinity);
-  const mv = f64x2.splat(m);
   const gv = f64x2.splat(g);
   const sv = f64x2.splat(scale);
   for (let i: usize = 0; i < groups; i++) {
     const off = i << 4;
     const xv = v128.load(row + off);
     let k = first ? i32x4.splat(0) : v128.load(kbuf + off);
-    const m0 = f32x4.gt(xv, t0);
-    k = i32x4.sub(k, m0);
-    c0 = i32x4.sub(c0, m0);
+    if (nb > 0) {
+      const m0 = f32x4.gt(xv, t0);
+      k = i32x4.sub(k, m0);
+      c0 = i32x4.sub(c0, m0);
+    }
     if (nb > 1) {
       const m1 = f32x4.gt(xv, t1);
       k = i32x4.sub(k, m1);
@@ -441,16 +442,35 @@ function pass(
       k = i32x4.sub(k, m3);
       c3 = i32x4.sub(c3, m3);
     }
+    if (nb > 4) {
+      const m4 = f32x4.gt(xv, t4);
+      k = i32x4.sub(k, m4);
+      c4 = i32x4.sub(c4, m4);
+    }
+    if (nb > 5) {
+      const m5 = f32x4.gt(xv, t5);
+      k = i32x4.sub(k, m5);
+      c5 = i32x4.sub(c5, m5);
+    }
+    if (nb > 6) {
+      const m6 = f32x4.gt(xv, t6);
+      k = i32x4.sub(k, m6);
+      c6 = i32x4.sub(c6, m6);
+    }
+    if (nb > 7) {
+      const m7 = f32x4.gt(xv, t7);
+      k = i32x4.sub(k, m7);
+      c7 = i32x4.sub(c7, m7);
+    }
     if (!last) {
       v128.store(kbuf + off, k);
     } else {
-      xm = f32x4.max(xm, xv);
       const xl = f64x2.promote_low_f32x4(xv);
       const xh = f64x2.promote_low_f32x4(i32x4.shuffle(xv, xv, 2, 3, 2, 3));
       const kl = f64x2.convert_low_i32x4_s(k);
       const kh = f64x2.convert_low_i32x4_s(i32x4.shuffle(k, k, 2, 3, 2, 3));
-      s0 = f64x2.add(s0, f64x2.mul(kl, f64x2.sub(xl, mv)));
-      s1 = f64x2.add(s1, f64x2.mul(kh, f64x2.sub(xh, mv)));
+      s0 = f64x2.add(s0, f64x2.mul(kl, xl));
+      s1 = f64x2.add(s1, f64x2.mul(kh, xh));
       if (withGrad) {
         const gl = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.mul(kl, gv), sv));
         const gh = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.mul(kh, gv), sv));
@@ -458,15 +478,15 @@ function pass(
       }
     }
   }
-  addLanes(cnt, c0);
+  if (nb > 0) addLanes(cnt + 0, c0);
   if (nb > 1) addLanes(cnt + 4, c1);
   if (nb > 2) addLanes(cnt + 8, c2);
   if (nb > 3) addLanes(cnt + 12, c3);
+  if (nb > 4) addLanes(cnt + 16, c4);
+  if (nb > 5) addLanes(cnt + 20, c5);
+  if (nb > 6) addLanes(cnt + 24, c6);
+  if (nb > 7) addLanes(cnt + 28, c7);
   if (!last) return 0;
-  rowMax = max<f64>(
-    max<f64>(<f64>f32x4.extract_lane(xm, 0), <f64>f32x4.extract_lane(xm, 1)),
-    max<f64>(<f64>f32x4.extract_lane(xm, 2), <f64>f32x4.extract_lane(xm, 3)),
-  );
   const s = f64x2.add(s0, s1);
   return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
 }

@@ -23,11 +23,29 @@ export class WasmLossKernel implements LossKernel {
   readonly #kernels: WasmKernels;
   readonly #arena: WasmArena;
   readonly #simdMaxTargets: number;
+  /** The target array validation last copied into memory (at the arena's first region), if any. */
+  #stagedTarget: Int32Array | undefined;
 
   constructor(kernels: WasmKernels, simdMaxTargets: number = DEFAULT_SIMD_MAX_TARGETS) {
     this.#kernels = kernels;
     this.#arena = new WasmArena(kernels);
     this.#simdMaxTargets = simdMaxTargets;
+  }
+
+  /**
+   * Validation's target range check, in SIMD: copies the target to where the next kernel call
+   * will read it (the arena's first region) and scans it there. LossBackend calls this right
+   * before the kernel method, synchronously, so the copy serves both and the target is copied
+   * once per call.
+   */
+  findTargetOutOfRange(target: Int32Array, classes: number): number {
+    this.#stagedTarget = undefined;
+    const arena = this.#arena.reset();
+    const targetPtr = arena.take(target.length * 4, 'the target');
+    const buffer = arena.commit();
+    new Int32Array(buffer, targetPtr, target.length).set(target);
+    this.#stagedTarget = target;
+    return this.#kernels.exports.findTargetOutOfRange(targetPtr, target.length, classes);
   }
 
   forward(problem: Problem): FloatArray {
@@ -48,8 +66,8 @@ export class WasmLossKernel implements LossKernel {
     const elementBytes = dtype === 'float32' ? 4 : 8;
     const size = batch * classes;
     const arena = this.#arena.reset();
-    const inputPtr = arena.take(size * elementBytes, 'the input');
     const targetPtr = arena.take(size * 4, 'the target');
+    const inputPtr = arena.take(size * elementBytes, 'the input');
     const sumsPtr = arena.take(batch * 8, 'the row sums');
     const scalesPtr = gradOutput === undefined ? 0 : arena.take(batch * 8, 'grad_output');
     const gradPtr = gradOutput === undefined ? 0 : arena.take(size * elementBytes, 'the gradient');
@@ -58,7 +76,8 @@ export class WasmLossKernel implements LossKernel {
 
     if (dtype === 'float32') new Float32Array(buffer, inputPtr, size).set(input);
     else new Float64Array(buffer, inputPtr, size).set(input);
-    new Int32Array(buffer, targetPtr, size).set(target);
+    if (this.#stagedTarget !== target) new Int32Array(buffer, targetPtr, size).set(target);
+    this.#stagedTarget = undefined;
     let g = 0;
     if (gradOutput !== undefined) {
       const scales = new Float64Array(buffer, scalesPtr, batch);
@@ -91,9 +110,13 @@ export class WasmLossKernel implements LossKernel {
   }
 }
 
-/** The forward output from row sums, with the reference's operations in the reference's order. */
+/**
+ * The forward output from row sums, with the reference's operations in the reference's order:
+ * each row's sum rounded to the dtype (as PyTorch's CPU kernel returns it), then divided or added up.
+ */
 function reduceRows(problem: Problem, sums: Float64Array): FloatArray {
   const { batch, classes, reduction, dtype } = problem;
+  if (dtype === 'float32') for (let n = 0; n < batch; n++) sums[n] = Math.fround(sums[n]!);
   if (reduction === 'none') {
     const out = dtype === 'float32' ? new Float32Array(batch) : new Float64Array(batch);
     for (let n = 0; n < batch; n++) out[n] = sums[n]! / classes;

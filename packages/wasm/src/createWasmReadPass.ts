@@ -26,8 +26,8 @@ export async function createWasmReadPass(): Promise<WasmReadPass> {
       const size = input.length;
       const elementBytes = input instanceof Float32Array ? 4 : 8;
       arena.reset();
-      const inputPtr = arena.take(size * elementBytes, 'the input');
       const targetPtr = arena.take(target.length * 4, 'the target');
+      const inputPtr = arena.take(size * elementBytes, 'the input');
       const buffer = arena.commit();
       new Int32Array(buffer, targetPtr, target.length).set(target);
       if (input instanceof Float32Array) {
