@@ -31,7 +31,7 @@ interface Bugs {
   valuesAfterMinusOne?: boolean;
   /** Only the first target considered. */
   firstTargetOnly?: boolean;
-  /** Per-term sum kept in float32. (Not a bug the suite must catch; not used.) */
+  /** Mean divided by N·C a second time, or not divided at all. */
   mean?: 'twice' | 'never';
   /** 'none' not divided by C. */
   noneNotDividedByC?: boolean;
@@ -96,16 +96,19 @@ function buggyKernel(bugs: Bugs): LossKernel {
   };
   const backward = (problem: BackwardProblem, into?: FloatArray): FloatArray => {
     const { batch, classes, reduction, dtype, gradOutput } = problem;
-    const grad = into ?? allocate(dtype, batch * classes);
-    grad.fill(0);
+    const counts = new Float64Array(batch * classes);
+    for (let n = 0; n < batch; n++) {
+      visit(problem, n, (y, d) => {
+        counts[n * classes + d]! += 1;
+        if (!bugs.noTargetGradient) counts[n * classes + y]! -= 1;
+      });
+    }
     const mean = reduction === 'mean' || bugs.gradientAlwaysMean;
     const g = (mean ? 1 / (batch * classes) : 1 / classes) * (bugs.gradientSign ? -1 : 1);
+    const grad = into ?? allocate(dtype, batch * classes);
     for (let n = 0; n < batch; n++) {
       const scale = bugs.gradOutputIgnored ? 1 : reduction === 'none' ? gradOutput[n]! : gradOutput[0]!;
-      visit(problem, n, (y, d) => {
-        grad[n * classes + d]! += g * scale;
-        if (!bugs.noTargetGradient) grad[n * classes + y]! -= g * scale;
-      });
+      for (let c = 0; c < classes; c++) grad[n * classes + c] = counts[n * classes + c]! * g * scale;
     }
     return grad;
   };
