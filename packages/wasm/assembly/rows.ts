@@ -127,9 +127,16 @@ function rowLoss<T>(
     }
   }
 
+  // For f64, re-sum around a shift m (the c-weighted median threshold) so that offset data
+  // (all values near 1e6, say) does not cancel away digits: S = sum k (x - m) + sum c (m - t).
+  let m: f64 = 0;
+  if (sizeof<T>() == 8 && !useSimd && isFinite<f64>(sum)) {
+    m = weightedMedianThreshold<T>(scratch, cz);
+    if (m != 0) sum = shiftedSum<T>(row, scratch + kbufOffset(cz), cz, m);
+  }
   for (let j = 0; j < jn; j++) {
     const cj = load<i32>(cnt + (<usize>j << 2));
-    if (cj != 0) sum -= <f64>cj * <f64>load<T>(th + <usize>j * esz);
+    if (cj != 0) sum += <f64>cj * (m - <f64>load<T>(th + <usize>j * esz));
   }
   const guard = sizeof<T>() == 4 ? F32_SUM_GUARD : F64_SUM_GUARD;
   if (!(sum < guard && sum > -guard)) {
@@ -206,6 +213,7 @@ function sortedCount<T>(
   const sorted = scratch + sortedOffset(cz);
   const hist = scratch + histOffset(cz);
   const cnt = scratch + cntOffset(cz);
+  const kbuf = scratch + kbufOffset(cz);
 
   // NaN thresholds never count; the others are sorted, padded with +inf to a power of two.
   let jv = 0;
@@ -232,6 +240,7 @@ function sortedCount<T>(
   for (let d: usize = 0; d < cz; d++) {
     const xv: T = load<T>(row + d * esz);
     const k = sortedRank<T>(sorted, size, xv);
+    if (sizeof<T>() == 8) store<i32>(kbuf + (d << 2), k);
     const hk = hist + (<usize>k << 2);
     store<i32>(hk, load<i32>(hk) + 1);
     const kf = <f64>k;
@@ -239,6 +248,37 @@ function sortedCount<T>(
     if (grow != 0) store<T>(grow + d * esz, <T>((kf * g) * scale));
   }
   memory.fill(cnt, 0, <usize>jn << 2);
+  return sum;
+}
+
+/** The sorted threshold at which the running sum of c (largest first) reaches half; 0 if none. */
+function weightedMedianThreshold<T>(scratch: usize, cz: usize): f64 {
+  const ord = scratch + ordOffset(cz);
+  const sorted = scratch + sortedOffset(cz);
+  const cnt = scratch + cntOffset(cz);
+  let total: f64 = 0;
+  for (let i = 0; i < sortedCountValid; i++) {
+    total += <f64>load<i32>(cnt + (<usize>load<i32>(ord + (<usize>i << 2)) << 2));
+  }
+  if (total == 0) return 0;
+  let running: f64 = 0;
+  for (let i = 0; i < sortedCountValid; i++) {
+    running += <f64>load<i32>(cnt + (<usize>load<i32>(ord + (<usize>i << 2)) << 2));
+    if (running * 2 >= total) {
+      const m = <f64>load<T>(sorted + <usize>i * sizeof<T>());
+      return isFinite<f64>(m) ? m : 0;
+    }
+  }
+  return 0;
+}
+
+/** sum_d k_d (x_d - m), with k_d saved by sortedCount. */
+function shiftedSum<T>(row: usize, kbuf: usize, cz: usize, m: f64): f64 {
+  let sum: f64 = 0;
+  for (let d: usize = 0; d < cz; d++) {
+    const k = load<i32>(kbuf + (d << 2));
+    if (k != 0) sum += <f64>k * (<f64>load<T>(row + d * sizeof<T>()) - m);
+  }
   return sum;
 }
 
