@@ -25,13 +25,17 @@ export function ordOffset(c: usize): usize {
 export function sortedOffset(c: usize): usize {
   return align16(ordOffset(c) + 4 * c);
 }
-/** Histogram of k over the row, i32 each (c + 2 entries). */
+/** Histogram of k over the row, i32 each: four interleaved copies of c + 2 entries. */
 export function histOffset(c: usize): usize {
   return align16(sortedOffset(c) + 8 * (2 * c + 2));
 }
+/** Bucket table: base counts and three threshold slots, each 4 * c + 2 i32/f32 entries. */
+export function bucketOffset(c: usize): usize {
+  return align16(histOffset(c) + 16 * (c + 2));
+}
 /** Per-class running sums for the target positions' gradient, f64 each. */
 export function tsumOffset(c: usize): usize {
-  return align16(histOffset(c) + 4 * (c + 2));
+  return align16(bucketOffset(c) + 16 * (4 * c + 4));
 }
 /** k of each element between SIMD threshold blocks, i32 each. */
 export function kbufOffset(c: usize): usize {
