@@ -39,5 +39,6 @@ export {
   type Difference,
   effectiveTolerance,
   type TensorName,
+  TOLERANCE_FLOORS,
   TOLERANCE_LIMITS,
 } from './tolerance.js';

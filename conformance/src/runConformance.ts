@@ -366,8 +366,9 @@ function verdict(
 
 /** A short description of a thrown value. */
 export function describeError(error: unknown): string {
-  if (isLossError(error)) return `LossError ${error.code}: ${error.message.split('\n')[0]}`;
-  if (error instanceof Error) return `${error.name}: ${error.message.split('\n')[0]}`;
+  const oneLine = (message: string) => message.replace(/\s*\n\s*/g, ' ');
+  if (isLossError(error)) return `LossError ${error.code}: ${oneLine(error.message)}`;
+  if (error instanceof Error) return `${error.name}: ${oneLine(error.message)}`;
   return String(error);
 }
 

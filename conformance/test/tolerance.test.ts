@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { compareTensor, effectiveTolerance, REFERENCE_CAPABILITIES, TOLERANCE_LIMITS } from '../src/index.ts';
+import {
+  compareTensor,
+  effectiveTolerance,
+  REFERENCE_CAPABILITIES,
+  TOLERANCE_FLOORS,
+  TOLERANCE_LIMITS,
+} from '../src/index.ts';
 
 const f64 = (shape: number[], data: number[]) => ({ shape, data: Float64Array.from(data) });
 const f32 = (shape: number[], data: number[]) => ({ shape, data: Float32Array.from(data) });
@@ -58,7 +64,16 @@ describe('compareTensor', () => {
       tolerance: { float32: { rtol: 1e-2, atol: 1 }, float64: { rtol: 1e-12, atol: 0 } },
     };
     expect(effectiveTolerance(loose, 'float32')).toEqual(TOLERANCE_LIMITS.float32);
-    expect(effectiveTolerance(loose, 'float64')).toEqual({ rtol: 1e-12, atol: 0 });
+    expect(effectiveTolerance(loose, 'float64')).toEqual({ rtol: 2e-12, atol: 0 });
+    // Never tighter than the goldens' own accuracy.
+    const tight = { ...REFERENCE_CAPABILITIES, tolerance: { float32: { rtol: 1e-9, atol: 0 } } };
+    expect(effectiveTolerance(tight, 'float32')).toEqual(TOLERANCE_FLOORS.float32);
+    expect(
+      effectiveTolerance(
+        { ...REFERENCE_CAPABILITIES, tolerance: { float32: { rtol: 7e-6, atol: 0 } } },
+        'float32',
+      ).rtol,
+    ).toBe(7e-6);
     expect(TOLERANCE_LIMITS.float32.rtol).toBe(1e-5);
     expect(TOLERANCE_LIMITS.float64.rtol).toBe(1e-10);
   });
