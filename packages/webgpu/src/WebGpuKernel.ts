@@ -8,7 +8,7 @@ import {
 import type { AcquiredDevice, EffectiveLimits } from './acquireDevice.js';
 import { BufferPool, type BufferPoolStats } from './BufferPool.js';
 import { dispatchGrid, planChunks } from './planChunks.js';
-import { REDUCE_KERNEL_WGSL, REDUCE_WORKGROUP_SIZE, ROW_KERNEL_WGSL } from './shaders.js';
+import { ROW_KERNEL_WGSL } from './shaders.js';
 
 type Mode = 'forward' | 'backward' | 'fused';
 
@@ -33,16 +33,14 @@ interface Pipelines {
   readonly forward: GPUComputePipeline;
   readonly backward: GPUComputePipeline;
   readonly fused: GPUComputePipeline;
-  readonly reduce: GPUComputePipeline;
   readonly rowLayout: GPUBindGroupLayout;
-  readonly reduceLayout: GPUBindGroupLayout;
 }
 
 /**
  * The WGSL kernel behind the 'webgpu' backend: cuts a validated float32 problem into chunks of
  * rows that fit the device's limits, runs the row kernel (and the fixed-order batch reduction)
  * on each, and finishes in double on the host: each row's double-float sums are combined and
- * divided by C (and N) once, then rounded to float32.
+ * rounded to float32, then divided by C or added up in row order (and divided by C and N).
  */
 export class WebGpuKernel implements LossKernel {
   readonly #device: GPUDevice;
@@ -81,7 +79,7 @@ export class WebGpuKernel implements LossKernel {
 
   /** Live and pooled buffers and compiled pipelines. */
   resourceStats(): WebGpuResourceStats {
-    return { ...this.#pool.stats(), pipelines: 4 };
+    return { ...this.#pool.stats(), pipelines: 3 };
   }
 
   async forward(problem: Problem): Promise<Float32Array> {
@@ -150,6 +148,7 @@ export class WebGpuKernel implements LossKernel {
     const withLoss = mode !== 'backward';
     const withGradient = mode !== 'forward';
     const elementBytes = rows * classes * 4;
+    const lossBytes = rows * 16;
     const held: GPUBuffer[] = [];
     const acquire = (bytes: number, usage: number): GPUBuffer => {
       const buffer = this.#pool.acquire(bytes, usage);
@@ -162,7 +161,6 @@ export class WebGpuKernel implements LossKernel {
     device.pushErrorScope('validation');
     let lossRead: GPUBuffer | undefined;
     let gradRead: GPUBuffer | undefined;
-    let lossBytes = 0;
     let encodeError: unknown;
     try {
       const params = acquire(32, UNIFORM | COPY_DST);
@@ -229,38 +227,10 @@ export class WebGpuKernel implements LossKernel {
       );
       pass.dispatchWorkgroups(dispatchX, dispatchY);
 
-      let lossSource = rowLoss;
-      lossBytes = rows * 16;
-      if (withLoss && reduction !== 'none') {
-        let count = rows;
-        while (count > 1) {
-          const groups = Math.ceil(count / REDUCE_WORKGROUP_SIZE);
-          const [gx, gy] = dispatchGrid(groups, this.#limits.maxComputeWorkgroupsPerDimension);
-          const reduceParams = acquire(16, UNIFORM | COPY_DST);
-          device.queue.writeBuffer(reduceParams, 0, new Uint32Array([count, gx, 0, 0]));
-          const destination = acquire(groups * 16, STORAGE | COPY_SRC);
-          pass.setPipeline(this.#pipelines.reduce);
-          pass.setBindGroup(
-            0,
-            device.createBindGroup({
-              layout: this.#pipelines.reduceLayout,
-              entries: [
-                { binding: 0, resource: { buffer: reduceParams, size: 16 } },
-                { binding: 1, resource: { buffer: lossSource, size: count * 16 } },
-                { binding: 2, resource: { buffer: destination, size: groups * 16 } },
-              ],
-            }),
-          );
-          pass.dispatchWorkgroups(gx, gy);
-          lossSource = destination;
-          count = groups;
-        }
-        lossBytes = 16;
-      }
       pass.end();
       if (withLoss) {
         lossRead = acquire(lossBytes, MAP_READ | COPY_DST);
-        encoder.copyBufferToBuffer(lossSource, 0, lossRead, 0, lossBytes);
+        encoder.copyBufferToBuffer(rowLoss, 0, lossRead, 0, lossBytes);
       }
       if (withGradient) {
         gradRead = acquire(elementBytes, MAP_READ | COPY_DST);
@@ -296,10 +266,14 @@ export class WebGpuKernel implements LossKernel {
     }
     if (lossRead !== undefined && rowTotals !== undefined) {
       const sums = new Float32Array(lossRead.getMappedRange(0, lossBytes));
+      // Like PyTorch's CPU kernel (and the reference), each row's sum is rounded to float32
+      // before it is divided or added up; rows are added in order, in double, on the host.
       if (reduction === 'none') {
-        for (let r = 0; r < rows; r++) rowTotals[start + r] = combine(sums, r * 4);
+        for (let r = 0; r < rows; r++) rowTotals[start + r] = Math.fround(combine(sums, r * 4));
       } else {
-        rowTotals[0] = (rowTotals[0] as number) + combine(sums, 0);
+        let total = rowTotals[0] as number;
+        for (let r = 0; r < rows; r++) total += Math.fround(combine(sums, r * 4));
+        rowTotals[0] = total;
       }
       lossRead.unmap();
     }
@@ -384,11 +358,7 @@ async function compilePipelines(device: GPUDevice): Promise<Pipelines> {
       storage(6, 'storage'),
     ],
   });
-  const reduceLayout = device.createBindGroupLayout({
-    entries: [uniform, storage(1, 'read-only-storage'), storage(2, 'storage')],
-  });
   const rowModule = device.createShaderModule({ code: ROW_KERNEL_WGSL, label: 'mlml row kernel' });
-  const reduceModule = device.createShaderModule({ code: REDUCE_KERNEL_WGSL, label: 'mlml batch reduction' });
   const rowPipeline = (withLoss: boolean, withGrad: boolean): Promise<GPUComputePipeline> =>
     device.createComputePipelineAsync({
       layout: device.createPipelineLayout({ bindGroupLayouts: [rowLayout] }),
@@ -398,14 +368,10 @@ async function compilePipelines(device: GPUDevice): Promise<Pipelines> {
         constants: { WITH_LOSS: withLoss ? 1 : 0, WITH_GRAD: withGrad ? 1 : 0 },
       },
     });
-  const [forward, backward, fused, reduce] = await Promise.all([
+  const [forward, backward, fused] = await Promise.all([
     rowPipeline(true, false),
     rowPipeline(false, true),
     rowPipeline(true, true),
-    device.createComputePipelineAsync({
-      layout: device.createPipelineLayout({ bindGroupLayouts: [reduceLayout] }),
-      compute: { module: reduceModule, entryPoint: 'main' },
-    }),
   ]);
-  return { forward, backward, fused, reduce, rowLayout, reduceLayout };
+  return { forward, backward, fused, rowLayout };
 }

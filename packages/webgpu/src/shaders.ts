@@ -7,9 +7,6 @@
 /** Threads per workgroup of the row kernel (one workgroup per row). */
 export const ROW_WORKGROUP_SIZE = 64;
 
-/** Threads per workgroup of the batch reduction (and elements each workgroup reduces). */
-export const REDUCE_WORKGROUP_SIZE = 256;
-
 const SHARED_WGSL = /* wgsl */ `
 const INF_BITS: u32 = 0x7f800000u;
 const NAN_BITS: u32 = 0x7fc00000u;
@@ -272,56 +269,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 }
 `;
 
-/**
- * The batch reduction: each workgroup sums 256 row results (small and big double-float sums and
- * the infinity flag) in a fixed tree order, so the result is the same on every call.
- */
-export const REDUCE_KERNEL_WGSL = /* wgsl */ `
-${SHARED_WGSL}
-const WG: u32 = ${REDUCE_WORKGROUP_SIZE}u;
-
-struct Params {
-  count: u32,
-  dispatchX: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> source: array<vec4<u32>>;
-@group(0) @binding(2) var<storage, read_write> destination: array<vec4<u32>>;
-
-var<workgroup> partialSmall: array<vec2<f32>, WG>;
-var<workgroup> partialBig: array<vec2<f32>, WG>;
-var<workgroup> partialInf: array<u32, WG>;
-
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let group = wid.y * params.dispatchX + wid.x;
-  let i = group * WG + lid;
-  var value = vec4<u32>(0u, 0u, 0u, 0u);
-  if (i < params.count) { value = source[i]; }
-  let isInf = (value.z & 0x7fffffffu) == INF_BITS;
-  partialSmall[lid] = bitcast<vec2<f32>>(value.xy);
-  partialBig[lid] = select(bitcast<vec2<f32>>(value.zw), vec2<f32>(0.0, 0.0), isInf);
-  partialInf[lid] = select(0u, 1u, isInf);
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-    if (lid < stride) {
-      partialSmall[lid] = ddAdd(partialSmall[lid], partialSmall[lid + stride]);
-      partialBig[lid] = ddAdd(partialBig[lid], partialBig[lid + stride]);
-      partialInf[lid] = partialInf[lid] | partialInf[lid + stride];
-    }
-    workgroupBarrier();
-  }
-  if (lid == 0u) {
-    let s = partialSmall[0];
-    let b = partialBig[0];
-    var bigHalf = bitcast<vec2<u32>>(b);
-    if (partialInf[0] != 0u) { bigHalf = vec2<u32>(INF_BITS, 0u); }
-    destination[group] = vec4<u32>(bitcast<vec2<u32>>(s), bigHalf);
-  }
-}
-`;
-
 /** Threads per workgroup of the read pass. */
 export const READ_PASS_WORKGROUP_SIZE = 256;
 
@@ -342,7 +289,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> targets: array<i32>;
 @group(0) @binding(3) var<storage, read_write> partials: array<f32>;
 
-var<workgroup> shared: array<f32, WG>;
+var<workgroup> workgroupSums: array<f32, WG>;
 
 @compute @workgroup_size(WG)
 fn sumShares(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -358,12 +305,12 @@ fn sumShares(@builtin(global_invocation_id) gid: vec3<u32>) {
 fn sumPartials(@builtin(local_invocation_index) lid: u32) {
   var sum = 0.0;
   for (var i = lid; i < params.threads; i += WG) { sum += partials[i]; }
-  shared[lid] = sum;
+  workgroupSums[lid] = sum;
   workgroupBarrier();
   for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-    if (lid < stride) { shared[lid] += shared[lid + stride]; }
+    if (lid < stride) { workgroupSums[lid] += workgroupSums[lid + stride]; }
     workgroupBarrier();
   }
-  if (lid == 0u) { partials[params.threads] = shared[0]; }
+  if (lid == 0u) { partials[params.threads] = workgroupSums[0]; }
 }
 `;

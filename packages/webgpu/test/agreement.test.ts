@@ -1,0 +1,156 @@
+import type { LossOptions } from '@mlml/core-spec';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { createWebGpuBackend, type WebGpuBackend } from '../src/index.ts';
+import { type Case, expectAgreement } from './helpers.ts';
+
+let backend: WebGpuBackend;
+beforeAll(async () => {
+  // No skip: without an adapter this rejects and every test here fails.
+  backend = await createWebGpuBackend();
+});
+afterAll(async () => {
+  await backend?.dispose();
+});
+
+const f32 = (values: number[]): Float32Array => new Float32Array(values);
+const i32 = (values: number[]): Int32Array => new Int32Array(values);
+
+// Values that make ties, borderline margins, cancellation and specials likely.
+const interesting = [
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  2,
+  1 - 2 ** -24,
+  1 + 2 ** -23,
+  -(2 ** -24),
+  2 ** -24,
+  1e-8,
+  -1e-8,
+  1e30,
+  -1e30,
+  3e38,
+  -3e38,
+  1e-40,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+];
+
+const valueArbitrary = fc.oneof(
+  { weight: 6, arbitrary: fc.float({ min: -4, max: 4, noNaN: true }) },
+  { weight: 2, arbitrary: fc.integer({ min: -4, max: 4 }).map((v) => v / 2) },
+  { weight: 1, arbitrary: fc.constantFrom(...interesting) },
+  { weight: 1, arbitrary: fc.float() },
+);
+
+const optionsArbitrary: fc.Arbitrary<LossOptions> = fc.oneof(
+  fc.constantFrom<LossOptions>({}, { reduction: 'none' }, { reduction: 'sum' }, { reduction: 'mean' }),
+  fc
+    .record({ size_average: fc.constantFrom(true, false, null), reduce: fc.constantFrom(true, false, null) })
+    .map((legacy): LossOptions => legacy),
+);
+
+const caseArbitrary: fc.Arbitrary<Case> = fc
+  .record({
+    rank: fc.constantFrom(0, 1, 2, 2, 2),
+    batch: fc.integer({ min: 1, max: 5 }),
+    classes: fc.integer({ min: 1, max: 24 }),
+    options: optionsArbitrary,
+    seedValues: fc.array(valueArbitrary, { minLength: 120, maxLength: 120 }),
+    seedTargets: fc.array(fc.integer({ min: -1, max: 1000 }), { minLength: 120, maxLength: 120 }),
+    negativeChance: fc.constantFrom(0, 0.1, 0.3),
+    grads: fc.array(fc.constantFrom(1, -1, 0, 0.5, -2.5, 3), { minLength: 5, maxLength: 5 }),
+  })
+  .map(({ rank, batch, classes, options, seedValues, seedTargets, negativeChance, grads }) => {
+    const n = rank === 2 ? batch : 1;
+    const c = rank === 0 ? 1 : classes;
+    const shape = rank === 0 ? [] : rank === 1 ? [c] : [n, c];
+    const input = new Float32Array(n * c);
+    const target = new Int32Array(n * c);
+    for (let i = 0; i < n * c; i++) {
+      input[i] = seedValues[i % seedValues.length] as number;
+      const t = seedTargets[(i * 7) % seedTargets.length] as number;
+      target[i] = t < 0 || (t % 100) / 100 < negativeChance ? -1 : t % c;
+    }
+    const forwardNone =
+      options.reduce === false ||
+      (options.reduce == null && options.size_average == null && options.reduction === 'none');
+    const gradShape = forwardNone && rank === 2 ? [n] : [];
+    const gradData = new Float32Array(gradShape.length === 0 ? 1 : n).map(
+      (_, k) => grads[k % grads.length] as number,
+    );
+    return {
+      input: { data: input, shape },
+      target: { data: target, shape },
+      gradOutput: { data: gradData, shape: gradShape },
+      options,
+    };
+  });
+
+describe('webgpu agrees with the core-spec reference', () => {
+  it('on the seed example of DESIGN §4', async () => {
+    await expectAgreement(backend, {
+      input: { data: f32([0.1, 0.2, 0.4, 0.8]), shape: [1, 4] },
+      target: { data: i32([3, 0, -1, 1]), shape: [1, 4] },
+    });
+  });
+
+  it('on every reduction for 0-dim, 1-D and 2-D input', async () => {
+    for (const reduction of ['none', 'sum', 'mean'] as const) {
+      await expectAgreement(backend, {
+        input: { data: f32([0.3]), shape: [] },
+        target: { data: i32([0]), shape: [] },
+        options: { reduction },
+      });
+      await expectAgreement(backend, {
+        input: { data: f32([0.1, 0.2, 0.4, 0.8]), shape: [4] },
+        target: { data: i32([3, 0, -1, 1]), shape: [4] },
+        options: { reduction },
+      });
+      await expectAgreement(backend, {
+        input: { data: f32([0.1, 0.2, 0.4, 0.8, -1, 2, 0.5, 0.25]), shape: [2, 4] },
+        target: { data: i32([3, 0, -1, 1, 1, 1, 2, -1]), shape: [2, 4] },
+        options: { reduction },
+        gradOutput:
+          reduction === 'none' ? { data: f32([-2, 0]), shape: [2] } : { data: f32([-0.75]), shape: [] },
+      });
+    }
+  });
+
+  it('on duplicates, an all -1 target and values after the first -1', async () => {
+    const input = { data: f32([0.5, -0.25, 1.5, 0.125, 0.75, -2, 0, 1, 3]), shape: [3, 3] };
+    await expectAgreement(backend, {
+      input,
+      target: { data: i32([1, 1, -1, -1, 2, 0, 2, 2, 2]), shape: [3, 3] },
+      options: { reduction: 'none' },
+      gradOutput: { data: f32([1, -3, 0.5]), shape: [3] },
+    });
+  });
+
+  it('on seeded random cases (fast-check)', async () => {
+    await fc.assert(
+      fc.asyncProperty(caseArbitrary, async (c) => {
+        await expectAgreement(backend, c);
+      }),
+      { seed: 20261129, numRuns: 60 },
+    );
+  });
+
+  it('on wide rows with many targets (tiles of thresholds, rows larger than a workgroup)', async () => {
+    const classes = 700;
+    const input = new Float32Array(2 * classes).map((_, i) => Math.sin(i * 12.9898) * 3);
+    const target = new Int32Array(2 * classes).fill(-1);
+    for (let j = 0; j < 600; j++) target[j] = (j * 37) % classes; // J = 600 > one tile of 256, duplicates
+    for (let j = 0; j < 5; j++) target[classes + j] = j * 100;
+    await expectAgreement(backend, {
+      input: { data: input, shape: [2, classes] },
+      target: { data: target, shape: [2, classes] },
+      options: { reduction: 'sum' },
+      gradOutput: { data: f32([-1.5]), shape: [] },
+    });
+  });
+});
