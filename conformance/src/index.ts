@@ -33,6 +33,7 @@ export {
   runConformance,
   runGoldenCase,
   summarize,
+  withCallTimeout,
 } from './runConformance.js';
 export {
   compareTensor,

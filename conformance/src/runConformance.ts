@@ -63,6 +63,43 @@ export interface ConformanceOptions {
   readonly checkDispose?: boolean;
   /** Called after each case, e.g. for progress. */
   readonly onCase?: (result: CaseResult) => void;
+  /** A call that has not settled after this many milliseconds fails its case (0: wait forever). @default 60000 */
+  readonly callTimeoutMs?: number;
+}
+
+/**
+ * The backend with every call raced against a timer: a call that does not settle in `ms`
+ * milliseconds rejects with a plain Error (so a hung backend fails its case instead of hanging the
+ * suite). `ms <= 0` returns the backend itself.
+ */
+export function withCallTimeout(backend: ILossBackend, ms: number): ILossBackend {
+  if (!(ms > 0)) return backend;
+  const race = <T>(call: string, run: () => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${call} did not settle within ${ms} ms`)), ms);
+      Promise.resolve()
+        .then(run)
+        .then(
+          (value) => {
+            clearTimeout(timer);
+            resolve(value);
+          },
+          (error: unknown) => {
+            clearTimeout(timer);
+            reject(error);
+          },
+        );
+    });
+  return {
+    name: backend.name,
+    capabilities: backend.capabilities,
+    forward: (input, target, options) => race('forward', () => backend.forward(input, target, options)),
+    backward: (input, target, gradOutput, options) =>
+      race('backward', () => backend.backward(input, target, gradOutput, options)),
+    forwardBackward: (input, target, gradOutput, options) =>
+      race('forwardBackward', () => backend.forwardBackward(input, target, gradOutput, options)),
+    dispose: () => race('dispose', () => backend.dispose()),
+  };
 }
 
 /**
@@ -76,21 +113,22 @@ export async function runConformance(
   backend: ILossBackend,
   options: ConformanceOptions = {},
 ): Promise<ConformanceReport> {
+  const timed = withCallTimeout(backend, options.callTimeoutMs ?? 60_000);
   const fixtures = options.fixtures ?? (await loadBuiltinFixtures());
   const cases: CaseResult[] = [];
   const record = (result: CaseResult) => {
     cases.push(result);
     options.onCase?.(result);
   };
-  record(await checkCapabilities(backend));
-  for (const result of await checkUnsupportedDtypes(backend)) record(result);
+  record(await checkCapabilities(timed));
+  for (const result of await checkUnsupportedDtypes(timed)) record(result);
   for (const file of fixtures) {
     for (const goldenCase of file.cases) {
       if (options.filter !== undefined && !options.filter(goldenCase)) continue;
-      record(await runGoldenCase(backend, goldenCase, file.source));
+      record(await runGoldenCase(timed, goldenCase, file.source));
     }
   }
-  if (options.checkDispose === true) record(await checkDisposal(backend));
+  if (options.checkDispose === true) record(await checkDisposal(timed));
   return summarize(backend, cases);
 }
 

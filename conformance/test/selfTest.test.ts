@@ -77,3 +77,22 @@ describe('the suite passes real backends', () => {
     });
   }
 });
+
+describe('a backend that never answers', () => {
+  it('fails its cases instead of hanging the suite', async () => {
+    const reference = createReferenceBackend();
+    const hung = {
+      name: 'hung',
+      capabilities: reference.capabilities,
+      forward: () => new Promise<never>(() => {}),
+      backward: reference.backward.bind(reference),
+      forwardBackward: reference.forwardBackward.bind(reference),
+      dispose: reference.dispose.bind(reference),
+    };
+    const edge = fixtures.filter((f) => f.source === 'edge-cases.json');
+    const report = await runConformance(hung, { fixtures: edge, callTimeoutMs: 20 });
+    const failed = report.cases.filter((c) => c.status === 'failed');
+    expect(failed.length).toBeGreaterThan(10);
+    expect(failed[0]?.reason).toMatch(/did not settle within 20 ms/);
+  });
+});
