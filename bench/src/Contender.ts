@@ -1,5 +1,5 @@
 import type { Dtype } from '@mlml/core-spec';
-import type { AgreementTolerance, CaseValues } from './agreement.js';
+import type { CaseTolerance, CaseValues } from './agreement.js';
 import type { BenchData } from './generateData.js';
 import type { BenchShape } from './shapes.js';
 import type { TimingOptions, TimingStats } from './timeTask.js';
@@ -18,8 +18,8 @@ export interface Contender {
   readonly kind: 'backend' | 'peer';
   /** One line on what it is (versions, threads). */
   readonly description: string;
-  /** The tolerance of the agreement check for this dtype. */
-  tolerance(dtype: Dtype): AgreementTolerance;
+  /** The tolerance of the agreement check for this case. */
+  tolerance(dtype: Dtype, shape: BenchShape): CaseTolerance;
   /** Why this case is not run (no float64, too big for the formulation...), or undefined. */
   skipReason(shape: BenchShape, dtype: Dtype): string | undefined;
   /** Readies one case (uploads, temp files...). */

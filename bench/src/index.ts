@@ -1,6 +1,7 @@
 export {
   type AgreementRecord,
   type AgreementTolerance,
+  type CaseTolerance,
   type CaseValues,
   type Comparison,
   checkAgreement,
@@ -8,6 +9,7 @@ export {
   DEFAULT_TOLERANCE,
   DisagreementError,
   type Mismatch,
+  repeatedAdditionTolerance,
   TFJS_TOLERANCE,
   widerTolerance,
 } from './agreement.js';

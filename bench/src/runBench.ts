@@ -57,7 +57,7 @@ export interface BenchOptions {
   readonly seed?: number;
   /**
    * Largest N·J·C on which the TF.js composition runs (it materialises `[N, J, C]` tensors and
-   * takes seconds per call beyond a few million). @default 2 ** 25 (quick: 2 ** 18)
+   * takes seconds per call beyond a few million). @default 2 ** 23 (quick: 2 ** 18)
    */
   readonly tfjsMaxBroadcast?: number;
   /** The Python with torch. @default '/usr/bin/python3' */
@@ -112,7 +112,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
   const peers = options.peers ?? PEER_NAMES;
-  const tfjsMaxBroadcast = options.tfjsMaxBroadcast ?? (quick ? 2 ** 18 : 2 ** 25);
+  const tfjsMaxBroadcast = options.tfjsMaxBroadcast ?? (quick ? 2 ** 18 : 2 ** 23);
   let shapes: BenchShape[];
   try {
     shapes = selectShapes(options.shapes ?? defaultShapeSelectors(quick), quick);
@@ -277,7 +277,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
               `${caseLabel} ${mode}`,
               expected[mode],
               actual,
-              contender.tolerance(dtype),
+              contender.tolerance(dtype, shape),
             );
             agreements.set(`${contender.name}/${mode}`, record);
           }

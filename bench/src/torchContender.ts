@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dtype } from '@mlml/core-spec';
-import { DEFAULT_TOLERANCE } from './agreement.js';
+import { DEFAULT_TOLERANCE, repeatedAdditionTolerance } from './agreement.js';
 import type { Contender } from './Contender.js';
 import type { BenchData } from './generateData.js';
 import type { TorchRunner } from './torchRunner.js';
@@ -31,7 +31,11 @@ export function torchContender(runner: TorchRunner, threads: number, workDir: st
     name,
     kind: 'peer',
     description: `PyTorch ${runner.info.torch} CPU kernel (Python ${runner.info.python}), torch.set_num_threads(${threads})`,
-    tolerance: (dtype: Dtype) => DEFAULT_TOLERANCE[dtype],
+    // PyTorch's backward adds ±1/(N·C) in the input's dtype once per counted pair.
+    tolerance: (dtype: Dtype, shape) => ({
+      output: DEFAULT_TOLERANCE[dtype],
+      gradInput: repeatedAdditionTolerance(dtype, shape.classes),
+    }),
     skipReason: () => undefined,
     prepare: async (data) => {
       const id = caseId(data);

@@ -10,7 +10,12 @@ import {
   unregisterBackend,
 } from '@mlml/core-spec';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkAgreement, compareArrays, DisagreementError } from '../src/agreement.js';
+import {
+  checkAgreement,
+  compareArrays,
+  DisagreementError,
+  repeatedAdditionTolerance,
+} from '../src/agreement.js';
 import { runBench } from '../src/runBench.js';
 
 const tolerance = { rtol: 1e-5, atol: 0 };
@@ -32,6 +37,23 @@ describe('compareArrays', () => {
     expect(compareArrays('output', [1], [Number.NaN], tolerance).mismatchCount).toBe(1);
     expect(compareArrays('output', [Infinity], [-Infinity], tolerance).mismatchCount).toBe(1);
     expect(compareArrays('gradInput', [1, 2], [1], tolerance).mismatches[0]).toMatchObject({ index: -1 });
+  });
+
+  it('widens the gradient tolerance of a repeated float32 accumulation with C, and only the gradient', () => {
+    expect(repeatedAdditionTolerance('float32', 10).rtol).toBe(1e-5);
+    expect(repeatedAdditionTolerance('float32', 100000).rtol).toBeCloseTo(100000 * 2 ** -24, 12);
+    expect(repeatedAdditionTolerance('float64', 100000).rtol).toBe(1e-10);
+    const split = { output: tolerance, gradInput: repeatedAdditionTolerance('float32', 10000) };
+    const expected = { output: [1], gradInput: [0.004, -0.002] };
+    expect(() =>
+      checkAgreement('torch', 'c', expected, { output: [1], gradInput: [0.004, -0.0020008] }, split),
+    ).not.toThrow();
+    expect(() =>
+      checkAgreement('torch', 'c', expected, { output: [1.0001], gradInput: [0.004, -0.002] }, split),
+    ).toThrow(/output\[0\]/);
+    expect(() =>
+      checkAgreement('torch', 'c', expected, { output: [1], gradInput: [0.004, -0.00201] }, split),
+    ).toThrow(/gradInput\[1\]/);
   });
 
   it('checkAgreement reports a missing gradient and every differing number', () => {
