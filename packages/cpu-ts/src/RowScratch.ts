@@ -1,0 +1,62 @@
+/**
+ * Working memory for one row of the kernel, kept between rows and between calls so the hot path
+ * allocates nothing. Every array grows (never shrinks) to fit the widest row seen; a row of C
+ * classes has at most C targets, so C bounds every size.
+ */
+export class RowScratch {
+  /** Capacity in classes. */
+  #capacity = 0;
+  /** Per class: how many thresholds lie strictly below its input value (0 at target classes). */
+  counts = new Int32Array(0);
+  /**
+   * The row's non-NaN thresholds `-fl(1 - x[y_j])`, one per target occurrence, sorted ascending,
+   * followed by `+Infinity` padding (at least {@link THRESHOLD_PADDING} entries).
+   */
+  thresholds = new Float64Array(0);
+  /** `below[k]` is the k-th smallest threshold `thresholds[k - 1]`; `below[0]` is 0. */
+  below = new Float64Array(0);
+  /** `gapSums[k] = sum over i < k of (thresholds[k - 1] - thresholds[i])`, all parts non-negative. */
+  gapSums = new Float64Array(0);
+  /** Per target occurrence j: its threshold, in target order (NaN kept). */
+  occurrenceThresholds = new Float64Array(0);
+  /** The row's target classes, sorted ascending (duplicates kept). */
+  targetClasses = new Int32Array(0);
+  /** First a histogram of counts, then `above[r]`: how many classes pass at least r thresholds. */
+  above = new Int32Array(0);
+  /** Per target class: minus the number of counted pairs it takes part in. */
+  targetCounts = new Float64Array(0);
+  /** Bucket table of the bucketed count. */
+  bucketStart = new Int32Array(0);
+  /** Bucket table geometry of the current row: the lowest threshold. */
+  bucketLowest = 0.5;
+  /** Buckets per unit of input value. */
+  bucketScale = 0.5;
+  /** The last bucket index (values above the highest threshold). */
+  bucketTop = 0;
+  /** Values at or below this take the checked path (the bucket index would leave int32). */
+  bucketFloor = 0.5;
+  /** Values at or above this take the checked path. */
+  bucketCeiling = 0.5;
+
+  /** Makes every array large enough for rows of `classes` classes. */
+  ensure(classes: number): void {
+    if (classes <= this.#capacity) return;
+    const capacity = Math.max(classes, 2 * this.#capacity);
+    this.#capacity = capacity;
+    this.counts = new Int32Array(capacity);
+    this.thresholds = new Float64Array(capacity + THRESHOLD_PADDING);
+    this.below = new Float64Array(capacity + 1);
+    this.gapSums = new Float64Array(capacity + 1);
+    this.occurrenceThresholds = new Float64Array(capacity);
+    this.targetClasses = new Int32Array(capacity);
+    this.above = new Int32Array(capacity + 1);
+    this.targetCounts = new Float64Array(capacity);
+    this.bucketStart = new Int32Array(MAX_BUCKETS_PER_CLASS * capacity + 4);
+  }
+}
+
+/** `+Infinity` entries after the last threshold, so unrolled comparisons need no bounds. */
+export const THRESHOLD_PADDING = 8;
+
+/** The bucket table never has more than this many buckets per class of the row. */
+export const MAX_BUCKETS_PER_CLASS = 2;
