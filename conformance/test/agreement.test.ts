@@ -5,7 +5,7 @@ import { createReferenceBackend } from '../src/index.ts';
 import { BROKEN_BACKENDS } from './brokenBackends.ts';
 
 /** SwiftShader runs WebGPU on the CPU: keep its property runs modest. */
-const RUNS: Record<string, number> = { webgpu: 100 };
+const RUNS: Record<string, number> = { webgpu: 200 };
 const CPU_RUNS = 500;
 
 describe('every registered backend agrees with the reference on random calls', () => {
