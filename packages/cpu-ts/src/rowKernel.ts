@@ -265,7 +265,8 @@ export function rowGradient(
   for (let j = 0; j < targetCount; j++) {
     const threshold = occurrenceThresholds[j]!;
     if (Number.isNaN(threshold)) continue;
-    targetCounts[target[offset + j]!]! -= above[countBelow(thresholds, size, threshold) + 1];
+    const passedBy = above[countBelow(thresholds, size, threshold) + 1]!;
+    targetCounts[target[offset + j]!]! -= passedBy;
   }
   for (let j = 0; j < targetCount; j++) {
     const y = target[offset + j]!;
