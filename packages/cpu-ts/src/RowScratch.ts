@@ -13,7 +13,10 @@ export class RowScratch {
    * followed by `+Infinity` padding (at least {@link THRESHOLD_PADDING} entries).
    */
   thresholds = new Float64Array(0);
-  /** `below[k]` is the k-th smallest threshold `thresholds[k - 1]`; `below[0]` is 0. */
+  /**
+   * `below[k]` is the k-th smallest threshold `thresholds[k - 1]` (with the same +inf padding);
+   * `below[0]` is 0.
+   */
   below = new Float64Array(0);
   /** `gapSums[k] = sum over i < k of (thresholds[k - 1] - thresholds[i])`, all parts non-negative. */
   gapSums = new Float64Array(0);
@@ -45,7 +48,7 @@ export class RowScratch {
     this.#capacity = capacity;
     this.counts = new Int32Array(capacity);
     this.thresholds = new Float64Array(capacity + THRESHOLD_PADDING);
-    this.below = new Float64Array(capacity + 1);
+    this.below = new Float64Array(capacity + 1 + THRESHOLD_PADDING);
     this.gapSums = new Float64Array(capacity + 1);
     this.occurrenceThresholds = new Float64Array(capacity);
     this.targetClasses = new Int32Array(capacity);

@@ -80,6 +80,7 @@ export function prepareRow(context: RowContext, offset: number, targetCount: num
     if (k >= 2 && upper !== thresholds[k - 2]) sum += (k - 1) * (upper - thresholds[k - 2]!);
     gapSums[k] = sum;
   }
+  below.fill(Number.POSITIVE_INFINITY, size + 1, size + 1 + THRESHOLD_PADDING);
   return size;
 }
 
@@ -94,15 +95,20 @@ export function rowSum(context: RowContext, offset: number, targetCount: number,
     counts.fill(0, 0, classes);
     return 0;
   }
-  const strategy =
-    size <= UNROLLED_MAX ? UNROLLED : buildBucketTable(scratch, size, classes) ? BUCKETED : SEARCHED;
+  let strategy = SEARCHED;
+  if (size <= 4) strategy = UNROLLED_4;
+  else if (size <= 6) strategy = UNROLLED_6;
+  else if (size <= UNROLLED_MAX) strategy = UNROLLED_8;
+  else if (buildBucketTable(scratch, size, classes)) strategy = BUCKETED;
   const targetClasses = scratch.targetClasses;
   let sum = 0;
   let from = 0;
   for (let j = 0; j <= targetCount; j++) {
     const to = j < targetCount ? targetClasses[j]! : classes;
     if (to > from) {
-      if (strategy === UNROLLED) sum += sumUnrolled(context, offset, from, to, size);
+      if (strategy === UNROLLED_4) sum += sumUnrolled4(context, offset, from, to, size);
+      else if (strategy === UNROLLED_6) sum += sumUnrolled6(context, offset, from, to, size);
+      else if (strategy === UNROLLED_8) sum += sumUnrolled8(context, offset, from, to, size);
       else if (strategy === BUCKETED) sum += sumBucketed(context, offset, from, to, size);
       else sum += sumSearched(context, offset, from, to, size);
     }
@@ -112,12 +118,61 @@ export function rowSum(context: RowContext, offset: number, targetCount: number,
   return sum;
 }
 
-const UNROLLED = 0;
-const BUCKETED = 1;
-const SEARCHED = 2;
+const UNROLLED_4 = 0;
+const UNROLLED_6 = 1;
+const UNROLLED_8 = 2;
+const BUCKETED = 3;
+const SEARCHED = 4;
+
+/** Up to 4 thresholds (padded with +inf): k is the sum of the comparisons. */
+function sumUnrolled4(context: RowContext, offset: number, from: number, to: number, size: number): number {
+  const { input, scratch } = context;
+  const { thresholds, counts, below, gapSums } = scratch;
+  const t0 = thresholds[0]!;
+  const t1 = thresholds[1]!;
+  const t2 = thresholds[2]!;
+  const t3 = thresholds[3]!;
+  let sum = 0;
+  for (let d = from; d < to; d++) {
+    const value = input[offset + d]!;
+    if (value < Number.POSITIVE_INFINITY && value > Number.NEGATIVE_INFINITY) {
+      const count = +(t0 < value) + +(t1 < value) + (+(t2 < value) + +(t3 < value));
+      counts[d] = count;
+      sum += count * (value - below[count]!) + gapSums[count]!;
+    } else {
+      sum += checkedTerm(context, d, value, size);
+    }
+  }
+  return sum;
+}
+
+/** Up to 6 thresholds (padded with +inf): k is the sum of the comparisons. */
+function sumUnrolled6(context: RowContext, offset: number, from: number, to: number, size: number): number {
+  const { input, scratch } = context;
+  const { thresholds, counts, below, gapSums } = scratch;
+  const t0 = thresholds[0]!;
+  const t1 = thresholds[1]!;
+  const t2 = thresholds[2]!;
+  const t3 = thresholds[3]!;
+  const t4 = thresholds[4]!;
+  const t5 = thresholds[5]!;
+  let sum = 0;
+  for (let d = from; d < to; d++) {
+    const value = input[offset + d]!;
+    if (value < Number.POSITIVE_INFINITY && value > Number.NEGATIVE_INFINITY) {
+      const count =
+        +(t0 < value) + (+(t1 < value) + +(t2 < value)) + (+(t3 < value) + (+(t4 < value) + +(t5 < value)));
+      counts[d] = count;
+      sum += count * (value - below[count]!) + gapSums[count]!;
+    } else {
+      sum += checkedTerm(context, d, value, size);
+    }
+  }
+  return sum;
+}
 
 /** Up to 8 thresholds (padded with +inf): k is the sum of the comparisons. */
-function sumUnrolled(context: RowContext, offset: number, from: number, to: number, size: number): number {
+function sumUnrolled8(context: RowContext, offset: number, from: number, to: number, size: number): number {
   const { input, scratch } = context;
   const { thresholds, counts, below, gapSums } = scratch;
   const t0 = thresholds[0]!;
@@ -190,7 +245,7 @@ function buildBucketTable(scratch: RowScratch, size: number, classes: number): b
 /** More than 8 thresholds: bucket lookup, then two comparisons. */
 function sumBucketed(context: RowContext, offset: number, from: number, to: number, size: number): number {
   const { input, scratch } = context;
-  const { thresholds, counts, below, gapSums, bucketStart } = scratch;
+  const { counts, below, gapSums, bucketStart } = scratch;
   const lowest = scratch.bucketLowest;
   const scale = scratch.bucketScale;
   const top = scratch.bucketTop;
@@ -204,10 +259,11 @@ function sumBucketed(context: RowContext, offset: number, from: number, to: numb
       bucket &= ~(bucket >> 31);
       const excess = bucket - top;
       bucket = top + (excess & (excess >> 31));
-      // A bucket holds at most two thresholds, and the two after `before` are either in this
-      // bucket or above every value in it: two independent comparisons finish the count.
+      // A bucket holds at most two thresholds, and the two after `before` (thresholds[before] is
+      // below[before + 1]) are in this bucket or above every value in it: two independent
+      // comparisons finish the count.
       const before = bucketStart[bucket]!;
-      const count = before + +(thresholds[before]! < value) + +(thresholds[before + 1]! < value);
+      const count = before + +(below[before + 1]! < value) + +(below[before + 2]! < value);
       counts[d] = count;
       sum += count * (value - below[count]!) + gapSums[count]!;
     } else {
