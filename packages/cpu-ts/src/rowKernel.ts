@@ -100,17 +100,41 @@ export function rowSum(context: RowContext, offset: number, targetCount: number,
   else if (size <= 6) strategy = UNROLLED_6;
   else if (size <= UNROLLED_MAX) strategy = UNROLLED_8;
   else if (buildBucketTable(scratch, size, classes)) strategy = BUCKETED;
-  const targetClasses = scratch.targetClasses;
+  const input = context.input;
+  const { targetClasses, thresholds, below, gapSums, bucketStart } = scratch;
+  const { bucketLowest, bucketScale, bucketTop, bucketFloor, bucketCeiling } = scratch;
+  // The hot loops take their arrays as arguments: loading them from objects inside the callee
+  // measured half again as slow.
   let sum = 0;
   let from = 0;
   for (let j = 0; j <= targetCount; j++) {
     const to = j < targetCount ? targetClasses[j]! : classes;
     if (to > from) {
-      if (strategy === UNROLLED_4) sum += sumUnrolled4(context, offset, from, to, size);
-      else if (strategy === UNROLLED_6) sum += sumUnrolled6(context, offset, from, to, size);
-      else if (strategy === UNROLLED_8) sum += sumUnrolled8(context, offset, from, to, size);
-      else if (strategy === BUCKETED) sum += sumBucketed(context, offset, from, to, size);
-      else sum += sumSearched(context, offset, from, to, size);
+      if (strategy === UNROLLED_4)
+        sum += sumUnrolled4(input, offset, from, to, size, thresholds, below, gapSums, counts);
+      else if (strategy === UNROLLED_6)
+        sum += sumUnrolled6(input, offset, from, to, size, thresholds, below, gapSums, counts);
+      else if (strategy === UNROLLED_8)
+        sum += sumUnrolled8(input, offset, from, to, size, thresholds, below, gapSums, counts);
+      else if (strategy === BUCKETED)
+        sum += sumBucketed(
+          input,
+          offset,
+          from,
+          to,
+          size,
+          thresholds,
+          below,
+          gapSums,
+          counts,
+          bucketStart,
+          bucketLowest,
+          bucketScale,
+          bucketTop,
+          bucketFloor,
+          bucketCeiling,
+        );
+      else sum += sumSearched(input, offset, from, to, size, thresholds, below, gapSums, counts);
     }
     if (to + 1 > from) from = to + 1;
   }
@@ -125,9 +149,17 @@ const BUCKETED = 3;
 const SEARCHED = 4;
 
 /** Up to 4 thresholds (padded with +inf): k is the sum of the comparisons. */
-function sumUnrolled4(context: RowContext, offset: number, from: number, to: number, size: number): number {
-  const { input, scratch } = context;
-  const { thresholds, counts, below, gapSums } = scratch;
+function sumUnrolled4(
+  input: Float32Array | Float64Array,
+  offset: number,
+  from: number,
+  to: number,
+  size: number,
+  thresholds: Float64Array,
+  below: Float64Array,
+  gapSums: Float64Array,
+  counts: Int32Array,
+): number {
   const t0 = thresholds[0]!;
   const t1 = thresholds[1]!;
   const t2 = thresholds[2]!;
@@ -140,16 +172,24 @@ function sumUnrolled4(context: RowContext, offset: number, from: number, to: num
       counts[d] = count;
       sum += count * (value - below[count]!) + gapSums[count]!;
     } else {
-      sum += checkedTerm(context, d, value, size);
+      sum += checkedTerm(thresholds, below, gapSums, counts, size, d, value);
     }
   }
   return sum;
 }
 
 /** Up to 6 thresholds (padded with +inf): k is the sum of the comparisons. */
-function sumUnrolled6(context: RowContext, offset: number, from: number, to: number, size: number): number {
-  const { input, scratch } = context;
-  const { thresholds, counts, below, gapSums } = scratch;
+function sumUnrolled6(
+  input: Float32Array | Float64Array,
+  offset: number,
+  from: number,
+  to: number,
+  size: number,
+  thresholds: Float64Array,
+  below: Float64Array,
+  gapSums: Float64Array,
+  counts: Int32Array,
+): number {
   const t0 = thresholds[0]!;
   const t1 = thresholds[1]!;
   const t2 = thresholds[2]!;
@@ -165,16 +205,24 @@ function sumUnrolled6(context: RowContext, offset: number, from: number, to: num
       counts[d] = count;
       sum += count * (value - below[count]!) + gapSums[count]!;
     } else {
-      sum += checkedTerm(context, d, value, size);
+      sum += checkedTerm(thresholds, below, gapSums, counts, size, d, value);
     }
   }
   return sum;
 }
 
 /** Up to 8 thresholds (padded with +inf): k is the sum of the comparisons. */
-function sumUnrolled8(context: RowContext, offset: number, from: number, to: number, size: number): number {
-  const { input, scratch } = context;
-  const { thresholds, counts, below, gapSums } = scratch;
+function sumUnrolled8(
+  input: Float32Array | Float64Array,
+  offset: number,
+  from: number,
+  to: number,
+  size: number,
+  thresholds: Float64Array,
+  below: Float64Array,
+  gapSums: Float64Array,
+  counts: Int32Array,
+): number {
   const t0 = thresholds[0]!;
   const t1 = thresholds[1]!;
   const t2 = thresholds[2]!;
@@ -195,7 +243,7 @@ function sumUnrolled8(context: RowContext, offset: number, from: number, to: num
       counts[d] = count;
       sum += count * (value - below[count]!) + gapSums[count]!;
     } else {
-      sum += checkedTerm(context, d, value, size);
+      sum += checkedTerm(thresholds, below, gapSums, counts, size, d, value);
     }
   }
   return sum;
@@ -243,14 +291,23 @@ function buildBucketTable(scratch: RowScratch, size: number, classes: number): b
 }
 
 /** More than 8 thresholds: bucket lookup, then two comparisons. */
-function sumBucketed(context: RowContext, offset: number, from: number, to: number, size: number): number {
-  const { input, scratch } = context;
-  const { counts, below, gapSums, bucketStart } = scratch;
-  const lowest = scratch.bucketLowest;
-  const scale = scratch.bucketScale;
-  const top = scratch.bucketTop;
-  const floor = scratch.bucketFloor;
-  const ceiling = scratch.bucketCeiling;
+function sumBucketed(
+  input: Float32Array | Float64Array,
+  offset: number,
+  from: number,
+  to: number,
+  size: number,
+  thresholds: Float64Array,
+  below: Float64Array,
+  gapSums: Float64Array,
+  counts: Int32Array,
+  bucketStart: Int32Array,
+  lowest: number,
+  scale: number,
+  top: number,
+  floor: number,
+  ceiling: number,
+): number {
   let sum = 0;
   for (let d = from; d < to; d++) {
     const value = input[offset + d]!;
@@ -267,22 +324,40 @@ function sumBucketed(context: RowContext, offset: number, from: number, to: numb
       counts[d] = count;
       sum += count * (value - below[count]!) + gapSums[count]!;
     } else {
-      sum += checkedTerm(context, d, value, size);
+      sum += checkedTerm(thresholds, below, gapSums, counts, size, d, value);
     }
   }
   return sum;
 }
 
 /** Any thresholds (infinite, tied, clustered): binary search per value. */
-function sumSearched(context: RowContext, offset: number, from: number, to: number, size: number): number {
+function sumSearched(
+  input: Float32Array | Float64Array,
+  offset: number,
+  from: number,
+  to: number,
+  size: number,
+  thresholds: Float64Array,
+  below: Float64Array,
+  gapSums: Float64Array,
+  counts: Int32Array,
+): number {
   let sum = 0;
-  for (let d = from; d < to; d++) sum += checkedTerm(context, d, context.input[offset + d]!, size);
+  for (let d = from; d < to; d++)
+    sum += checkedTerm(thresholds, below, gapSums, counts, size, d, input[offset + d]!);
   return sum;
 }
 
 /** The count and term of one value, for any value: NaN passes nothing, +inf every finite threshold. */
-function checkedTerm(context: RowContext, d: number, value: number, size: number): number {
-  const { thresholds, counts, below, gapSums } = context.scratch;
+function checkedTerm(
+  thresholds: Float64Array,
+  below: Float64Array,
+  gapSums: Float64Array,
+  counts: Int32Array,
+  size: number,
+  d: number,
+  value: number,
+): number {
   const count = countBelow(thresholds, size, value);
   counts[d] = count;
   if (count === 0) return 0;
