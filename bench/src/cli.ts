@@ -45,9 +45,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`bench stopped: ${error.message}\n`);
       return 1;
     }
-    process.stderr.write(
-      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
+    // A failing implementation: its message first, then where it failed (the cause's stack).
+    const detail =
+      error instanceof Error
+        ? error.cause instanceof Error
+          ? `${error.message}\n${error.cause.stack}`
+          : error.stack
+        : String(error);
+    process.stderr.write(`bench failed: ${detail}\n`);
     return 1;
   }
 }

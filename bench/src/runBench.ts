@@ -274,7 +274,11 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         try {
           for (const mode of MODES) {
             const callStart = performance.now();
-            const actual = await prepared.values(mode);
+            const actual = await prepared.values(mode).catch((error: unknown) => {
+              throw new Error(`${contender.name} failed on ${caseLabel} ${mode}: ${errorMessage(error)}`, {
+                cause: error,
+              });
+            });
             firstCallMs.set(`${contender.name}/${mode}`, performance.now() - callStart);
             const record = checkAgreement(
               contender.name,

@@ -27,6 +27,7 @@ type Reply = Record<string, unknown>;
  * {@link TorchRunner.start}; {@link TorchRunner.close} ends it.
  */
 export class TorchRunner {
+  /** What the Python side reported when it started. */
   readonly info: TorchInfo;
   readonly #child: ChildProcessWithoutNullStreams;
   readonly #lines: AsyncIterator<string>;
