@@ -3,10 +3,12 @@ import type { FloatArray } from './types.js';
 
 /*
  * The executable definition of DESIGN §2: PyTorch's O(N·J·C) loops, written to be read, not to be
- * fast. Every backend is compared with these.
+ * fast. Every backend is compared with these. Decisions are PyTorch's to the bit; values are
+ * DESIGN's: terms and sums in double, rounded to the dtype once. (PyTorch also rounds each term
+ * and each row's sum to float32, so its float32 losses can differ from these in the last bit.)
  */
 
-/** Rounds a double to the problem's dtype (float32 values round to nearest even, like C's cast). */
+/** Rounds a double to the problem's dtype (round to nearest even, like C's cast). */
 function roundTo(problem: Problem): (value: number) => number {
   return problem.dtype === 'float32' ? Math.fround : (value) => value;
 }
@@ -19,9 +21,10 @@ export function countTargets(target: Int32Array, offset: number, classes: number
 }
 
 /**
- * Visits every counted pair (j, d) of one row: `d` is not a target and the margin test
- * `fl(1 - x[y_j]) + x[d] > 0` holds in the input's precision. `term` is the term as PyTorch
- * computes it, `fl(fl(1 - x[y_j]) + x[d])`.
+ * Visits every counted pair (j, d) of one row: `d` is not a target and PyTorch's margin test
+ * `fl(1 - x[y_j]) + x[d] > 0` holds. `term` is `fl(1 - x[y_j]) + x[d]` in double: its sign is the
+ * sign of the sum rounded to the dtype (rounding keeps signs, and two floats' nonzero sum never
+ * rounds to 0), so testing it decides exactly as PyTorch does.
  */
 function forEachCountedPair(
   problem: Problem,
@@ -39,7 +42,7 @@ function forEachCountedPair(
     const a = round(1 - input[offset + y]!);
     for (let d = 0; d < classes; d++) {
       if (isTarget[d]) continue;
-      const term = round(a + input[offset + d]!);
+      const term = a + input[offset + d]!;
       if (term > 0) visit(y, d, term);
     }
   }
@@ -57,16 +60,13 @@ function rowSum(problem: Problem, row: number): number {
 /** The forward loss, as DESIGN §2 defines it (output data only; its shape is `problem.outputShape`). */
 export function referenceForward(problem: Problem): FloatArray {
   const { batch, classes, reduction, dtype } = problem;
-  // PyTorch's CPU kernel returns each row's double sum as scalar_t before dividing or adding it
-  // up; rounding here too makes float32 results bit-identical to PyTorch's.
-  const round = roundTo(problem);
   if (reduction === 'none') {
     const out = allocate(dtype, batch);
-    for (let n = 0; n < batch; n++) out[n] = round(rowSum(problem, n)) / classes;
+    for (let n = 0; n < batch; n++) out[n] = rowSum(problem, n) / classes;
     return out;
   }
   let total = 0;
-  for (let n = 0; n < batch; n++) total += round(rowSum(problem, n));
+  for (let n = 0; n < batch; n++) total += rowSum(problem, n);
   total /= classes;
   if (reduction === 'mean') total /= batch;
   const out = allocate(dtype, 1);

@@ -17,7 +17,7 @@ describe('torch-like API', () => {
   it('computes the seed example from nested arrays, as float32 by default', async () => {
     const loss = await multilabelMarginLoss([[0.1, 0.2, 0.4, 0.8]], [[3, 0, -1, 1]], { backend });
     expect(loss.data).toBeInstanceOf(Float32Array);
-    expect(loss.data[0]).toBe(Math.fround(0.85));
+    expect(loss.data[0]).toBeCloseTo(0.85, 6);
     expect(loss.shape).toEqual([]);
     expect(loss.backend).toBe('reference');
     const grad = await multilabelMarginLossBackward([[0.1, 0.2, 0.4, 0.8]], [[3, 0, -1, 1]], undefined, {
@@ -114,7 +114,7 @@ describe('torch-like API', () => {
     const criterion = new MultiLabelMarginLoss({ reduction: 'sum', backend });
     expect((await criterion.backend()).name).toBe('reference');
     const { output } = await criterion.forwardBackward([[0.1, 0.2, 0.4, 0.8]], [[3, 0, -1, 1]]);
-    expect(output.data[0]).toBe(Math.fround(0.85));
+    expect(output.data[0]).toBeCloseTo(0.85, 6);
     expect((await criterion.forward([[0.1, 0.2, 0.4, 0.8]], [[3, 0, -1, 1]])).backend).toBe('reference');
   });
 

@@ -21,8 +21,8 @@ describe('README usage example', () => {
     try {
       await import(/* @vite-ignore */ file);
       expect(log.mock.calls).toEqual([
-        [Math.fround(0.85), 'wasm'],
-        [Math.fround(0.85), [[-0.5, 0.5, 0.5, -0.5]]],
+        ['0.850000', 'wasm'],
+        ['0.850000', [[-0.5, 0.5, 0.5, -0.5]]],
       ]);
     } finally {
       log.mockRestore();

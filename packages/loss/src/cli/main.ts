@@ -1,3 +1,4 @@
+import '../registerBuiltinBackends.js';
 import { isLossError } from '@mlml/core-spec';
 import { disposeSharedBackends } from '../backendCache.js';
 import { backendsCommand } from './backendsCommand.js';
