@@ -5,10 +5,11 @@
 // the input's precision, and NaN never counts. With k_d the number of thresholds below x[d] and
 // c_j the number of non-targets above t_j, the row's hinge sum is
 //   S = sum_d k_d x[d] + sum_j c_j a_j      (in f64; each product is exact for f32 input)
-// which differs from the reference's sum of terms rounded to T by at most those roundings.
+// the reference's terms a_j + x[d] (in double) summed in another order. For f64 input it is
+// re-summed around a shift m (see below) so that offset data does not cancel digits away.
 // The gradient is exact: (k_d or -sum of c_j at a target) * g * grad_output, rounded once.
-// Rows whose sum is not finite, or whose float terms could overflow, get their sum recomputed
-// term by term exactly as the reference does (exactRowSum).
+// Rows whose sum is not finite, or huge enough that a term could overflow, are summed term by
+// term as the reference does (exactRowSum).
 // Target positions are excluded by lowering them, in the row's copy, below every threshold.
 //
 // k and c come from one of two counting schemes:
@@ -28,8 +29,8 @@ import {
 } from './scratch';
 
 /**
- * A row sum at or above this may hold a f32 term that rounded to infinity (every term is
- * positive, so the sum bounds each); such rows, like non-finite ones, are summed exactly.
+ * Row sums at or beyond this (every term is positive, so the sum bounds each term) are summed
+ * term by term, like non-finite ones: huge values are where the decomposition could cancel.
  */
 const F32_SUM_GUARD: f64 = 8.507059173023462e37; // 2^126
 /** The same for f64 terms. */
@@ -162,7 +163,7 @@ function rowLoss<T>(
   return sum;
 }
 
-/** The exact row sum, term by term like the reference: fl(a_j + x[d]) > 0 over non-targets. */
+/** The row sum term by term, as the reference computes it: a_j + x[d] in double, counted if > 0. */
 function exactRowSum<T>(row: usize, th: usize, jn: i32, c: i32, mark: usize): f64 {
   const esz = sizeof<T>();
   let sum: f64 = 0;
@@ -170,8 +171,9 @@ function exactRowSum<T>(row: usize, th: usize, jn: i32, c: i32, mark: usize): f6
     const a: T = -load<T>(th + <usize>j * esz);
     for (let d: usize = 0; d < <usize>c; d++) {
       if (load<u8>(mark + d) != 0) continue;
-      const term: T = a + load<T>(row + d * esz);
-      if (term > <T>0) sum += <f64>term;
+      // In double: its sign is that of the sum rounded to T (the decision), its value DESIGN's.
+      const term = <f64>a + <f64>load<T>(row + d * esz);
+      if (term > 0) sum += term;
     }
   }
   return sum;

@@ -112,13 +112,9 @@ export class WasmLossKernel implements LossKernel {
   }
 }
 
-/**
- * The forward output from row sums, with the reference's operations in the reference's order:
- * each row's sum rounded to the dtype (as PyTorch's CPU kernel returns it), then divided or added up.
- */
+/** The forward output from row sums, with the reference's operations in the reference's order. */
 function reduceRows(problem: Problem, sums: Float64Array): FloatArray {
   const { batch, classes, reduction, dtype } = problem;
-  if (dtype === 'float32') for (let n = 0; n < batch; n++) sums[n] = Math.fround(sums[n]!);
   if (reduction === 'none') {
     const out = dtype === 'float32' ? new Float32Array(batch) : new Float64Array(batch);
     for (let n = 0; n < batch; n++) out[n] = sums[n]! / classes;
