@@ -49,9 +49,7 @@ export class CpuTsKernel implements LossKernel {
       const offset = n * classes;
       const targetCount = countTargets(target, offset, classes);
       const size = prepareRow(context, offset, targetCount);
-      // PyTorch returns each row's double sum in the input's precision before using it.
-      const raw = rowSum(context, offset, targetCount, size);
-      const sum = float32 ? Math.fround(raw) : raw;
+      const sum = rowSum(context, targetCount, size);
       if (perSample) {
         if (wantLoss) output[n] = sum / classes;
       } else total += sum;

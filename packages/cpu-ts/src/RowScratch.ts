@@ -6,6 +6,10 @@
 export class RowScratch {
   /** Capacity in classes. */
   #capacity = 0;
+  /** The current row's input values, as float64. */
+  row = new Float64Array(0);
+  /** The current row's gradient, as float64, before it is stored in the output's dtype. */
+  gradientRow = new Float64Array(0);
   /** Per class: how many thresholds lie strictly below its input value (0 at target classes). */
   counts = new Int32Array(0);
   /**
@@ -46,6 +50,8 @@ export class RowScratch {
     if (classes <= this.#capacity) return;
     const capacity = Math.max(classes, 2 * this.#capacity);
     this.#capacity = capacity;
+    this.row = new Float64Array(capacity);
+    this.gradientRow = new Float64Array(capacity);
     this.counts = new Int32Array(capacity);
     this.thresholds = new Float64Array(capacity + THRESHOLD_PADDING);
     this.below = new Float64Array(capacity + 1 + THRESHOLD_PADDING);

@@ -19,9 +19,9 @@ import { countBelow, sortAscending } from './sortAscending.js';
  * comparisons with the (at most two) thresholds of the value's own bucket. Values the fast paths
  * cannot take (NaN, infinities, far outside the table) take a checked per-value path.
  *
- * PyTorch rounds each float32 term to float32; summing the exact terms instead differs by at most
- * 2^-24 relative (all terms are positive), and a term that overflows to +inf makes the row's sum,
- * which is rounded to float32 as PyTorch does, overflow too.
+ * As DESIGN §2 (and the reference) define the value: terms and sums in double, rounded to the
+ * dtype once at the end. (PyTorch also rounds each float32 term and row sum to float32, which can
+ * move its float32 loss by a few units in the last place.)
  */
 
 /** Up to this many thresholds a row counts by comparing with each (unrolled, in registers). */
@@ -57,12 +57,16 @@ export interface RowContext {
  */
 export function prepareRow(context: RowContext, offset: number, targetCount: number): number {
   const { input, target, float32, scratch } = context;
+  // The hot loops read a float64 copy of the row: one monomorphic array type whatever the
+  // input's dtype (a loop that has seen both types runs about half as fast).
+  const row = scratch.row;
+  row.set(input.subarray(offset, offset + context.classes));
   const { thresholds, occurrenceThresholds, targetClasses, below, gapSums } = scratch;
   let size = 0;
   for (let j = 0; j < targetCount; j++) {
     const y = target[offset + j]!;
     targetClasses[j] = y;
-    const value = input[offset + y]!;
+    const value = row[y]!;
     const threshold = -(float32 ? Math.fround(1 - value) : 1 - value);
     occurrenceThresholds[j] = threshold;
     if (!Number.isNaN(threshold)) thresholds[size++] = threshold;
@@ -85,10 +89,10 @@ export function prepareRow(context: RowContext, offset: number, targetCount: num
 }
 
 /**
- * The row's unnormalised loss S_n (double), and `scratch.counts[d]` for every class (0 at the
- * row's target classes).
+ * The unnormalised loss S_n (double) of the row {@link prepareRow} just read, and
+ * `scratch.counts[d]` for every class (0 at the row's target classes).
  */
-export function rowSum(context: RowContext, offset: number, targetCount: number, size: number): number {
+export function rowSum(context: RowContext, targetCount: number, size: number): number {
   const { classes, scratch } = context;
   const counts = scratch.counts;
   if (size === 0) {
@@ -100,8 +104,7 @@ export function rowSum(context: RowContext, offset: number, targetCount: number,
   else if (size <= 6) strategy = UNROLLED_6;
   else if (size <= UNROLLED_MAX) strategy = UNROLLED_8;
   else if (buildBucketTable(scratch, size, classes)) strategy = BUCKETED;
-  const input = context.input;
-  const { targetClasses, thresholds, below, gapSums, bucketStart } = scratch;
+  const { row, targetClasses, thresholds, below, gapSums, bucketStart } = scratch;
   const { bucketLowest, bucketScale, bucketTop, bucketFloor, bucketCeiling } = scratch;
   // The hot loops take their arrays as arguments: loading them from objects inside the callee
   // measured half again as slow.
@@ -111,15 +114,14 @@ export function rowSum(context: RowContext, offset: number, targetCount: number,
     const to = j < targetCount ? targetClasses[j]! : classes;
     if (to > from) {
       if (strategy === UNROLLED_4)
-        sum += sumUnrolled4(input, offset, from, to, size, thresholds, below, gapSums, counts);
+        sum += sumUnrolled4(row, from, to, size, thresholds, below, gapSums, counts);
       else if (strategy === UNROLLED_6)
-        sum += sumUnrolled6(input, offset, from, to, size, thresholds, below, gapSums, counts);
+        sum += sumUnrolled6(row, from, to, size, thresholds, below, gapSums, counts);
       else if (strategy === UNROLLED_8)
-        sum += sumUnrolled8(input, offset, from, to, size, thresholds, below, gapSums, counts);
+        sum += sumUnrolled8(row, from, to, size, thresholds, below, gapSums, counts);
       else if (strategy === BUCKETED)
         sum += sumBucketed(
-          input,
-          offset,
+          row,
           from,
           to,
           size,
@@ -134,7 +136,7 @@ export function rowSum(context: RowContext, offset: number, targetCount: number,
           bucketFloor,
           bucketCeiling,
         );
-      else sum += sumSearched(input, offset, from, to, size, thresholds, below, gapSums, counts);
+      else sum += sumSearched(row, from, to, size, thresholds, below, gapSums, counts);
     }
     if (to + 1 > from) from = to + 1;
   }
@@ -150,8 +152,7 @@ const SEARCHED = 4;
 
 /** Up to 4 thresholds (padded with +inf): k is the sum of the comparisons. */
 function sumUnrolled4(
-  input: Float32Array | Float64Array,
-  offset: number,
+  row: Float64Array,
   from: number,
   to: number,
   size: number,
@@ -166,7 +167,7 @@ function sumUnrolled4(
   const t3 = thresholds[3]!;
   let sum = 0;
   for (let d = from; d < to; d++) {
-    const value = input[offset + d]!;
+    const value = row[d]!;
     if (value < Number.POSITIVE_INFINITY && value > Number.NEGATIVE_INFINITY) {
       const count = +(t0 < value) + +(t1 < value) + (+(t2 < value) + +(t3 < value));
       counts[d] = count;
@@ -180,8 +181,7 @@ function sumUnrolled4(
 
 /** Up to 6 thresholds (padded with +inf): k is the sum of the comparisons. */
 function sumUnrolled6(
-  input: Float32Array | Float64Array,
-  offset: number,
+  row: Float64Array,
   from: number,
   to: number,
   size: number,
@@ -198,7 +198,7 @@ function sumUnrolled6(
   const t5 = thresholds[5]!;
   let sum = 0;
   for (let d = from; d < to; d++) {
-    const value = input[offset + d]!;
+    const value = row[d]!;
     if (value < Number.POSITIVE_INFINITY && value > Number.NEGATIVE_INFINITY) {
       const count =
         +(t0 < value) + (+(t1 < value) + +(t2 < value)) + (+(t3 < value) + (+(t4 < value) + +(t5 < value)));
@@ -213,8 +213,7 @@ function sumUnrolled6(
 
 /** Up to 8 thresholds (padded with +inf): k is the sum of the comparisons. */
 function sumUnrolled8(
-  input: Float32Array | Float64Array,
-  offset: number,
+  row: Float64Array,
   from: number,
   to: number,
   size: number,
@@ -233,7 +232,7 @@ function sumUnrolled8(
   const t7 = thresholds[7]!;
   let sum = 0;
   for (let d = from; d < to; d++) {
-    const value = input[offset + d]!;
+    const value = row[d]!;
     if (value < Number.POSITIVE_INFINITY && value > Number.NEGATIVE_INFINITY) {
       const count =
         +(t0 < value) +
@@ -292,8 +291,7 @@ function buildBucketTable(scratch: RowScratch, size: number, classes: number): b
 
 /** More than 8 thresholds: bucket lookup, then two comparisons. */
 function sumBucketed(
-  input: Float32Array | Float64Array,
-  offset: number,
+  row: Float64Array,
   from: number,
   to: number,
   size: number,
@@ -310,7 +308,7 @@ function sumBucketed(
 ): number {
   let sum = 0;
   for (let d = from; d < to; d++) {
-    const value = input[offset + d]!;
+    const value = row[d]!;
     if (value > floor && value < ceiling) {
       let bucket = (((value - lowest) * scale) | 0) + 1;
       bucket &= ~(bucket >> 31);
@@ -332,8 +330,7 @@ function sumBucketed(
 
 /** Any thresholds (infinite, tied, clustered): binary search per value. */
 function sumSearched(
-  input: Float32Array | Float64Array,
-  offset: number,
+  row: Float64Array,
   from: number,
   to: number,
   size: number,
@@ -343,8 +340,7 @@ function sumSearched(
   counts: Int32Array,
 ): number {
   let sum = 0;
-  for (let d = from; d < to; d++)
-    sum += checkedTerm(thresholds, below, gapSums, counts, size, d, input[offset + d]!);
+  for (let d = from; d < to; d++) sum += checkedTerm(thresholds, below, gapSums, counts, size, d, row[d]!);
   return sum;
 }
 
@@ -379,12 +375,12 @@ export function rowGradient(
   scale: number,
 ): void {
   const { target, classes, scratch } = context;
-  const { counts, above, targetCounts, thresholds, occurrenceThresholds } = scratch;
+  const { counts, above, targetCounts, thresholds, occurrenceThresholds, gradientRow } = scratch;
   above.fill(0, 0, size + 1);
   for (let d = 0; d < classes; d++) {
     const count = counts[d]!;
     above[count]! += 1;
-    gradient[offset + d] = count * g * scale;
+    gradientRow[d] = count * g * scale;
   }
   // In place, the histogram becomes above[r] = #(count >= r); sorted threshold r is passed by above[r + 1].
   let passing = 0;
@@ -401,6 +397,8 @@ export function rowGradient(
   }
   for (let j = 0; j < targetCount; j++) {
     const y = target[offset + j]!;
-    gradient[offset + y] = targetCounts[y]! * g * scale;
+    gradientRow[y] = targetCounts[y]! * g * scale;
   }
+  // One conversion to the output's dtype (rounding to nearest, like the reference's stores).
+  gradient.set(gradientRow.subarray(0, classes), offset);
 }

@@ -75,12 +75,19 @@ describe('createCpuTsBackend', () => {
     expect(minusInfTarget.data[0]).toBe(Number.POSITIVE_INFINITY);
   });
 
-  test('a float32 term that overflows makes the loss +inf, as PyTorch float32 terms do', async () => {
+  test('float32 terms are summed in double: terms beyond the float32 range do not overflow', async () => {
     const backend = createCpuTsBackend();
-    const out = await backend.forward(f32([-3e38, 3e38, 0], [3]), i32([0, -1, -1], [3]));
-    expect(out.data[0]).toBe(Number.POSITIVE_INFINITY);
-    const asDouble = await backend.forward(f64([-3e38, 3e38, 0], [3]), i32([0, -1, -1], [3]));
-    expect(asDouble.data[0]).toBeCloseTo((1 + 3e38 + 3e38 + (1 + 3e38)) / 3, -30);
+    const c: Case = {
+      input: f32([-3e38, 3e38, 0], [3]),
+      target: i32([0, -1, -1], [3]),
+      gradOutput: f32([1], []),
+      options: { reduction: 'sum' },
+    };
+    const out = await backend.forward(c.input, c.target, c.options);
+    // fl(1 + 3e38) + 3e38 and fl(1 + 3e38) + 0, in double, divided by 3, rounded once.
+    const a = Math.fround(1 + Math.fround(3e38));
+    expect(out.data[0]).toBe(Math.fround((a + Math.fround(3e38) + a) / 3));
+    expect(out.data[0]).toBe(expected(c).output[0]);
   });
 
   test('gradient: grad_output 0 gives zeros, +inf gives NaN where nothing counted (0 * inf), per sample for none', async () => {
