@@ -16,6 +16,7 @@ export class WasmArena {
   readonly #base: number;
   #end: number;
 
+  /** An arena over the memory of `kernels`, starting above its static data. */
   constructor(kernels: WasmKernels) {
     this.#kernels = kernels;
     this.#base = align16(kernels.exports.heapBase() >>> 0);

@@ -28,6 +28,7 @@ export class WasmLossKernel implements LossKernel {
   /** The target array validation last copied into memory (at the arena's first region), if any. */
   #stagedTarget: Int32Array | undefined;
 
+  /** A kernel on an instance of the module; `simdMaxTargets` picks the counting scheme per row. */
   constructor(kernels: WasmKernels, simdMaxTargets: number = DEFAULT_SIMD_MAX_TARGETS) {
     this.#kernels = kernels;
     this.#arena = new WasmArena(kernels);
@@ -50,14 +51,17 @@ export class WasmLossKernel implements LossKernel {
     return this.#kernels.exports.findTargetOutOfRange(targetPtr, target.length, classes);
   }
 
+  /** The forward output data (length N for `none`, else 1). */
   forward(problem: Problem): FloatArray {
     return reduceRows(problem, this.#run(problem, undefined).sums);
   }
 
+  /** The gradient data (the input's length), scaled by `problem.gradOutput`. */
   backward(problem: BackwardProblem): FloatArray {
     return this.#run(problem, problem.gradOutput).gradInput!;
   }
 
+  /** Output and gradient from one pass over the data. */
   forwardBackward(problem: BackwardProblem): KernelResult {
     const { sums, gradInput } = this.#run(problem, problem.gradOutput);
     return { output: reduceRows(problem, sums), gradInput: gradInput! };
