@@ -21,8 +21,9 @@ export interface WasmBackendOptions {
  * so the gradient is exact: whole counts scaled once, as the reference does. The loss sums the
  * reference's double terms in another order (k·x over elements plus c·a over targets, exact
  * products), so it differs only by double rounding: measured at most 1 ulp of float32 and
- * ~1e-13 relative in float64, including offset data (values near 1e6); the declared tolerances
- * leave a margin over that.
+ * ~1e-13 relative in float64, including offset data (values near 1e6). The float32 forward-only
+ * path for J <= 6 adds up to six positive float32 terms per lane first (<= 6 * 2^-24 relative).
+ * The declared tolerances cover both with a margin.
  */
 export const WASM_CAPABILITIES: BackendCapabilities = {
   dtypes: ['float32', 'float64'],

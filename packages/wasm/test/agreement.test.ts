@@ -35,7 +35,9 @@ async function checkCase(c: Case): Promise<void> {
     expect(sameValues(grad.data, expected.gradInput), `${name} backward`).toBeUndefined();
     expect(grad.shape).toEqual(c.input.shape);
     const both = await backend.forwardBackward(c.input, c.target, c.gradOutput, c.options);
-    expect(sameValues(both.output.data, output.data), `${name} forwardBackward output`).toBeUndefined();
+    // The fused pass sums in another order than forward's (which needs no counts): both within tolerance.
+    const bothProblem = closeValues(both.output.data, expected.output, tolerance.rtol, tolerance.atol);
+    expect(bothProblem, `${name} forwardBackward output`).toBeUndefined();
     expect(
       sameValues(both.gradInput.data, expected.gradInput),
       `${name} forwardBackward grad`,
