@@ -1,5 +1,5 @@
 import type { LossKernel } from './LossKernel.js';
-import { allocate, type Problem } from './Problem.js';
+import { allocate, type BackwardProblem, type Problem } from './Problem.js';
 import type {
   BackendCapabilities,
   FloatArray,
@@ -54,8 +54,11 @@ export class LossBackend implements ILossBackend {
     gradOutput?: Tensor<FloatArray>,
     options?: LossOptions,
   ): Promise<ForwardBackwardResult> {
-    const grad = gradOutput ?? onesLikeOutput(input, target, options, this.#context());
-    const problem = validateBackward(input, target, grad, options, this.#context());
+    // Without grad_output, validate once and take ones of the output's shape (always valid).
+    const problem =
+      gradOutput === undefined
+        ? withOnesGradOutput(validateForward(input, target, options, this.#context()))
+        : validateBackward(input, target, gradOutput, options, this.#context());
     const result =
       problem.batch === 0
         ? { output: emptyBatchOutput(problem), gradInput: allocate(problem.dtype, 0) }
@@ -88,17 +91,12 @@ function emptyBatchOutput(problem: Problem): FloatArray {
   return out;
 }
 
-function onesLikeOutput(
-  input: Tensor<FloatArray>,
-  target: Tensor<Int32Array>,
-  options: LossOptions | undefined,
-  context: ValidationContext,
-): Tensor<FloatArray> {
-  const problem = validateForward(input, target, options, context);
-  const data = allocate(
+/** The problem with `gradOutput` set to ones of the forward output's shape. */
+function withOnesGradOutput(problem: Problem): BackwardProblem {
+  const gradOutput = allocate(
     problem.dtype,
     problem.outputShape.reduce((a, b) => a * b, 1),
   );
-  data.fill(1);
-  return { data, shape: problem.outputShape };
+  gradOutput.fill(1);
+  return { ...problem, gradOutput };
 }
