@@ -139,10 +139,21 @@ function rowLoss<T>(
     m = weightedMedianThreshold<T>(scratch, cz);
     if (m != 0) sum = shiftedSum<T>(row, scratch + kbufOffset(cz), cz, m);
   }
+  // Neumaier-compensated for f64 (the f32 paths need no more than plain double sums).
+  let comp: f64 = 0;
   for (let j = 0; j < jn; j++) {
     const cj = load<i32>(cnt + (<usize>j << 2));
-    if (cj != 0) sum += <f64>cj * (m - <f64>load<T>(th + <usize>j * esz));
+    if (cj == 0) continue;
+    const v = <f64>cj * (m - <f64>load<T>(th + <usize>j * esz));
+    if (sizeof<T>() == 8) {
+      const next = sum + v;
+      comp += abs<f64>(sum) >= abs<f64>(v) ? sum - next + v : v - next + sum;
+      sum = next;
+    } else {
+      sum += v;
+    }
   }
+  if (sizeof<T>() == 8 && isFinite<f64>(comp)) sum += comp;
   const guard = sizeof<T>() == 4 ? F32_SUM_GUARD : F64_SUM_GUARD;
   if (!(sum < guard && sum > -guard)) {
     sum = exactRowSum<T>(row, th, jn, c, mark);
@@ -283,14 +294,19 @@ function weightedMedianThreshold<T>(scratch: usize, cz: usize): f64 {
   return 0;
 }
 
-/** sum_d k_d (x_d - m), with k_d saved by sortedCount. */
+/** sum_d k_d (x_d - m), with k_d saved by sortedCount; Neumaier-compensated. */
 function shiftedSum<T>(row: usize, kbuf: usize, cz: usize, m: f64): f64 {
   let sum: f64 = 0;
+  let comp: f64 = 0;
   for (let d: usize = 0; d < cz; d++) {
     const k = load<i32>(kbuf + (d << 2));
-    if (k != 0) sum += <f64>k * (<f64>load<T>(row + d * sizeof<T>()) - m);
+    if (k == 0) continue;
+    const v = <f64>k * (<f64>load<T>(row + d * sizeof<T>()) - m);
+    const next = sum + v;
+    comp += abs<f64>(sum) >= abs<f64>(v) ? sum - next + v : v - next + sum;
+    sum = next;
   }
-  return sum;
+  return isFinite<f64>(comp) ? sum + comp : sum;
 }
 
 /** c_j from the histogram of k: the j-th smallest threshold is below every x with k > j. */

@@ -1,4 +1,4 @@
-import { referenceForward, validateForward } from '@mlml/core-spec';
+import { referenceBackward, referenceForward, validateBackward, validateForward } from '@mlml/core-spec';
 import { describe, expect, it } from 'vitest';
 import { createWasmBackend, WASM_CAPABILITIES } from '../src/index.js';
 
@@ -39,5 +39,43 @@ describe('accuracy of the loss', () => {
       }
       await backend.dispose();
     }
+  });
+});
+
+describe('large rows', () => {
+  it('agree with the reference for C = 3000 and J up to 2000 (bucket and sorted paths), with duplicates', async () => {
+    const backend = await createWasmBackend();
+    let seed = 9;
+    const rnd = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    for (const dtype of ['float32', 'float64'] as const) {
+      const batch = 3;
+      const classes = 3000;
+      const x = dtype === 'float32' ? new Float32Array(batch * classes) : new Float64Array(batch * classes);
+      for (let i = 0; i < x.length; i++) x[i] = rnd() < 0.01 ? Math.round(rnd() * 4) / 4 : rnd() * 6 - 3;
+      const t = new Int32Array(batch * classes).fill(-1);
+      const targets = [40, 700, 2000];
+      for (let n = 0; n < batch; n++) {
+        for (let j = 0; j < targets[n]!; j++) t[n * classes + j] = Math.floor(rnd() * classes * 0.9);
+      }
+      const input = { data: x, shape: [batch, classes] };
+      const target = { data: t, shape: [batch, classes] };
+      const go = {
+        data: dtype === 'float32' ? new Float32Array([1, -2, 0.5]) : new Float64Array([1, -2, 0.5]),
+        shape: [batch],
+      };
+      const { output, gradInput } = await backend.forwardBackward(input, target, go, { reduction: 'none' });
+      const problem = validateBackward(input, target, go, { reduction: 'none' });
+      const ref = referenceForward(problem);
+      const refGrad = referenceBackward(problem);
+      const { rtol } = WASM_CAPABILITIES.tolerance[dtype]!;
+      for (let n = 0; n < batch; n++) {
+        expect(Math.abs(output.data[n]! - ref[n]!)).toBeLessThanOrEqual(rtol * Math.abs(ref[n]!));
+      }
+      expect(Array.from(gradInput.data)).toEqual(Array.from(refGrad));
+    }
+    await backend.dispose();
   });
 });
