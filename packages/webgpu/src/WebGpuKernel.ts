@@ -8,7 +8,7 @@ import {
 import type { AcquiredDevice, EffectiveLimits } from './acquireDevice.js';
 import { BufferPool, type BufferPoolStats } from './BufferPool.js';
 import { dispatchGrid, planChunks } from './planChunks.js';
-import { ROW_KERNEL_WGSL } from './shaders.js';
+import { ROW_KERNEL_WGSL, THREAD_ROWS_KERNEL_WGSL, THREAD_ROWS_WORKGROUP_SIZE } from './shaders.js';
 
 type Mode = 'forward' | 'backward' | 'fused';
 
@@ -29,18 +29,28 @@ export interface WebGpuResourceStats extends BufferPoolStats {
   readonly pipelines: number;
 }
 
+/**
+ * How rows are mapped to threads: a workgroup per row (parallel within a row, for few large
+ * rows), a thread per row (no barriers, for many rows), or `auto` to choose by shape.
+ */
+export type RowStrategy = 'auto' | 'workgroup-per-row' | 'thread-per-row';
+
+type ModePipelines = Readonly<Record<Mode, GPUComputePipeline>>;
+
 interface Pipelines {
-  readonly forward: GPUComputePipeline;
-  readonly backward: GPUComputePipeline;
-  readonly fused: GPUComputePipeline;
+  readonly workgroupPerRow: ModePipelines;
+  readonly threadPerRow: ModePipelines;
   readonly rowLayout: GPUBindGroupLayout;
 }
+
+/** Rows per call from which a thread per row keeps every core busy anyway. */
+const MANY_ROWS = 128;
 
 /**
  * The WGSL kernel behind the 'webgpu' backend: cuts a validated float32 problem into chunks of
  * rows that fit the device's limits, runs the row kernel (and the fixed-order batch reduction)
  * on each, and finishes in double on the host: each row's double-float sums are combined and
- * rounded to float32, then divided by C or added up in row order (and divided by C and N).
+ * divided by C, or added up in row order and divided by C (and N), then rounded to float32 once.
  */
 export class WebGpuKernel implements LossKernel {
   readonly #device: GPUDevice;
@@ -52,8 +62,10 @@ export class WebGpuKernel implements LossKernel {
   readonly #dummyWrite: GPUBuffer;
   #lost: GPUDeviceLostInfo | undefined;
   readonly #lostPromise: Promise<GPUDeviceLostInfo>;
+  readonly #strategy: RowStrategy;
 
-  private constructor(acquired: AcquiredDevice, pipelines: Pipelines) {
+  private constructor(acquired: AcquiredDevice, pipelines: Pipelines, strategy: RowStrategy) {
+    this.#strategy = strategy;
     this.#device = acquired.device;
     this.#ownsDevice = acquired.ownsDevice;
     this.#limits = acquired.limits;
@@ -68,8 +80,8 @@ export class WebGpuKernel implements LossKernel {
   }
 
   /** Compiles the pipelines (once) on an acquired device. */
-  static async create(acquired: AcquiredDevice): Promise<WebGpuKernel> {
-    return new WebGpuKernel(acquired, await compilePipelines(acquired.device));
+  static async create(acquired: AcquiredDevice, strategy: RowStrategy = 'auto'): Promise<WebGpuKernel> {
+    return new WebGpuKernel(acquired, await compilePipelines(acquired.device), strategy);
   }
 
   /** The device the kernel runs on. */
@@ -79,7 +91,7 @@ export class WebGpuKernel implements LossKernel {
 
   /** Live and pooled buffers and compiled pipelines. */
   resourceStats(): WebGpuResourceStats {
-    return { ...this.#pool.stats(), pipelines: 3 };
+    return { ...this.#pool.stats(), pipelines: 6 };
   }
 
   async forward(problem: Problem): Promise<Float32Array> {
@@ -155,7 +167,11 @@ export class WebGpuKernel implements LossKernel {
       held.push(buffer);
       return buffer;
     };
-    const [dispatchX, dispatchY] = dispatchGrid(rows, this.#limits.maxComputeWorkgroupsPerDimension);
+    const threadPerRow =
+      this.#strategy === 'thread-per-row' ||
+      (this.#strategy === 'auto' && (problem.batch >= MANY_ROWS || classes <= 64));
+    const workgroups = threadPerRow ? Math.ceil(rows / THREAD_ROWS_WORKGROUP_SIZE) : rows;
+    const [dispatchX, dispatchY] = dispatchGrid(workgroups, this.#limits.maxComputeWorkgroupsPerDimension);
 
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
@@ -202,7 +218,7 @@ export class WebGpuKernel implements LossKernel {
 
       const encoder = device.createCommandEncoder();
       const pass = encoder.beginComputePass();
-      pass.setPipeline(this.#pipelines[mode]);
+      pass.setPipeline((threadPerRow ? this.#pipelines.threadPerRow : this.#pipelines.workgroupPerRow)[mode]);
       pass.setBindGroup(
         0,
         device.createBindGroup({
@@ -266,13 +282,13 @@ export class WebGpuKernel implements LossKernel {
     }
     if (lossRead !== undefined && rowTotals !== undefined) {
       const sums = new Float32Array(lossRead.getMappedRange(0, lossBytes));
-      // Like PyTorch's CPU kernel (and the reference), each row's sum is rounded to float32
-      // before it is divided or added up; rows are added in order, in double, on the host.
+      // Rows are added in order, in double, on the host (deterministic, and as exact as the
+      // reference's double sum); the result is rounded to float32 once.
       if (reduction === 'none') {
-        for (let r = 0; r < rows; r++) rowTotals[start + r] = Math.fround(combine(sums, r * 4));
+        for (let r = 0; r < rows; r++) rowTotals[start + r] = combine(sums, r * 4);
       } else {
         let total = rowTotals[0] as number;
-        for (let r = 0; r < rows; r++) total += Math.fround(combine(sums, r * 4));
+        for (let r = 0; r < rows; r++) total += combine(sums, r * 4);
         rowTotals[0] = total;
       }
       lossRead.unmap();
@@ -358,20 +374,28 @@ async function compilePipelines(device: GPUDevice): Promise<Pipelines> {
       storage(6, 'storage'),
     ],
   });
-  const rowModule = device.createShaderModule({ code: ROW_KERNEL_WGSL, label: 'mlml row kernel' });
-  const rowPipeline = (withLoss: boolean, withGrad: boolean): Promise<GPUComputePipeline> =>
-    device.createComputePipelineAsync({
-      layout: device.createPipelineLayout({ bindGroupLayouts: [rowLayout] }),
-      compute: {
-        module: rowModule,
-        entryPoint: 'main',
-        constants: { WITH_LOSS: withLoss ? 1 : 0, WITH_GRAD: withGrad ? 1 : 0 },
-      },
-    });
-  const [forward, backward, fused] = await Promise.all([
-    rowPipeline(true, false),
-    rowPipeline(false, true),
-    rowPipeline(true, true),
+  const layout = device.createPipelineLayout({ bindGroupLayouts: [rowLayout] });
+  const compile = async (code: string, label: string): Promise<ModePipelines> => {
+    const module = device.createShaderModule({ code, label });
+    const pipeline = (withLoss: boolean, withGrad: boolean): Promise<GPUComputePipeline> =>
+      device.createComputePipelineAsync({
+        layout,
+        compute: {
+          module,
+          entryPoint: 'main',
+          constants: { WITH_LOSS: withLoss ? 1 : 0, WITH_GRAD: withGrad ? 1 : 0 },
+        },
+      });
+    const [forward, backward, fused] = await Promise.all([
+      pipeline(true, false),
+      pipeline(false, true),
+      pipeline(true, true),
+    ]);
+    return { forward, backward, fused };
+  };
+  const [workgroupPerRow, threadPerRow] = await Promise.all([
+    compile(ROW_KERNEL_WGSL, 'mlml workgroup-per-row kernel'),
+    compile(THREAD_ROWS_KERNEL_WGSL, 'mlml thread-per-row kernel'),
   ]);
-  return { forward, backward, fused, rowLayout };
+  return { workgroupPerRow, threadPerRow, rowLayout };
 }

@@ -12,4 +12,4 @@ export {
   type WebGpuBackendOptions,
 } from './createWebGpuBackend.js';
 export { createWebGpuReadPass, type WebGpuReadPass } from './createWebGpuReadPass.js';
-export type { WebGpuResourceStats } from './WebGpuKernel.js';
+export type { RowStrategy, WebGpuResourceStats } from './WebGpuKernel.js';

@@ -10,6 +10,7 @@ export const ROW_WORKGROUP_SIZE = 64;
 const SHARED_WGSL = /* wgsl */ `
 const INF_BITS: u32 = 0x7f800000u;
 const NAN_BITS: u32 = 0x7fc00000u;
+const NO_THRESHOLD: u32 = 0xffffffffu;
 
 fn isNanBits(b: u32) -> bool { return (b & 0x7fffffffu) > INF_BITS; }
 
@@ -27,14 +28,68 @@ fn ddAdd(p: vec2<f32>, q: vec2<f32>) -> vec2<f32> {
   let hi = se.x + lo;
   return vec2<f32>(hi, lo - (hi - se.x));
 }
+
+const BIG_OPERAND: u32 = 0x53000000u; // 2^39: below it, a + x cannot reach 2^40
+const SCALE_DOWN: f32 = 5.421010862427522e-20; // 2^-64
+
+// Adds a counted term a + x, exactly (TwoSum), to a row's sums: terms of operands below 2^39 to
+// the double-float "small" sum; larger ones, scaled exactly by 2^-64, to "big" (so no finite sum
+// overflows); a term with an infinite operand (necessarily +inf) to a flag.
+fn addTerm(aBits: u32, xBits: u32, small: ptr<function, vec2<f32>>, big: ptr<function, vec2<f32>>, sawInf: ptr<function, u32>) {
+  let aAbs = aBits & 0x7fffffffu;
+  let xAbs = xBits & 0x7fffffffu;
+  if (max(aAbs, xAbs) < BIG_OPERAND) {
+    *small = ddAdd(*small, twoSum(bitcast<f32>(aBits), bitcast<f32>(xBits)));
+  } else if (aAbs == INF_BITS || xAbs == INF_BITS) {
+    *sawInf = 1u;
+  } else {
+    *big = ddAdd(*big, twoSum(bitcast<f32>(aBits) * SCALE_DOWN, bitcast<f32>(xBits) * SCALE_DOWN));
+  }
+}
+
+// Order-preserving key of a non-NaN float (-0 and +0 share a key); keys lie in [0x007fffff, 0xff800000].
+fn orderedKey(bits: u32) -> u32 {
+  var b = bits;
+  if (b == 0x80000000u) { b = 0u; }
+  if ((b & 0x80000000u) != 0u) { return ~b; }
+  return b | 0x80000000u;
+}
+
+// Key of x[d]: NaN gets 0, below every threshold.
+fn inputKey(bits: u32) -> u32 {
+  if (isNanBits(bits)) { return 0u; }
+  return orderedKey(bits);
+}
+
+// (bits of a = fl(1 - x[y]), key of -a); a NaN margin gets a threshold nothing exceeds.
+fn marginOf(xBits: u32) -> vec2<u32> {
+  if (isNanBits(xBits)) { return vec2<u32>(NAN_BITS, NO_THRESHOLD); }
+  var aBits: u32;
+  if ((xBits & 0x7fffffffu) == INF_BITS) {
+    aBits = (xBits ^ 0x80000000u);
+  } else {
+    aBits = bitcast<u32>(1.0 - bitcast<f32>(xBits));
+  }
+  return vec2<u32>(aBits, orderedKey(aBits ^ 0x80000000u));
+}
+
+// count * gradScale with IEEE special cases decided on bits (0 * inf and anything * NaN are NaN).
+fn scaleCount(count: i32, scaleBits: u32) -> u32 {
+  if ((scaleBits & INF_BITS) == INF_BITS) {
+    if ((scaleBits & 0x007fffffu) != 0u || count == 0) { return NAN_BITS; }
+    let negative = select(0u, 0x80000000u, count < 0);
+    return INF_BITS | ((scaleBits & 0x80000000u) ^ negative);
+  }
+  return bitcast<u32>(f32(count) * bitcast<f32>(scaleBits));
+}
 `;
 
 /**
  * The row kernel. One workgroup per row computes, for every counted pair (j, d), the term
- * fl(fl(1 - x[y_j]) + x[d]) and the pair counts:
- * - the margin test is key(x[d]) > key(-a_j) on order-preserving integer keys (NaN never passes);
- * - terms below 2^40 go to a double-float "small" sum, larger ones, scaled exactly by 2^-64, to a
- *   "big" one (so no finite sum overflows), +inf terms set a flag;
+ * a_j + x[d] with a_j = fl(1 - x[y_j]), and the pair counts:
+ * - the margin test is key(x[d]) > key(-a_j) on order-preserving integer keys (NaN never passes),
+ *   which is PyTorch's fl(a_j + x[d]) > 0 (a nonzero sum of two floats never rounds to 0);
+ * - terms are added exactly (TwoSum) to double-float sums, see addTerm;
  * - non-target counts c_d come from the same loop; target counts from a histogram of c_d:
  *   pair (j, d) counts iff c_d > rank of -a_j among the thresholds.
  * Overrides WITH_LOSS / WITH_GRAD select forward, backward or both.
@@ -43,10 +98,6 @@ export const ROW_KERNEL_WGSL = /* wgsl */ `
 ${SHARED_WGSL}
 const WG: u32 = ${ROW_WORKGROUP_SIZE}u;
 const TILE: u32 = 256u;
-const NO_THRESHOLD: u32 = 0xffffffffu;
-const BIG_OPERAND: u32 = 0x53000000u; // 2^39: below it, a + x cannot reach 2^40
-const TWO_POW_64: u32 = 0x5f800000u;
-const SCALE_DOWN: f32 = 5.421010862427522e-20; // 2^-64
 
 override WITH_LOSS: bool = true;
 override WITH_GRAD: bool = true;
@@ -75,45 +126,13 @@ var<workgroup> partialSmall: array<vec2<f32>, WG>;
 var<workgroup> partialBig: array<vec2<f32>, WG>;
 var<workgroup> partialInf: array<u32, WG>;
 
-// Order-preserving key of a non-NaN float (-0 and +0 share a key); keys lie in [0x007fffff, 0xff800000].
-fn orderedKey(bits: u32) -> u32 {
-  var b = bits;
-  if (b == 0x80000000u) { b = 0u; }
-  if ((b & 0x80000000u) != 0u) { return ~b; }
-  return b | 0x80000000u;
-}
 
-// Key of x[d]: NaN gets 0, below every threshold.
-fn inputKey(bits: u32) -> u32 {
-  if (isNanBits(bits)) { return 0u; }
-  return orderedKey(bits);
-}
 
-// (bits of a = fl(1 - x[y]), key of -a); a NaN margin gets a threshold nothing exceeds.
-fn marginOf(xBits: u32) -> vec2<u32> {
-  if (isNanBits(xBits)) { return vec2<u32>(NAN_BITS, NO_THRESHOLD); }
-  var aBits: u32;
-  if ((xBits & 0x7fffffffu) == INF_BITS) {
-    aBits = (xBits ^ 0x80000000u);
-  } else {
-    aBits = bitcast<u32>(1.0 - bitcast<f32>(xBits));
-  }
-  return vec2<u32>(aBits, orderedKey(aBits ^ 0x80000000u));
-}
 
 fn isTargetClass(maskBase: u32, d: u32) -> bool {
   return ((atomicLoad(&scratch[maskBase + (d >> 5u)]) >> (d & 31u)) & 1u) == 1u;
 }
 
-// count * gradScale with IEEE special cases decided on bits (0 * inf and anything * NaN are NaN).
-fn scaleCount(count: i32, scaleBits: u32) -> u32 {
-  if ((scaleBits & INF_BITS) == INF_BITS) {
-    if ((scaleBits & 0x007fffffu) != 0u || count == 0) { return NAN_BITS; }
-    let negative = select(0u, 0x80000000u, count < 0);
-    return INF_BITS | ((scaleBits & 0x80000000u) ^ negative);
-  }
-  return bitcast<u32>(f32(count) * bitcast<f32>(scaleBits));
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -167,27 +186,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       if (!isTargetClass(maskBase, d)) {
         let xBits = inputBits[base + d];
         let key = inputKey(xBits);
-        let xAbs = xBits & 0x7fffffffu;
         for (var k = 0u; k < tileLength; k++) {
           if (key > tileThreshold[k]) {
             count += 1u;
-            if (WITH_LOSS) {
-              let aBits = tileMargin[k];
-              let aAbs = aBits & 0x7fffffffu;
-              if (max(aAbs, xAbs) < BIG_OPERAND) {
-                small = ddAdd(small, vec2<f32>(bitcast<f32>(aBits) + bitcast<f32>(xBits), 0.0));
-              } else if (aAbs == INF_BITS || xAbs == INF_BITS) {
-                sawInf = 1u;
-              } else {
-                // Exact scaling: the rounding of the scaled sum is the scaled rounding of the sum.
-                let scaled = bitcast<f32>(aBits) * SCALE_DOWN + bitcast<f32>(xBits) * SCALE_DOWN;
-                if (bitcast<u32>(scaled) >= TWO_POW_64) {
-                  sawInf = 1u; // fl(a + x) overflows float32
-                } else {
-                  big = ddAdd(big, vec2<f32>(scaled, 0.0));
-                }
-              }
-            }
+            if (WITH_LOSS) { addTerm(tileMargin[k], xBits, &small, &big, &sawInf); }
           }
         }
       }
@@ -264,6 +266,94 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       var c = 0;
       if (J > 0u) { c = atomicLoad(&gradBits[base + d]); }
       atomicStore(&gradBits[base + d], bitcast<i32>(scaleCount(c, scaleBits)));
+    }
+  }
+}
+`;
+
+/** Rows per workgroup of the row-per-thread kernel. */
+export const THREAD_ROWS_WORKGROUP_SIZE = 64;
+
+/**
+ * The row-per-thread kernel, for rows of modest size: one invocation computes a whole row with
+ * PyTorch's loops (j outer, d inner), so there are no barriers and no workgroup memory, which
+ * are costly on some implementations (SwiftShader). Same bindings and results as the row kernel.
+ */
+export const THREAD_ROWS_KERNEL_WGSL = /* wgsl */ `
+${SHARED_WGSL}
+const WG: u32 = ${THREAD_ROWS_WORKGROUP_SIZE}u;
+
+override WITH_LOSS: bool = true;
+override WITH_GRAD: bool = true;
+
+struct Params {
+  rows: u32,
+  classes: u32,
+  maskWords: u32,
+  scratchStride: u32,
+  dispatchX: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> inputBits: array<u32>;
+@group(0) @binding(2) var<storage, read> targets: array<i32>;
+@group(0) @binding(3) var<storage, read_write> scratch: array<u32>;
+@group(0) @binding(4) var<storage, read_write> grad: array<i32>;
+@group(0) @binding(5) var<storage, read> gradScaleBits: array<u32>;
+@group(0) @binding(6) var<storage, read_write> rowLoss: array<vec4<u32>>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let row = (wid.y * params.dispatchX + wid.x) * WG + lid;
+  if (row >= params.rows) { return; }
+  let classes = params.classes;
+  let base = row * classes;
+  let maskBase = row * params.scratchStride;
+
+  var J = classes;
+  for (var i = 0u; i < classes; i++) {
+    if (targets[base + i] < 0) {
+      J = i;
+      break;
+    }
+  }
+  for (var w = 0u; w < params.maskWords; w++) { scratch[maskBase + w] = 0u; }
+  for (var j = 0u; j < J; j++) {
+    let y = u32(targets[base + j]);
+    scratch[maskBase + (y >> 5u)] |= 1u << (y & 31u);
+  }
+  if (WITH_GRAD) {
+    for (var d = 0u; d < classes; d++) { grad[base + d] = 0; }
+  }
+
+  var small = vec2<f32>(0.0, 0.0);
+  var big = vec2<f32>(0.0, 0.0);
+  var sawInf = 0u;
+  for (var j = 0u; j < J; j++) {
+    let y = u32(targets[base + j]);
+    let margin = marginOf(inputBits[base + y]);
+    var counted = 0;
+    for (var d = 0u; d < classes; d++) {
+      let xBits = inputBits[base + d];
+      let isTarget = ((scratch[maskBase + (d >> 5u)] >> (d & 31u)) & 1u) == 1u;
+      if (!isTarget && inputKey(xBits) > margin.y) {
+        counted += 1;
+        if (WITH_GRAD) { grad[base + d] += 1; }
+        if (WITH_LOSS) { addTerm(margin.x, xBits, &small, &big, &sawInf); }
+      }
+    }
+    if (WITH_GRAD) { grad[base + y] -= counted; }
+  }
+
+  if (WITH_LOSS) {
+    var bigHalf = bitcast<vec2<u32>>(big);
+    if (sawInf != 0u) { bigHalf = vec2<u32>(INF_BITS, 0u); }
+    rowLoss[row] = vec4<u32>(bitcast<vec2<u32>>(small), bigHalf);
+  }
+  if (WITH_GRAD) {
+    let scaleBits = gradScaleBits[row];
+    for (var d = 0u; d < classes; d++) {
+      grad[base + d] = bitcast<i32>(scaleCount(grad[base + d], scaleBits));
     }
   }
 }
