@@ -114,7 +114,7 @@ function rowLoss<T>(
   }
 
   let sum: f64;
-  if (useSimd && grow == 0 && jn <= 6) {
+  if (useSimd && grow == 0 && jn <= 8) {
     memory.fill(cnt, 0, <usize>jn << 2);
     sum = hingeSum(row, c, jn, th);
   } else if (useSimd) {
@@ -362,7 +362,7 @@ function siftDown<T>(ord: usize, start: i32, end: i32, keys: usize): void {
 // spill registers: measured slower).
 
 /**
- * Forward only, J <= 6 (measured: beyond, the threshold registers spill): the row's hinge sum in one pass, sum over counted pairs of
+ * Forward only, J <= 8: the row's hinge sum in one pass, sum over counted pairs of
  * fl(x[d] - t_j), added in f32 within a 4-lane group (at most 8 positive terms, so at most
  * 8 * 2^-24 relative error) and across groups in f64. No counts are needed without a gradient.
  */
@@ -397,18 +397,21 @@ function hingePass(row: usize, groups: usize, th: usize, nb: i32): f64 {
   const t5 = nb > 5 ? v128.load32_splat(th + 20) : f32x4.splat(Infinity);
   const t6 = nb > 6 ? v128.load32_splat(th + 24) : f32x4.splat(Infinity);
   const t7 = nb > 7 ? v128.load32_splat(th + 28) : f32x4.splat(Infinity);
+  const zero = f32x4.splat(0);
   let s0 = f64x2.splat(0);
   let s1 = f64x2.splat(0);
   for (let i: usize = 0; i < groups; i++) {
     const xv = v128.load(row + (i << 4));
-    let u = v128.and(f32x4.sub(xv, t0), f32x4.gt(xv, t0));
-    if (nb > 1) u = f32x4.add(u, v128.and(f32x4.sub(xv, t1), f32x4.gt(xv, t1)));
-    if (nb > 2) u = f32x4.add(u, v128.and(f32x4.sub(xv, t2), f32x4.gt(xv, t2)));
-    if (nb > 3) u = f32x4.add(u, v128.and(f32x4.sub(xv, t3), f32x4.gt(xv, t3)));
-    if (nb > 4) u = f32x4.add(u, v128.and(f32x4.sub(xv, t4), f32x4.gt(xv, t4)));
-    if (nb > 5) u = f32x4.add(u, v128.and(f32x4.sub(xv, t5), f32x4.gt(xv, t5)));
-    if (nb > 6) u = f32x4.add(u, v128.and(f32x4.sub(xv, t6), f32x4.gt(xv, t6)));
-    if (nb > 7) u = f32x4.add(u, v128.and(f32x4.sub(xv, t7), f32x4.gt(xv, t7)));
+    // pmax(0, x - t) is x - t where x > t (the rounded difference has the exact sign), else 0,
+    // NaN included (pmax keeps its first operand unless the second is greater).
+    let u = f32x4.pmax(zero, f32x4.sub(xv, t0));
+    if (nb > 1) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t1)));
+    if (nb > 2) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t2)));
+    if (nb > 3) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t3)));
+    if (nb > 4) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t4)));
+    if (nb > 5) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t5)));
+    if (nb > 6) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t6)));
+    if (nb > 7) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t7)));
     s0 = f64x2.add(s0, f64x2.promote_low_f32x4(u));
     s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(u, u, 2, 3, 2, 3)));
   }
