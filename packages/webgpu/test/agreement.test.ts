@@ -1,17 +1,8 @@
 import type { LossOptions } from '@mlml/core-spec';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { createWebGpuBackend, type WebGpuBackend } from '../src/index.ts';
+import { createWebGpuBackend, type RowStrategy, type WebGpuBackend } from '../src/index.ts';
 import { type Case, expectAgreement } from './helpers.ts';
-
-let backend: WebGpuBackend;
-beforeAll(async () => {
-  // No skip: without an adapter this rejects and every test here fails.
-  backend = await createWebGpuBackend();
-});
-afterAll(async () => {
-  await backend?.dispose();
-});
 
 const f32 = (values: number[]): Float32Array => new Float32Array(values);
 const i32 = (values: number[]): Int32Array => new Int32Array(values);
@@ -91,7 +82,19 @@ const caseArbitrary: fc.Arbitrary<Case> = fc
     };
   });
 
-describe('webgpu agrees with the core-spec reference', () => {
+describe.each<RowStrategy>([
+  'workgroup-per-row',
+  'thread-per-row',
+])('webgpu (%s) agrees with the core-spec reference', (strategy) => {
+  let backend: WebGpuBackend;
+  beforeAll(async () => {
+    // No skip: without an adapter this rejects and every test here fails.
+    backend = await createWebGpuBackend({ strategy });
+  });
+  afterAll(async () => {
+    await backend?.dispose();
+  });
+
   it('on the seed example of DESIGN §4', async () => {
     await expectAgreement(backend, {
       input: { data: f32([0.1, 0.2, 0.4, 0.8]), shape: [1, 4] },
@@ -136,7 +139,7 @@ describe('webgpu agrees with the core-spec reference', () => {
       fc.asyncProperty(caseArbitrary, async (c) => {
         await expectAgreement(backend, c);
       }),
-      { seed: 20261129, numRuns: 60 },
+      { seed: 20261129, numRuns: 80 },
     );
   });
 

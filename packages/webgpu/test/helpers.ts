@@ -45,12 +45,12 @@ export function expectClose(actual: FloatArray, expected: FloatArray, label: str
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i] as number;
     const e = expected[i] as number;
-    const where = `${label}[${i}]: expected ${e}, got ${a}`;
-    if (Number.isNaN(e) || !Number.isFinite(e) || e === 0) {
-      expect(Object.is(a, e) || (e === 0 && a === 0), where).toBe(true);
-    } else {
-      expect(Math.abs(a - e) <= TOLERANCE.atol + TOLERANCE.rtol * Math.abs(e), where).toBe(true);
-    }
+    const ok =
+      Number.isNaN(e) || !Number.isFinite(e) || e === 0
+        ? Object.is(a, e) || (e === 0 && a === 0)
+        : Math.abs(a - e) <= TOLERANCE.atol + TOLERANCE.rtol * Math.abs(e);
+    // One expect per mismatch only: large tensors would otherwise spend seconds in expect().
+    if (!ok) expect.fail(`${label}[${i}]: expected ${e}, got ${a}`);
   }
 }
 
