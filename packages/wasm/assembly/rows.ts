@@ -123,7 +123,7 @@ function rowLoss<T>(
     sum = sortedCount<T>(row, c, jn, th, scratch, grow, g, scale);
   }
 
-  if (!useSimd) histToCounts(scratch, cz, jn);
+  if (!useSimd && countsFromHist) histToCounts(scratch, cz, jn);
   // A -inf threshold was above every (lowered) target position: take those back out.
   for (let j = 0; j < jn; j++) {
     if (load<T>(th + <usize>j * esz) == <T>-Infinity) {
@@ -253,6 +253,7 @@ function sortedCount<T>(
 
   memory.fill(hist, 0, <usize>(jv + 2) << 4);
   memory.fill(cnt, 0, <usize>jn << 2);
+  countsFromHist = true;
 
   if (sizeof<T>() == 4 && jv >= 8) {
     const bucketSum = bucketCount(row, c, jv, sorted, hist, scratch + bucketOffset(cz), grow, g, scale);
@@ -618,6 +619,8 @@ function addLanes(p: usize, v: v128): void {
 const MAX_SLOTS = 3;
 /** Whether the last bucketCount call did the row (else the caller must). */
 let bucketUsed = false;
+/** Whether the last sortedCount left a histogram of k for the counts (false: forward only, no counts). */
+let countsFromHist = true;
 
 function bucketCount(
   row: usize,
@@ -664,6 +667,17 @@ function bucketCount(
     running += occ;
   }
   bucketUsed = true;
+  // Forward only: Q[k] = sum of the k smallest thresholds (f64), in the histogram's place.
+  const qsum = hist;
+  if (grow == 0) {
+    countsFromHist = false;
+    let q: f64 = 0;
+    store<f64>(qsum, 0);
+    for (let i = 0; i < jv; i++) {
+      q += <f64>load<f32>(sorted + (<usize>i << 2));
+      store<f64>(qsum + (<usize>(i + 1) << 3), q);
+    }
+  }
 
   const lov = f32x4.splat(lo);
   const sv = f32x4.splat(s);
@@ -709,22 +723,30 @@ function bucketCount(
         k = i32x4.sub(k, f32x4.gt(xv, t));
       }
     }
-    // Histogram of k, one copy per lane (no store-to-load chains between lanes).
-    const h0 = hist + (<usize>i32x4.extract_lane(k, 0) << 4);
-    store<i32>(h0, load<i32>(h0) + 1);
-    const h1 = hist + (<usize>i32x4.extract_lane(k, 1) << 4) + 4;
-    store<i32>(h1, load<i32>(h1) + 1);
-    const h2 = hist + (<usize>i32x4.extract_lane(k, 2) << 4) + 8;
-    store<i32>(h2, load<i32>(h2) + 1);
-    const h3 = hist + (<usize>i32x4.extract_lane(k, 3) << 4) + 12;
-    store<i32>(h3, load<i32>(h3) + 1);
     const xl = f64x2.promote_low_f32x4(xv);
     const xh = f64x2.promote_low_f32x4(i32x4.shuffle(xv, xv, 2, 3, 2, 3));
     const kl = f64x2.convert_low_i32x4_s(k);
     const kh = f64x2.convert_low_i32x4_s(i32x4.shuffle(k, k, 2, 3, 2, 3));
     s0 = f64x2.add(s0, f64x2.mul(kl, xl));
     s1 = f64x2.add(s1, f64x2.mul(kh, xh));
-    if (grow != 0) {
+    if (grow == 0) {
+      // Forward only: the k thresholds below x sum to Q[k]; no counts needed.
+      let q01 = v128.load64_zero(qsum + (<usize>i32x4.extract_lane(k, 0) << 3));
+      q01 = v128.load64_lane(qsum + (<usize>i32x4.extract_lane(k, 1) << 3), q01, 1);
+      let q23 = v128.load64_zero(qsum + (<usize>i32x4.extract_lane(k, 2) << 3));
+      q23 = v128.load64_lane(qsum + (<usize>i32x4.extract_lane(k, 3) << 3), q23, 1);
+      s0 = f64x2.sub(s0, q01);
+      s1 = f64x2.sub(s1, q23);
+    } else {
+      // Histogram of k, one copy per lane (no store-to-load chains between lanes).
+      const h0 = hist + (<usize>i32x4.extract_lane(k, 0) << 4);
+      store<i32>(h0, load<i32>(h0) + 1);
+      const h1 = hist + (<usize>i32x4.extract_lane(k, 1) << 4) + 4;
+      store<i32>(h1, load<i32>(h1) + 1);
+      const h2 = hist + (<usize>i32x4.extract_lane(k, 2) << 4) + 8;
+      store<i32>(h2, load<i32>(h2) + 1);
+      const h3 = hist + (<usize>i32x4.extract_lane(k, 3) << 4) + 12;
+      store<i32>(h3, load<i32>(h3) + 1);
       const gl = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.mul(kl, gv), scv));
       const gh = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.mul(kh, gv), scv));
       v128.store(grow + off, i32x4.shuffle(gl, gh, 0, 1, 4, 5));
@@ -735,10 +757,14 @@ function bucketCount(
   for (let d = <usize>(groups << 2); d < <usize>c; d++) {
     const xv = load<f32>(row + (d << 2));
     const k = sortedRank<f32>(sorted, sortedSize, xv);
-    const hk = hist + (<usize>k << 4);
-    store<i32>(hk, load<i32>(hk) + 1);
     const kf = <f64>k;
     sum += kf * <f64>xv;
+    if (grow == 0) {
+      sum -= load<f64>(qsum + (<usize>k << 3));
+    } else {
+      const hk = hist + (<usize>k << 4);
+      store<i32>(hk, load<i32>(hk) + 1);
+    }
     if (grow != 0) store<f32>(grow + (d << 2), <f32>((kf * g) * scale));
   }
   return sum;
