@@ -9,13 +9,9 @@
 export function thOffset(c: usize): usize {
   return 0;
 }
-/** a_j + m, f64 each. */
-export function awOffset(c: usize): usize {
-  return align16(thOffset(c) + 8 * c);
-}
 /** c_j, i32 each. */
 export function cntOffset(c: usize): usize {
-  return align16(awOffset(c) + 8 * c);
+  return align16(thOffset(c) + 8 * c);
 }
 /** Order of thresholds by value, i32 each. */
 export function ordOffset(c: usize): usize {
@@ -25,7 +21,8 @@ export function ordOffset(c: usize): usize {
 export function sortedOffset(c: usize): usize {
   return align16(ordOffset(c) + 4 * c);
 }
-/** Histogram of k over the row, i32 each: four interleaved copies of c + 2 entries. */
+/** Histogram of k over the row, i32 each: four interleaved copies of c + 2 entries (or, forward
+ * only on the bucket path, the prefix sums Q of the sorted thresholds, f64 each). */
 export function histOffset(c: usize): usize {
   return align16(sortedOffset(c) + 8 * (2 * c + 2));
 }
