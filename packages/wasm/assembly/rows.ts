@@ -364,8 +364,8 @@ function siftDown<T>(ord: usize, start: i32, end: i32, keys: usize): void {
 
 /**
  * Forward only, J <= 8: the row's hinge sum in one pass, sum over counted pairs of
- * fl(x[d] - t_j), added in f32 within a 4-lane group (at most 8 positive terms, so at most
- * 8 * 2^-24 relative error) and across groups in f64. No counts are needed without a gradient.
+ * fl(x[d] - t_j), added in f32 within a lane over one or two groups (at most 10 positive
+ * terms, so at most about 10 * 2^-24 relative error) and in f64 beyond. No counts are needed without a gradient.
  */
 function hingeSum(row: usize, c: i32, jn: i32, th: usize): f64 {
   const groups = <usize>(c >> 2);
@@ -401,23 +401,53 @@ function hingePass(row: usize, groups: usize, th: usize, nb: i32): f64 {
   const zero = f32x4.splat(0);
   let s0 = f64x2.splat(0);
   let s1 = f64x2.splat(0);
-  for (let i: usize = 0; i < groups; i++) {
-    const xv = v128.load(row + (i << 4));
-    // pmax(0, x - t) is x - t where x > t (the rounded difference has the exact sign), else 0,
-    // NaN included (pmax keeps its first operand unless the second is greater).
-    let u = f32x4.pmax(zero, f32x4.sub(xv, t0));
-    if (nb > 1) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t1)));
-    if (nb > 2) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t2)));
-    if (nb > 3) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t3)));
-    if (nb > 4) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t4)));
-    if (nb > 5) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t5)));
-    if (nb > 6) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t6)));
-    if (nb > 7) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t7)));
+  // With J <= 5, two groups' terms (at most 10 per lane) are added in f32 before each flush to
+  // f64 (<= 10 * 2^-24 relative); with more, one group's (<= 8 per lane).
+  const step: usize = nb <= 5 ? 2 : 1;
+  const paired = groups & ~(step - 1);
+  for (let i: usize = 0; i < paired; i += step) {
+    let u = hingeGroup(v128.load(row + (i << 4)), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7);
+    if (step == 2) u = f32x4.add(u, hingeGroup(v128.load(row + (i << 4) + 16), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7));
+    s0 = f64x2.add(s0, f64x2.promote_low_f32x4(u));
+    s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(u, u, 2, 3, 2, 3)));
+  }
+  if (paired < groups) {
+    const u = hingeGroup(v128.load(row + (paired << 4)), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7);
     s0 = f64x2.add(s0, f64x2.promote_low_f32x4(u));
     s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(u, u, 2, 3, 2, 3)));
   }
   const s = f64x2.add(s0, s1);
   return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+}
+
+/**
+ * One group's hinge terms against `nb` thresholds, added in f32: pmax(0, x - t) is x - t where
+ * x > t (the rounded difference has the exact sign), else 0, NaN included (pmax keeps its first
+ * operand unless the second is greater).
+ */
+@inline
+function hingeGroup(
+  xv: v128,
+  zero: v128,
+  nb: i32,
+  t0: v128,
+  t1: v128,
+  t2: v128,
+  t3: v128,
+  t4: v128,
+  t5: v128,
+  t6: v128,
+  t7: v128,
+): v128 {
+  let u = f32x4.pmax(zero, f32x4.sub(xv, t0));
+  if (nb > 1) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t1)));
+  if (nb > 2) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t2)));
+  if (nb > 3) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t3)));
+  if (nb > 4) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t4)));
+  if (nb > 5) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t5)));
+  if (nb > 6) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t6)));
+  if (nb > 7) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t7)));
+  return u;
 }
 
 function simdCount(

@@ -23,8 +23,8 @@ export interface WasmBackendOptions {
  * products), so it differs only by double rounding: measured at most 1 ulp of float32; in
  * float64 ~1e-13 relative, offset data (values near 1e6) included, and ~1.4e-12 on a row of
  * 6 million terms, where the reference's own one-by-one sum is that far from exact. The float32
- * forward-only path for J <= 8 adds up to eight positive float32 terms per lane first
- * (<= 9 * 2^-24 relative). The declared tolerances cover these with a margin.
+ * forward-only path for J <= 8 adds up to ten positive float32 terms per lane first
+ * (<= 11 * 2^-24 relative). The declared tolerances cover these with a margin.
  */
 export const WASM_CAPABILITIES: BackendCapabilities = {
   dtypes: ['float32', 'float64'],
