@@ -48,9 +48,10 @@ const MANY_ROWS = 128;
 
 /**
  * The WGSL kernel behind the 'webgpu' backend: cuts a validated float32 problem into chunks of
- * rows that fit the device's limits, runs the row kernel (and the fixed-order batch reduction)
- * on each, and finishes in double on the host: each row's double-float sums are combined and
- * divided by C, or added up in row order and divided by C (and N), then rounded to float32 once.
+ * rows that fit the device's limits, runs a row kernel on each (a workgroup per row for few wide
+ * rows, a thread per row for many) and finishes in double on the host: each row's double-float
+ * sums are combined and divided by C, or added up in row order (a fixed order) and divided by C
+ * (and N), then rounded to float32 once. Gradients come back final from the GPU.
  */
 export class WebGpuKernel implements LossKernel {
   readonly #device: GPUDevice;
@@ -94,18 +95,22 @@ export class WebGpuKernel implements LossKernel {
     return { ...this.#pool.stats(), pipelines: 6 };
   }
 
+  /** The loss data (length N for `none`, else 1). */
   async forward(problem: Problem): Promise<Float32Array> {
     return (await this.#run(problem, 'forward', undefined)).output;
   }
 
+  /** The gradient data (length N * C). */
   async backward(problem: BackwardProblem): Promise<Float32Array> {
     return (await this.#run(problem, 'backward', problem.gradOutput)).gradInput;
   }
 
+  /** Loss and gradient from one fused pass. */
   async forwardBackward(problem: BackwardProblem): Promise<KernelResult> {
     return this.#run(problem, 'fused', problem.gradOutput);
   }
 
+  /** Frees the buffers; destroys the device only when the kernel created it. */
   async dispose(): Promise<void> {
     this.#pool.clear();
     this.#dummyRead.destroy();
@@ -256,8 +261,8 @@ export class WebGpuKernel implements LossKernel {
     } catch (error) {
       encodeError = error;
     }
-    const validation = await device.popErrorScope();
-    const outOfMemory = await device.popErrorScope();
+    // Both scopes are popped now, before any other call can push its own.
+    const [validation, outOfMemory] = await Promise.all([device.popErrorScope(), device.popErrorScope()]);
     if (encodeError !== undefined || validation !== null || outOfMemory !== null) {
       this.#releaseAll(held);
       this.#throwIfLost();

@@ -28,16 +28,21 @@ export interface WebGpuDeviceOptions {
 
 /** The limits the backend plans its work with. */
 export interface EffectiveLimits {
+  /** Largest storage buffer binding, in bytes. */
   readonly maxStorageBufferBindingSize: number;
+  /** Largest buffer, in bytes. */
   readonly maxBufferSize: number;
+  /** Largest workgroup count per dispatch dimension. */
   readonly maxComputeWorkgroupsPerDimension: number;
 }
 
 /** A device, whether the backend owns it, and the limits it works within. */
 export interface AcquiredDevice {
+  /** The device to run on. */
   readonly device: GPUDevice;
   /** True when the backend created the device and must destroy it. */
   readonly ownsDevice: boolean;
+  /** The device's limits, lowered by any overrides. */
   readonly limits: EffectiveLimits;
 }
 
@@ -77,7 +82,7 @@ export async function acquireDevice(options: WebGpuDeviceOptions = {}): Promise<
   }
   if (adapter === null) {
     throw unavailable(
-      'no WebGPU adapter found (requestAdapter returned null; no GPU or no Vulkan/Metal/D3D driver)',
+      'no WebGPU adapter found (requestAdapter returned null: no GPU, or no Vulkan/Metal/D3D12 driver reachable, e.g. libvulkan.so.1 not on the library path)',
     );
   }
   const requiredLimits: Record<string, number> = {};

@@ -7,10 +7,10 @@ export const WEBGPU_BACKEND_NAME = 'webgpu';
 
 /**
  * What 'webgpu' promises. float32 only (WGSL has no f64). Margin decisions and pair counts are
- * exact (taken on bits); each float32 term is rounded as PyTorch rounds it and summed in
- * double-float (about 48 bits) in a fixed order, then finished in double on the host, so the loss
- * is within 1 ulp of the reference. A gradient is count * fl32(g * grad_output), two roundings
- * where the reference has one: within 2 ulp. `atol` covers subnormal values a GPU may flush to zero.
+ * exact (taken on bits, as PyTorch decides them); terms are added exactly (TwoSum) into
+ * double-float sums (about 48 bits) in a fixed order and finished in double on the host, so the
+ * loss is within 1 ulp of the reference. A gradient is count * fl32(g * grad_output): two
+ * roundings where the reference has one, within 2 ulp. `atol` covers subnormals a GPU may flush.
  */
 export const WEBGPU_CAPABILITIES: BackendCapabilities = {
   dtypes: ['float32'],
