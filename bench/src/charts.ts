@@ -17,6 +17,28 @@ function implementationOrder(results: readonly BenchResult[]): string[] {
   return [...seen.entries()].sort((a, b) => a[1] - b[1]).map(([name]) => name);
 }
 
+/** Fixed colours so an implementation looks the same in every chart; a read pass is a lighter shade of its backend's. */
+const COLORS: Readonly<Record<string, string>> = {
+  wasm: '#4c78a8',
+  webgpu: '#f58518',
+  'cpu-ts': '#e45756',
+  reference: '#b279a2',
+  torch: '#54a24b',
+  'tfjs-cpu': '#72b7b2',
+  'tfjs-wasm': '#eeca3b',
+  'read-pass:wasm': '#9ecae9',
+  'read-pass:webgpu': '#ffbf79',
+  'read-pass:js': '#ff9d98',
+};
+const SPARE_COLORS = ['#9d755d', '#bab0ac', '#d67195', '#79706e', '#439894'];
+
+/** The colour scale of the implementations in `order`. */
+function colorScale(order: readonly string[]): { domain: string[]; range: string[] } {
+  let spare = 0;
+  const range = order.map((name) => COLORS[name] ?? SPARE_COLORS[spare++ % SPARE_COLORS.length]!);
+  return { domain: [...order], range };
+}
+
 function subtitle(report: BenchReport): string {
   return `${report.date.slice(0, 10)} · ${describeMachine(report.machine)}`;
 }
@@ -86,7 +108,13 @@ export function speedupChartSpec(report: BenchReport): TopLevelSpec | undefined 
               title: 'speed-up over PyTorch (×)',
             },
             y2: { datum: domain[0] },
-            color: { field: 'implementation', type: 'nominal', sort: order, title: 'implementation' },
+            color: {
+              field: 'implementation',
+              type: 'nominal',
+              sort: order,
+              scale: colorScale(order),
+              title: 'implementation',
+            },
             tooltip: [
               { field: 'implementation' },
               { field: 'shape' },
@@ -148,8 +176,25 @@ export function sweepChartSpec(
           title: variable === 'classes' ? 'C (classes)' : 'J (targets per sample)',
         },
         y: { field: 'medianMs', type: 'quantitative', scale: { type: 'log' }, title: 'median time (ms)' },
-        color: { field: 'implementation', type: 'nominal', sort: order, title: 'implementation' },
-        strokeDash: { field: 'line', type: 'nominal', title: null, legend: { symbolType: 'stroke' } },
+        color: {
+          field: 'implementation',
+          type: 'nominal',
+          sort: order,
+          scale: colorScale(order),
+          title: 'implementation',
+        },
+        strokeDash: {
+          field: 'line',
+          type: 'nominal',
+          title: null,
+          legend: {
+            symbolType: 'stroke',
+            symbolStrokeWidth: 2,
+            // Without a colour the dash legend's symbols are drawn without a stroke: invisible.
+            // (Vega-Lite passes `encode` to Vega; its TypeScript type does not list it.)
+            ...({ encode: { symbols: { update: { stroke: { value: 'black' } } } } } as object),
+          },
+        },
         tooltip: [
           { field: 'implementation' },
           { field: 'x', title: variable },
