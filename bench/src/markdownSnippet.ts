@@ -61,7 +61,8 @@ export function renderMarkdownSnippet(
     `### Benchmark (${report.date.slice(0, 10)})`,
     '',
     `Measured ${report.date.replace('T', ' ').slice(0, 16)} UTC on ${describeMachine(report.machine)}; ` +
-      `median of ≥${report.settings.minIterations} calls within ${report.settings.timeMs} ms per task, ` +
+      `median of the calls made in ${report.settings.timeMs} ms per task (at least ${report.settings.minIterations}; ` +
+      `calls of several seconds fewer, down to 1), ` +
       `reduction mean, float32. "vs torch": PyTorch's median over ours (1 thread); "of limit": a pass that only ` +
       `reads the same bytes, over ours (100% = as fast as reading the input). Produced by \`pnpm bench\`.`,
     '',
