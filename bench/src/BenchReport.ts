@@ -27,6 +27,8 @@ export interface MachineInfo {
   readonly torchDefaultThreads: number | null;
   /** TF.js (tfjs-core) version, or null when not loaded. */
   readonly tfjs: string | null;
+  /** `VK_ICD_FILENAMES`: the Vulkan driver WebGPU used in Node (SwiftShader is a CPU), or null. */
+  readonly vulkanIcd: string | null;
 }
 
 /** Whether an implementation took part, and if not why. */

@@ -18,6 +18,7 @@ export function collectMachineInfo(
     torch: torch?.version ?? null,
     torchDefaultThreads: torch?.defaultThreads ?? null,
     tfjs,
+    vulkanIcd: process.env.VK_ICD_FILENAMES ?? null,
   };
 }
 

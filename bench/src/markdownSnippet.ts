@@ -51,6 +51,9 @@ export function renderMarkdownSnippet(
     `|${header.map((_, i) => (i < 2 ? ' --- ' : ' ---: ')).join('|')}|`,
     ...rows.map((row) => `| ${row.join(' | ')} |`),
   ].join('\n');
+  const onSwiftShader =
+    report.results.some((r) => r.implementation === 'webgpu') &&
+    /swiftshader/i.test(report.machine.vulkanIcd ?? '');
   const unavailable = report.implementations
     .filter((i) => !i.available)
     .map((i) => `- not in this run: **${i.name}**: ${i.reason ?? 'unavailable'}`);
@@ -68,6 +71,12 @@ export function renderMarkdownSnippet(
     '',
     rows.length > 0 ? table : '_No grid shape in this run._',
     '',
+    ...(onSwiftShader
+      ? [
+          'webgpu ran on SwiftShader, a CPU implementation of Vulkan (no GPU on this machine): its figures are CPU figures.',
+          '',
+        ]
+      : []),
     ...(unavailable.length > 0 ? [...unavailable, ''] : []),
     ...chartLines.flatMap((line) => [line, '']),
   ].join('\n');

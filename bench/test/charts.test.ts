@@ -68,6 +68,7 @@ function syntheticReport(): BenchReport {
       torch: '1.13.1',
       torchDefaultThreads: 1,
       tfjs: '4.22.0',
+      vulkanIcd: '/usr/lib/chromium/vk_swiftshader_icd.json',
     },
     settings: {
       quick: true,
@@ -143,6 +144,7 @@ describe('charts', () => {
       );
       expect(snippet).toMatch(/!\[speedup\]\(.*speedup\.svg\)/);
       expect(snippet).toContain('not in this run: **webgpu**: no adapter');
+      expect(snippet).not.toContain('SwiftShader');
       expect(renderMarkdownSnippet(syntheticReport())).not.toContain('![');
     } finally {
       await rm(dir, { recursive: true, force: true });
