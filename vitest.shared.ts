@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig, type ViteUserConfig } from 'vitest/config';
 
@@ -19,4 +20,19 @@ export function sharedVitestConfig(overrides: ViteUserConfig['test'] = {}): Vite
       ...overrides,
     },
   });
+}
+
+/** SwiftShader, the Vulkan driver on the CPU that Debian's chromium ships (scripts/setup.sh installs it). */
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/**
+ * The environment for tests that run WebGPU in Node (Dawn): Vulkan's loader (libvulkan1) finds
+ * SwiftShader through VK_ICD_FILENAMES, unless the developer chose a driver. Set in this process
+ * too, so forked test workers inherit it.
+ */
+export function webgpuTestEnv(): Record<string, string> {
+  if (process.env.VK_ICD_FILENAMES === undefined && existsSync(SWIFTSHADER_ICD)) {
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  }
+  return process.env.VK_ICD_FILENAMES === undefined ? {} : { VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES };
 }

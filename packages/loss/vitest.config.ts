@@ -1,3 +1,3 @@
-import { sharedVitestConfig } from '../../vitest.shared.ts';
+import { sharedVitestConfig, webgpuTestEnv } from '../../vitest.shared.ts';
 
-export default sharedVitestConfig();
+export default sharedVitestConfig({ env: webgpuTestEnv() });
