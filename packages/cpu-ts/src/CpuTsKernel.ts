@@ -9,6 +9,7 @@ import {
 } from '@mlml/core-spec';
 import { RowScratch } from './RowScratch.js';
 import { prepareRow, type RowContext, rowGradient, rowSum } from './rowKernel.js';
+import { rowLoss } from './rowLoss.js';
 
 /**
  * The arithmetic of the 'cpu-ts' backend: per sample, the J thresholds `-fl(1 - x[y_j])` are
@@ -49,7 +50,10 @@ export class CpuTsKernel implements LossKernel {
       const offset = n * classes;
       const targetCount = countTargets(target, offset, classes);
       const size = prepareRow(context, offset, targetCount);
-      const sum = rowSum(context, targetCount, size);
+      const sum =
+        gradOutput === null
+          ? rowLoss(context, offset, targetCount, size)
+          : rowSum(context, offset, targetCount, size);
       if (perSample) {
         if (wantLoss) output[n] = sum / classes;
       } else total += sum;

@@ -57,16 +57,12 @@ export interface RowContext {
  */
 export function prepareRow(context: RowContext, offset: number, targetCount: number): number {
   const { input, target, float32, scratch } = context;
-  // The hot loops read a float64 copy of the row: one monomorphic array type whatever the
-  // input's dtype (a loop that has seen both types runs about half as fast).
-  const row = scratch.row;
-  row.set(input.subarray(offset, offset + context.classes));
   const { thresholds, occurrenceThresholds, targetClasses, below, gapSums } = scratch;
   let size = 0;
   for (let j = 0; j < targetCount; j++) {
     const y = target[offset + j]!;
     targetClasses[j] = y;
-    const value = row[y]!;
+    const value = input[offset + y]!;
     const threshold = -(float32 ? Math.fround(1 - value) : 1 - value);
     occurrenceThresholds[j] = threshold;
     if (!Number.isNaN(threshold)) thresholds[size++] = threshold;
@@ -92,8 +88,11 @@ export function prepareRow(context: RowContext, offset: number, targetCount: num
  * The unnormalised loss S_n (double) of the row {@link prepareRow} just read, and
  * `scratch.counts[d]` for every class (0 at the row's target classes).
  */
-export function rowSum(context: RowContext, targetCount: number, size: number): number {
-  const { classes, scratch } = context;
+export function rowSum(context: RowContext, offset: number, targetCount: number, size: number): number {
+  const { input, classes, scratch } = context;
+  // These hot loops read a float64 copy of the row: one monomorphic array type whatever the
+  // input's dtype (a loop that has seen both types runs about half as fast).
+  scratch.row.set(input.subarray(offset, offset + classes));
   const counts = scratch.counts;
   if (size === 0) {
     counts.fill(0, 0, classes);
@@ -253,7 +252,7 @@ function sumUnrolled8(
  * more than {@link MAX_PER_BUCKET} thresholds; returns false (leaving nothing usable) when the
  * thresholds are infinite, all equal, or too clustered for the finest table allowed.
  */
-function buildBucketTable(scratch: RowScratch, size: number, classes: number): boolean {
+export function buildBucketTable(scratch: RowScratch, size: number, classes: number): boolean {
   const thresholds = scratch.thresholds;
   const lowest = thresholds[0]!;
   const highest = thresholds[size - 1]!;
@@ -345,7 +344,7 @@ function sumSearched(
 }
 
 /** The count and term of one value, for any value: NaN passes nothing, +inf every finite threshold. */
-function checkedTerm(
+export function checkedTerm(
   thresholds: Float64Array,
   below: Float64Array,
   gapSums: Float64Array,

@@ -1,0 +1,202 @@
+import { buildBucketTable, type RowContext } from './rowKernel.js';
+import { countBelow } from './sortAscending.js';
+
+/*
+ * The forward-only twin of `rowSum` (see rowKernel.ts for the method): the same counts and the
+ * same terms, but nothing is stored per class (only the gradient needs the counts), and the loops
+ * read the input itself instead of a float64 copy of the row. Converting every value once more
+ * and storing every count cost about as much as the counting itself.
+ */
+
+/**
+ * The unnormalised loss S_n (double) of the row {@link prepareRow} just read at `offset`, skipping
+ * the row's target classes.
+ */
+export function rowLoss(context: RowContext, offset: number, targetCount: number, size: number): number {
+  if (size === 0) return 0;
+  const { input, classes, scratch } = context;
+  let strategy = SEARCHED;
+  if (size <= 4) strategy = UNROLLED_4;
+  else if (size <= 6) strategy = UNROLLED_6;
+  else if (size <= 8) strategy = UNROLLED_8;
+  else if (buildBucketTable(scratch, size, classes)) strategy = BUCKETED;
+  const { targetClasses, thresholds, below, gapSums, bucketStart } = scratch;
+  const { bucketLowest, bucketScale, bucketTop, bucketFloor, bucketCeiling } = scratch;
+  let sum = 0;
+  let from = offset;
+  const end = offset + classes;
+  for (let j = 0; j <= targetCount; j++) {
+    const to = j < targetCount ? offset + targetClasses[j]! : end;
+    if (to > from) {
+      if (strategy === UNROLLED_4) sum += lossUnrolled4(input, from, to, size, thresholds, below, gapSums);
+      else if (strategy === UNROLLED_6)
+        sum += lossUnrolled6(input, from, to, size, thresholds, below, gapSums);
+      else if (strategy === UNROLLED_8)
+        sum += lossUnrolled8(input, from, to, size, thresholds, below, gapSums);
+      else if (strategy === BUCKETED)
+        sum += lossBucketed(
+          input,
+          from,
+          to,
+          size,
+          thresholds,
+          below,
+          gapSums,
+          bucketStart,
+          bucketLowest,
+          bucketScale,
+          bucketTop,
+          bucketFloor,
+          bucketCeiling,
+        );
+      else for (let d = from; d < to; d++) sum += checkedLoss(thresholds, below, gapSums, size, input[d]!);
+    }
+    if (to + 1 > from) from = to + 1;
+  }
+  return sum;
+}
+
+const UNROLLED_4 = 0;
+const UNROLLED_6 = 1;
+const UNROLLED_8 = 2;
+const BUCKETED = 3;
+const SEARCHED = 4;
+
+/** Up to 4 thresholds (padded with +inf): k is the sum of the comparisons. */
+function lossUnrolled4(
+  row: Float32Array | Float64Array,
+  from: number,
+  to: number,
+  size: number,
+  thresholds: Float64Array,
+  below: Float64Array,
+  gapSums: Float64Array,
+): number {
+  const t0 = thresholds[0]!;
+  const t1 = thresholds[1]!;
+  const t2 = thresholds[2]!;
+  const t3 = thresholds[3]!;
+  let sum = 0;
+  for (let d = from; d < to; d++) {
+    const value = row[d]!;
+    if (value < Number.POSITIVE_INFINITY && value > Number.NEGATIVE_INFINITY) {
+      const count = +(t0 < value) + +(t1 < value) + (+(t2 < value) + +(t3 < value));
+      sum += count * (value - below[count]!) + gapSums[count]!;
+    } else {
+      sum += checkedLoss(thresholds, below, gapSums, size, value);
+    }
+  }
+  return sum;
+}
+
+/** Up to 6 thresholds (padded with +inf): k is the sum of the comparisons. */
+function lossUnrolled6(
+  row: Float32Array | Float64Array,
+  from: number,
+  to: number,
+  size: number,
+  thresholds: Float64Array,
+  below: Float64Array,
+  gapSums: Float64Array,
+): number {
+  const t0 = thresholds[0]!;
+  const t1 = thresholds[1]!;
+  const t2 = thresholds[2]!;
+  const t3 = thresholds[3]!;
+  const t4 = thresholds[4]!;
+  const t5 = thresholds[5]!;
+  let sum = 0;
+  for (let d = from; d < to; d++) {
+    const value = row[d]!;
+    if (value < Number.POSITIVE_INFINITY && value > Number.NEGATIVE_INFINITY) {
+      const count =
+        +(t0 < value) + (+(t1 < value) + +(t2 < value)) + (+(t3 < value) + (+(t4 < value) + +(t5 < value)));
+      sum += count * (value - below[count]!) + gapSums[count]!;
+    } else {
+      sum += checkedLoss(thresholds, below, gapSums, size, value);
+    }
+  }
+  return sum;
+}
+
+/** Up to 8 thresholds (padded with +inf): k is the sum of the comparisons. */
+function lossUnrolled8(
+  row: Float32Array | Float64Array,
+  from: number,
+  to: number,
+  size: number,
+  thresholds: Float64Array,
+  below: Float64Array,
+  gapSums: Float64Array,
+): number {
+  const t0 = thresholds[0]!;
+  const t1 = thresholds[1]!;
+  const t2 = thresholds[2]!;
+  const t3 = thresholds[3]!;
+  const t4 = thresholds[4]!;
+  const t5 = thresholds[5]!;
+  const t6 = thresholds[6]!;
+  const t7 = thresholds[7]!;
+  let sum = 0;
+  for (let d = from; d < to; d++) {
+    const value = row[d]!;
+    if (value < Number.POSITIVE_INFINITY && value > Number.NEGATIVE_INFINITY) {
+      const count =
+        +(t0 < value) +
+        +(t1 < value) +
+        (+(t2 < value) + +(t3 < value)) +
+        (+(t4 < value) + +(t5 < value) + (+(t6 < value) + +(t7 < value)));
+      sum += count * (value - below[count]!) + gapSums[count]!;
+    } else {
+      sum += checkedLoss(thresholds, below, gapSums, size, value);
+    }
+  }
+  return sum;
+}
+
+/** More than 8 thresholds: bucket lookup, then two comparisons (see `sumBucketed`). */
+function lossBucketed(
+  row: Float32Array | Float64Array,
+  from: number,
+  to: number,
+  size: number,
+  thresholds: Float64Array,
+  below: Float64Array,
+  gapSums: Float64Array,
+  bucketStart: Int32Array,
+  lowest: number,
+  scale: number,
+  top: number,
+  floor: number,
+  ceiling: number,
+): number {
+  let sum = 0;
+  for (let d = from; d < to; d++) {
+    const value = row[d]!;
+    if (value > floor && value < ceiling) {
+      let bucket = (((value - lowest) * scale) | 0) + 1;
+      bucket &= ~(bucket >> 31);
+      const excess = bucket - top;
+      bucket = top + (excess & (excess >> 31));
+      const before = bucketStart[bucket]!;
+      const count = before + +(below[before + 1]! < value) + +(below[before + 2]! < value);
+      sum += count * (value - below[count]!) + gapSums[count]!;
+    } else {
+      sum += checkedLoss(thresholds, below, gapSums, size, value);
+    }
+  }
+  return sum;
+}
+
+/** The term of one value, for any value: NaN passes nothing, +inf every finite threshold. */
+function checkedLoss(
+  thresholds: Float64Array,
+  below: Float64Array,
+  gapSums: Float64Array,
+  size: number,
+  value: number,
+): number {
+  const count = countBelow(thresholds, size, value);
+  if (count === 0) return 0;
+  return count * (value - below[count]!) + gapSums[count]!;
+}
