@@ -28,11 +28,9 @@ export function rowLoss(context: RowContext, offset: number, targetCount: number
   for (let j = 0; j <= targetCount; j++) {
     const to = j < targetCount ? offset + targetClasses[j]! : end;
     if (to > from) {
-      if (strategy === UNROLLED_4) sum += lossUnrolled4(input, from, to, size, thresholds, below, gapSums);
-      else if (strategy === UNROLLED_6)
-        sum += lossUnrolled6(input, from, to, size, thresholds, below, gapSums);
-      else if (strategy === UNROLLED_8)
-        sum += lossUnrolled8(input, from, to, size, thresholds, below, gapSums);
+      if (strategy === UNROLLED_4) sum += lossUnrolled4(input, from, to, thresholds, below, gapSums);
+      else if (strategy === UNROLLED_6) sum += lossUnrolled6(input, from, to, thresholds, below, gapSums);
+      else if (strategy === UNROLLED_8) sum += lossUnrolled8(input, from, to, thresholds, below, gapSums);
       else if (strategy === BUCKETED)
         sum += lossBucketed(
           input,
@@ -53,6 +51,24 @@ export function rowLoss(context: RowContext, offset: number, targetCount: number
     }
     if (to + 1 > from) from = to + 1;
   }
+  // The unrolled loops do not test for NaN and infinities (about a quarter of their time): such a value
+  // or threshold makes the sum NaN or infinite, and then the row is summed again, value by value.
+  if (strategy <= UNROLLED_8 && !Number.isFinite(sum))
+    return checkedRowLoss(context, offset, targetCount, size);
+  return sum;
+}
+
+/** {@link rowLoss} with every value taking the checked path. */
+function checkedRowLoss(context: RowContext, offset: number, targetCount: number, size: number): number {
+  const { input, classes, scratch } = context;
+  const { targetClasses, thresholds, below, gapSums } = scratch;
+  let sum = 0;
+  let from = offset;
+  for (let j = 0; j <= targetCount; j++) {
+    const to = j < targetCount ? offset + targetClasses[j]! : offset + classes;
+    for (let d = from; d < to; d++) sum += checkedLoss(thresholds, below, gapSums, size, input[d]!);
+    if (to + 1 > from) from = to + 1;
+  }
   return sum;
 }
 
@@ -62,12 +78,11 @@ const UNROLLED_8 = 2;
 const BUCKETED = 3;
 const SEARCHED = 4;
 
-/** Up to 4 thresholds (padded with +inf): k is the sum of the comparisons. */
+/** Up to 4 thresholds (padded with +inf): k is the sum of the comparisons (finite values only, see rowLoss). */
 function lossUnrolled4(
   row: Float32Array | Float64Array,
   from: number,
   to: number,
-  size: number,
   thresholds: Float64Array,
   below: Float64Array,
   gapSums: Float64Array,
@@ -79,22 +94,17 @@ function lossUnrolled4(
   let sum = 0;
   for (let d = from; d < to; d++) {
     const value = row[d]!;
-    if (value < Number.POSITIVE_INFINITY && value > Number.NEGATIVE_INFINITY) {
-      const count = +(t0 < value) + +(t1 < value) + (+(t2 < value) + +(t3 < value));
-      sum += count * (value - below[count]!) + gapSums[count]!;
-    } else {
-      sum += checkedLoss(thresholds, below, gapSums, size, value);
-    }
+    const count = +(t0 < value) + +(t1 < value) + (+(t2 < value) + +(t3 < value));
+    sum += count * (value - below[count]!) + gapSums[count]!;
   }
   return sum;
 }
 
-/** Up to 6 thresholds (padded with +inf): k is the sum of the comparisons. */
+/** Up to 6 thresholds, as {@link lossUnrolled4}. */
 function lossUnrolled6(
   row: Float32Array | Float64Array,
   from: number,
   to: number,
-  size: number,
   thresholds: Float64Array,
   below: Float64Array,
   gapSums: Float64Array,
@@ -108,23 +118,18 @@ function lossUnrolled6(
   let sum = 0;
   for (let d = from; d < to; d++) {
     const value = row[d]!;
-    if (value < Number.POSITIVE_INFINITY && value > Number.NEGATIVE_INFINITY) {
-      const count =
-        +(t0 < value) + (+(t1 < value) + +(t2 < value)) + (+(t3 < value) + (+(t4 < value) + +(t5 < value)));
-      sum += count * (value - below[count]!) + gapSums[count]!;
-    } else {
-      sum += checkedLoss(thresholds, below, gapSums, size, value);
-    }
+    const count =
+      +(t0 < value) + (+(t1 < value) + +(t2 < value)) + (+(t3 < value) + (+(t4 < value) + +(t5 < value)));
+    sum += count * (value - below[count]!) + gapSums[count]!;
   }
   return sum;
 }
 
-/** Up to 8 thresholds (padded with +inf): k is the sum of the comparisons. */
+/** Up to 8 thresholds, as {@link lossUnrolled4}. */
 function lossUnrolled8(
   row: Float32Array | Float64Array,
   from: number,
   to: number,
-  size: number,
   thresholds: Float64Array,
   below: Float64Array,
   gapSums: Float64Array,
@@ -140,16 +145,12 @@ function lossUnrolled8(
   let sum = 0;
   for (let d = from; d < to; d++) {
     const value = row[d]!;
-    if (value < Number.POSITIVE_INFINITY && value > Number.NEGATIVE_INFINITY) {
-      const count =
-        +(t0 < value) +
-        +(t1 < value) +
-        (+(t2 < value) + +(t3 < value)) +
-        (+(t4 < value) + +(t5 < value) + (+(t6 < value) + +(t7 < value)));
-      sum += count * (value - below[count]!) + gapSums[count]!;
-    } else {
-      sum += checkedLoss(thresholds, below, gapSums, size, value);
-    }
+    const count =
+      +(t0 < value) +
+      +(t1 < value) +
+      (+(t2 < value) + +(t3 < value)) +
+      (+(t4 < value) + +(t5 < value) + (+(t6 < value) + +(t7 < value)));
+    sum += count * (value - below[count]!) + gapSums[count]!;
   }
   return sum;
 }
