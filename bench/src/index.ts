@@ -60,7 +60,6 @@ export {
   sweepClassesShapes,
   sweepTargetsShapes,
 } from './shapes.js';
-export { SWIFTSHADER_ICD, useSwiftShaderIfNoDriverChosen } from './swiftShader.js';
 export {
   type ComposedLossOptions,
   type ComposedLossResult,

@@ -8,6 +8,7 @@ import {
   type ILossBackend,
 } from '@mlml/core-spec';
 import { createBackend, listBackends } from '@mlml/loss';
+import { useSwiftShaderIfNoDriverChosen } from '@mlml/loss/cli';
 import { type CaseValues, checkAgreement } from './agreement.js';
 import {
   BENCH_REPORT_FORMAT,
@@ -23,7 +24,6 @@ import { type BenchData, DEFAULT_SEED, generateData } from './generateData.js';
 import { collectMachineInfo } from './machineInfo.js';
 import { loadReadPass, type ReadPass, type ReadPassKind, readPassFor, readPassRowName } from './readPass.js';
 import { type BenchShape, defaultShapeSelectors, FLOAT64_SHAPE_IDS, selectShapes } from './shapes.js';
-import { useSwiftShaderIfNoDriverChosen } from './swiftShader.js';
 import { createTfjsContenders, disposeTfjs, loadTfjs, type TfjsPeer } from './tfjsContender.js';
 import { type TimingStats, timeTask, timingFor } from './timeTask.js';
 import { torchContender } from './torchContender.js';

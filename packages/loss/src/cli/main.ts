@@ -8,6 +8,8 @@ import { type CliIo, processIo } from './io.js';
 import { lossCommand } from './lossCommand.js';
 import { useSwiftShaderIfNoDriverChosen } from './vulkanDriver.js';
 
+export { SWIFTSHADER_ICD, useSwiftShaderIfNoDriverChosen } from './vulkanDriver.js';
+
 const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<number>> = {
   backends: backendsCommand,
   conformance: conformanceCommand,
