@@ -14,7 +14,7 @@ fi
 apt_packages=()
 [ -f /usr/lib/chromium/vk_swiftshader_icd.json ] || apt_packages+=(chromium)
 # The system Vulkan loader, so Dawn (the webgpu package) finds SwiftShader without LD_LIBRARY_PATH.
-ldconfig -p | grep -q 'libvulkan.so.1 ' || apt_packages+=(libvulkan1)
+[ -n "$(ldconfig -p | grep 'libvulkan.so.1 ')" ] || apt_packages+=(libvulkan1)  # no grep -q: SIGPIPE + pipefail
 if [ "${MLML_SKIP_TORCH:-0}" != "1" ] && ! /usr/bin/python3 -c 'import torch' >/dev/null 2>&1; then
   apt_packages+=(python3-torch)
 fi
