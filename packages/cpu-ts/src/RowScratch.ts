@@ -32,6 +32,8 @@ export class RowScratch {
   above = new Int32Array(0);
   /** Per target class: minus the number of counted pairs it takes part in. */
   targetCounts = new Float64Array(0);
+  /** `steps[2k] = below[k]` and `steps[2k + 1] = gapSums[k]`, for the forward loops. */
+  steps = new Float64Array(0);
   /** Bucket table of the bucketed count. */
   bucketStart = new Int32Array(0);
   /** Bucket table geometry of the current row: the lowest threshold. */
@@ -61,6 +63,7 @@ export class RowScratch {
     this.above = new Int32Array(capacity + 1);
     this.targetCounts = new Float64Array(capacity);
     this.bucketStart = new Int32Array(MAX_BUCKETS_PER_CLASS * capacity + 4);
+    this.steps = new Float64Array(2 * (capacity + 1));
   }
 }
 

@@ -20,17 +20,26 @@ export function rowLoss(context: RowContext, offset: number, targetCount: number
   else if (size <= 6) strategy = UNROLLED_6;
   else if (size <= 8) strategy = UNROLLED_8;
   else if (buildBucketTable(scratch, size, classes)) strategy = BUCKETED;
-  const { targetClasses, thresholds, below, gapSums, bucketStart } = scratch;
+  const { targetClasses, thresholds, below, gapSums, bucketStart, steps } = scratch;
   const { bucketLowest, bucketScale, bucketTop, bucketFloor, bucketCeiling } = scratch;
+  if (strategy <= UNROLLED_8) {
+    // One interleaved table (below[k], gapSums[k]) instead of two: V8 checks every typed array a
+    // loop reads (map, bounds, base pointer) on each access, so one array fewer is a tenth fewer
+    // instructions per value.
+    for (let k = 0; k <= size; k++) {
+      steps[2 * k] = below[k]!;
+      steps[2 * k + 1] = gapSums[k]!;
+    }
+  }
   let sum = 0;
   let from = offset;
   const end = offset + classes;
   for (let j = 0; j <= targetCount; j++) {
     const to = j < targetCount ? offset + targetClasses[j]! : end;
     if (to > from) {
-      if (strategy === UNROLLED_4) sum += lossUnrolled4(input, from, to, thresholds, below, gapSums);
-      else if (strategy === UNROLLED_6) sum += lossUnrolled6(input, from, to, thresholds, below, gapSums);
-      else if (strategy === UNROLLED_8) sum += lossUnrolled8(input, from, to, thresholds, below, gapSums);
+      if (strategy === UNROLLED_4) sum += lossUnrolled4(input, from, to, thresholds, steps);
+      else if (strategy === UNROLLED_6) sum += lossUnrolled6(input, from, to, thresholds, steps);
+      else if (strategy === UNROLLED_8) sum += lossUnrolled8(input, from, to, thresholds, steps);
       else if (strategy === BUCKETED)
         sum += lossBucketed(
           input,
@@ -84,8 +93,7 @@ function lossUnrolled4(
   from: number,
   to: number,
   thresholds: Float64Array,
-  below: Float64Array,
-  gapSums: Float64Array,
+  steps: Float64Array,
 ): number {
   const t0 = thresholds[0]!;
   const t1 = thresholds[1]!;
@@ -95,7 +103,8 @@ function lossUnrolled4(
   for (let d = from; d < to; d++) {
     const value = row[d]!;
     const count = +(t0 < value) + +(t1 < value) + (+(t2 < value) + +(t3 < value));
-    sum += count * (value - below[count]!) + gapSums[count]!;
+    const step = count << 1;
+    sum += count * (value - steps[step]!) + steps[step + 1]!;
   }
   return sum;
 }
@@ -106,8 +115,7 @@ function lossUnrolled6(
   from: number,
   to: number,
   thresholds: Float64Array,
-  below: Float64Array,
-  gapSums: Float64Array,
+  steps: Float64Array,
 ): number {
   const t0 = thresholds[0]!;
   const t1 = thresholds[1]!;
@@ -120,7 +128,8 @@ function lossUnrolled6(
     const value = row[d]!;
     const count =
       +(t0 < value) + (+(t1 < value) + +(t2 < value)) + (+(t3 < value) + (+(t4 < value) + +(t5 < value)));
-    sum += count * (value - below[count]!) + gapSums[count]!;
+    const step = count << 1;
+    sum += count * (value - steps[step]!) + steps[step + 1]!;
   }
   return sum;
 }
@@ -131,8 +140,7 @@ function lossUnrolled8(
   from: number,
   to: number,
   thresholds: Float64Array,
-  below: Float64Array,
-  gapSums: Float64Array,
+  steps: Float64Array,
 ): number {
   const t0 = thresholds[0]!;
   const t1 = thresholds[1]!;
@@ -150,7 +158,8 @@ function lossUnrolled8(
       +(t1 < value) +
       (+(t2 < value) + +(t3 < value)) +
       (+(t4 < value) + +(t5 < value) + (+(t6 < value) + +(t7 < value)));
-    sum += count * (value - below[count]!) + gapSums[count]!;
+    const step = count << 1;
+    sum += count * (value - steps[step]!) + steps[step + 1]!;
   }
   return sum;
 }
