@@ -1,4 +1,5 @@
 import {
+  createReferenceBackend,
   type Dtype,
   type FloatArray,
   type ILossBackend,
@@ -7,7 +8,6 @@ import {
   type Tensor,
 } from '@mlml/core-spec';
 import fc from 'fast-check';
-import { createReferenceBackend } from './referenceBackend.js';
 import { describeError } from './runConformance.js';
 import { compareTensor, type Difference, effectiveTolerance } from './tolerance.js';
 

@@ -1,3 +1,4 @@
+export { createReferenceBackend, REFERENCE_CAPABILITIES, referenceKernel } from '@mlml/core-spec';
 export {
   type AgreementOptions,
   assertAgreesWithReference,
@@ -20,7 +21,6 @@ export {
   toLossOptions,
 } from './GoldenFile.js';
 export { GoldenFormatError, parseGoldenFile } from './parseGoldenFile.js';
-export { createReferenceBackend, REFERENCE_CAPABILITIES, referenceKernel } from './referenceBackend.js';
 export {
   type CaseResult,
   type CaseStatus,

@@ -9,7 +9,7 @@ export {
 export type { KernelResult, LossKernel } from './LossKernel.js';
 export { allocate, type BackwardProblem, type Problem } from './Problem.js';
 export { countTargets, referenceBackward, referenceForward } from './reference.js';
-export { createReferenceBackend } from './referenceBackend.js';
+export { createReferenceBackend, REFERENCE_CAPABILITIES, referenceKernel } from './referenceBackend.js';
 export {
   type BackendAttempt,
   type BackendEntry,
