@@ -3,7 +3,7 @@ import { countBelow } from './sortAscending.js';
 
 /*
  * The forward-only twin of `rowSum` (see rowKernel.ts for the method): the same counts and the
- * same terms, but nothing is stored per class (only the gradient needs the counts), and the loops
+ * same terms (the bucketed loop in an equivalent form), but nothing is stored per class (only the gradient needs the counts), and the loops
  * read the input itself instead of a float64 copy of the row. Converting every value once more
  * and storing every count cost about as much as the counting itself.
  */
@@ -22,6 +22,15 @@ export function rowLoss(context: RowContext, offset: number, targetCount: number
   else if (buildBucketTable(scratch, size, classes)) strategy = BUCKETED;
   const { targetClasses, thresholds, below, gapSums, bucketStart, steps } = scratch;
   const { bucketLowest, bucketScale, bucketTop, bucketFloor, bucketCeiling } = scratch;
+  if (strategy === BUCKETED) {
+    // steps[k]: the sum over i < k of (thresholds[i] - lowest), all parts non-negative.
+    let shifted = 0;
+    steps[0] = 0;
+    for (let k = 1; k <= size; k++) {
+      shifted += thresholds[k - 1]! - bucketLowest;
+      steps[k] = shifted;
+    }
+  }
   if (strategy <= UNROLLED_8) {
     // One interleaved table (below[k], gapSums[k]) instead of two: V8 checks every typed array a
     // loop reads (map, bounds, base pointer) on each access, so one array fewer is a tenth fewer
@@ -50,6 +59,7 @@ export function rowLoss(context: RowContext, offset: number, targetCount: number
           below,
           gapSums,
           bucketStart,
+          steps,
           bucketLowest,
           bucketScale,
           bucketTop,
@@ -164,7 +174,13 @@ function lossUnrolled8(
   return sum;
 }
 
-/** More than 8 thresholds: bucket lookup, then two comparisons (see `sumBucketed`). */
+/**
+ * More than 8 thresholds: bucket lookup, then two comparisons (see `sumBucketed`). With L the lowest
+ * threshold and `shifted[k]` the sum over i < k of (t[i] - L), the term of a value passing k
+ * thresholds is k * (v - L) - shifted[k]: one table read per value instead of two. Both parts are
+ * non-negative and the term is at least v - L, so the subtraction loses at most a factor k of
+ * relative accuracy (a few ulps of double, far inside the float32 tolerance).
+ */
 function lossBucketed(
   row: Float32Array | Float64Array,
   from: number,
@@ -174,6 +190,7 @@ function lossBucketed(
   below: Float64Array,
   gapSums: Float64Array,
   bucketStart: Int32Array,
+  shifted: Float64Array,
   lowest: number,
   scale: number,
   top: number,
@@ -190,7 +207,7 @@ function lossBucketed(
       bucket = top + (excess & (excess >> 31));
       const before = bucketStart[bucket]!;
       const count = before + +(below[before + 1]! < value) + +(below[before + 2]! < value);
-      sum += count * (value - below[count]!) + gapSums[count]!;
+      sum += count * (value - lowest) - shifted[count]!;
     } else {
       sum += checkedLoss(thresholds, below, gapSums, size, value);
     }
