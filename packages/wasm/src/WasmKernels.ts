@@ -3,6 +3,23 @@ import { decodeBase64 } from './decodeBase64.js';
 import { WASM_BINARY_BASE64 } from './generated/wasmBinary.js';
 import { hasWasmSimd } from './simdSupport.js';
 
+/**
+ * One dtype's row kernel: row sums S_n into `sums` (f64), and the gradient into `grad` unless it
+ * is 0 (pointers are byte offsets into the module's memory).
+ */
+type LossRows = (
+  input: number,
+  target: number,
+  batch: number,
+  classes: number,
+  sums: number,
+  grad: number,
+  scales: number,
+  g: number,
+  scratch: number,
+  simdMax: number,
+) => void;
+
 /** The functions the AssemblyScript module exports (pointers are byte offsets into its memory). */
 export interface KernelExports {
   /** First free byte after the module's static data. */
@@ -10,31 +27,9 @@ export interface KernelExports {
   /** Scratch bytes the loss kernels need for rows of `classes` classes. */
   scratchBytes(classes: number): number;
   /** Row sums S_n into `sums` (f64), and the gradient into `grad` unless it is 0. */
-  lossRowsF32(
-    input: number,
-    target: number,
-    batch: number,
-    classes: number,
-    sums: number,
-    grad: number,
-    scales: number,
-    g: number,
-    scratch: number,
-    simdMax: number,
-  ): void;
+  lossRowsF32: LossRows;
   /** As {@link KernelExports.lossRowsF32}, for float64 input. */
-  lossRowsF64(
-    input: number,
-    target: number,
-    batch: number,
-    classes: number,
-    sums: number,
-    grad: number,
-    scales: number,
-    g: number,
-    scratch: number,
-    simdMax: number,
-  ): void;
+  lossRowsF64: LossRows;
   /** Sums `n` f32 and `m` i32: the read-pass limit. */
   readPassF32(input: number, n: number, target: number, m: number): number;
   /** Sums `n` f64 and `m` i32: the read-pass limit. */
