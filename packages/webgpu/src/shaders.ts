@@ -84,6 +84,24 @@ fn scaleCount(count: i32, scaleBits: u32) -> u32 {
 }
 `;
 
+/** What both row kernels share: their pipeline switches, parameters and input bindings. */
+const ROW_KERNEL_INPUTS_WGSL = /* wgsl */ `
+override WITH_LOSS: bool = true;
+override WITH_GRAD: bool = true;
+
+struct Params {
+  rows: u32,
+  classes: u32,
+  maskWords: u32,
+  scratchStride: u32,
+  dispatchX: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> inputBits: array<u32>;
+@group(0) @binding(2) var<storage, read> targets: array<i32>;
+`;
+
 /**
  * The row kernel. One workgroup per row computes, for every counted pair (j, d), the term
  * a_j + x[d] with a_j = fl(1 - x[y_j]), and the pair counts:
@@ -99,20 +117,7 @@ ${SHARED_WGSL}
 const WG: u32 = ${ROW_WORKGROUP_SIZE}u;
 const TILE: u32 = 256u;
 
-override WITH_LOSS: bool = true;
-override WITH_GRAD: bool = true;
-
-struct Params {
-  rows: u32,
-  classes: u32,
-  maskWords: u32,
-  scratchStride: u32,
-  dispatchX: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> inputBits: array<u32>;
-@group(0) @binding(2) var<storage, read> targets: array<i32>;
+${ROW_KERNEL_INPUTS_WGSL}
 @group(0) @binding(3) var<storage, read_write> scratch: array<atomic<u32>>;
 @group(0) @binding(4) var<storage, read_write> gradBits: array<atomic<i32>>;
 @group(0) @binding(5) var<storage, read> gradScaleBits: array<u32>;
@@ -283,20 +288,7 @@ export const THREAD_ROWS_KERNEL_WGSL = /* wgsl */ `
 ${SHARED_WGSL}
 const WG: u32 = ${THREAD_ROWS_WORKGROUP_SIZE}u;
 
-override WITH_LOSS: bool = true;
-override WITH_GRAD: bool = true;
-
-struct Params {
-  rows: u32,
-  classes: u32,
-  maskWords: u32,
-  scratchStride: u32,
-  dispatchX: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> inputBits: array<u32>;
-@group(0) @binding(2) var<storage, read> targets: array<i32>;
+${ROW_KERNEL_INPUTS_WGSL}
 @group(0) @binding(3) var<storage, read_write> scratch: array<u32>;
 @group(0) @binding(4) var<storage, read_write> grad: array<i32>;
 @group(0) @binding(5) var<storage, read> gradScaleBits: array<u32>;
