@@ -41,6 +41,10 @@ export interface BackendCapabilities {
   readonly tolerance: Readonly<Partial<Record<Dtype, Tolerance>>>;
   /** Whether the same call always gives bit-identical results. */
   readonly deterministic: boolean;
+  /** CPU threads the backend computes on, where that applies (absent: one, or not a CPU). */
+  readonly threads?: number;
+  /** Facts a user should know about this instance, e.g. why it runs on fewer threads than asked. */
+  readonly notes?: readonly string[];
 }
 
 /** The result of {@link ILossBackend.forwardBackward}. */

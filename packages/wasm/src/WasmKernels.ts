@@ -1,6 +1,6 @@
 import { LossError } from '@mlml/core-spec';
 import { decodeBase64 } from './decodeBase64.js';
-import { WASM_BINARY_BASE64 } from './generated/wasmBinary.js';
+import { WASM_BINARY_BASE64, WASM_SHARED_BINARY_BASE64 } from './generated/wasmBinary.js';
 import { hasWasmSimd } from './simdSupport.js';
 
 /**
@@ -51,15 +51,24 @@ export interface WasmKernels {
   readonly memory: WebAssembly.Memory;
   /** The largest size, in bytes, the memory may grow to. */
   readonly maxBytes: number;
+  /** The compiled module (for worker threads, when the memory is shared). */
+  readonly module: WebAssembly.Module;
+  /** Whether the memory is shared (the threads build of the kernels). */
+  readonly shared: boolean;
 }
 
 let compiled: Promise<WebAssembly.Module> | undefined;
+let compiledShared: Promise<WebAssembly.Module> | undefined;
 
 /**
- * Instantiates the kernels with a fresh memory of at most `maxPages` pages. Fails with
- * `BACKEND_UNAVAILABLE` where WebAssembly or its SIMD extension is missing.
+ * Instantiates the kernels with a fresh memory of at most `maxPages` pages, shared (for worker
+ * threads) when `shared` is true. Fails with `BACKEND_UNAVAILABLE` where WebAssembly or its SIMD
+ * extension is missing.
  */
-export async function instantiateKernels(maxPages: number = MAX_PAGES): Promise<WasmKernels> {
+export async function instantiateKernels(
+  maxPages: number = MAX_PAGES,
+  shared: boolean = false,
+): Promise<WasmKernels> {
   if (typeof WebAssembly !== 'object') {
     throw new LossError('BACKEND_UNAVAILABLE', 'wasm: this JavaScript engine has no WebAssembly');
   }
@@ -69,13 +78,23 @@ export async function instantiateKernels(maxPages: number = MAX_PAGES): Promise<
       'wasm: this engine does not support WebAssembly SIMD (128-bit), which the wasm kernels require',
     );
   }
-  compiled ??= WebAssembly.compile(decodeBase64(WASM_BINARY_BASE64) as Uint8Array<ArrayBuffer>);
-  const module = await compiled;
-  const memory = new WebAssembly.Memory({ initial: 1, maximum: maxPages });
+  let module: WebAssembly.Module;
+  if (shared) {
+    compiledShared ??= WebAssembly.compile(
+      decodeBase64(WASM_SHARED_BINARY_BASE64) as Uint8Array<ArrayBuffer>,
+    );
+    module = await compiledShared;
+  } else {
+    compiled ??= WebAssembly.compile(decodeBase64(WASM_BINARY_BASE64) as Uint8Array<ArrayBuffer>);
+    module = await compiled;
+  }
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: maxPages, shared });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   return {
     exports: instance.exports as unknown as KernelExports,
     memory,
     maxBytes: maxPages * PAGE_BYTES,
+    module,
+    shared,
   };
 }

@@ -1,6 +1,7 @@
 import type { BackwardProblem, FloatArray, KernelResult, LossKernel, Problem } from '@mlml/core-spec';
 import { WasmArena } from './WasmArena.js';
 import type { WasmKernels } from './WasmKernels.js';
+import type { RowJob, WorkerTeam } from './WorkerTeam.js';
 
 /**
  * Largest J (targets before the first -1) counted by SIMD compare-and-count; float32 rows with
@@ -9,6 +10,12 @@ import type { WasmKernels } from './WasmKernels.js';
  * N=1024, C=1000 the compare-and-count pass wins up to J=24; at J=50 the buckets win.
  */
 export const DEFAULT_SIMD_MAX_TARGETS = 24;
+
+/**
+ * Problems with fewer elements (N·C) run on one thread: waking a worker costs tens of
+ * microseconds, about what the kernels take for this many elements.
+ */
+export const MIN_PARALLEL_ELEMENTS = 65_536;
 
 /** What one kernel call leaves behind: the row sums and, when asked, the gradient. */
 interface RowResults {
@@ -19,69 +26,122 @@ interface RowResults {
 /**
  * The wasm {@link LossKernel}: copies input and target into the module's memory once per call
  * (reusing the memory between calls), runs the AssemblyScript kernel, and reduces the row sums
- * in double exactly as the reference does.
+ * in double exactly as the reference does. With a team of worker threads (on a shared memory),
+ * the rows of large problems are shared out in chunks; rows are independent, so the result is
+ * bit-identical to a single thread's. Calls are served one at a time, in order.
  */
 export class WasmLossKernel implements LossKernel {
   readonly #kernels: WasmKernels;
   readonly #arena: WasmArena;
   readonly #simdMaxTargets: number;
+  #team: WorkerTeam | undefined;
   /** The target array validation last copied into memory (at the arena's first region), if any. */
   #stagedTarget: Int32Array | undefined;
+  /** Whether a call is using the memory (its workers may still be reading it). */
+  #busy = false;
+  #tail: Promise<unknown> = Promise.resolve();
 
-  /** A kernel on an instance of the module; `simdMaxTargets` picks the counting scheme per row. */
-  constructor(kernels: WasmKernels, simdMaxTargets: number = DEFAULT_SIMD_MAX_TARGETS) {
+  /**
+   * A kernel on an instance of the module; `simdMaxTargets` picks the counting scheme per row;
+   * `team` (workers on the same, shared, memory) shares the rows of large problems.
+   */
+  constructor(kernels: WasmKernels, simdMaxTargets: number = DEFAULT_SIMD_MAX_TARGETS, team?: WorkerTeam) {
     this.#kernels = kernels;
     this.#arena = new WasmArena(kernels);
     this.#simdMaxTargets = simdMaxTargets;
+    this.#team = team;
+  }
+
+  /** Threads that compute: this one and the team's workers while the team works. */
+  get threads(): number {
+    return 1 + (this.#liveTeam()?.size ?? 0);
   }
 
   /**
    * Validation's target range check, in SIMD: copies the target to where the next kernel call
    * will read it (the arena's first region) and scans it there. LossBackend calls this right
    * before the kernel method, synchronously, so the copy serves both and the target is copied
-   * once per call.
+   * once per call. While an earlier call still uses the memory, it scans in JavaScript instead.
+   * A problem big enough for the workers wakes them now, so that they are running by the time
+   * the input is in memory.
    */
   findTargetOutOfRange(target: Int32Array, classes: number): number {
     this.#stagedTarget = undefined;
+    if (this.#busy) return scanTargets(target, classes);
     const arena = this.#arena.reset();
     const targetPtr = arena.take(target.length * 4, 'the target');
     const buffer = arena.commit();
     new Int32Array(buffer, targetPtr, target.length).set(target);
     this.#stagedTarget = target;
-    return this.#kernels.exports.findTargetOutOfRange(targetPtr, target.length, classes);
+    const bad = this.#kernels.exports.findTargetOutOfRange(targetPtr, target.length, classes);
+    if (bad < 0 && classes > 0 && this.#parallel(target.length / classes, classes)) this.#team?.wake();
+    return bad;
   }
 
   /** The forward output data (length N for `none`, else 1). */
-  forward(problem: Problem): FloatArray {
-    return reduceRows(problem, this.#run(problem, undefined).sums);
+  async forward(problem: Problem): Promise<FloatArray> {
+    const { sums } = await this.#serve(problem, undefined);
+    return reduceRows(problem, sums);
   }
 
   /** The gradient data (the input's length), scaled by `problem.gradOutput`. */
-  backward(problem: BackwardProblem): FloatArray {
-    return this.#run(problem, problem.gradOutput).gradInput!;
+  async backward(problem: BackwardProblem): Promise<FloatArray> {
+    return (await this.#serve(problem, problem.gradOutput)).gradInput!;
   }
 
   /** Output and gradient from one pass over the data. */
-  forwardBackward(problem: BackwardProblem): KernelResult {
-    const { sums, gradInput } = this.#run(problem, problem.gradOutput);
+  async forwardBackward(problem: BackwardProblem): Promise<KernelResult> {
+    const { sums, gradInput } = await this.#serve(problem, problem.gradOutput);
     return { output: reduceRows(problem, sums), gradInput: gradInput! };
   }
 
-  #run(problem: Problem, gradOutput: FloatArray | undefined): RowResults {
+  /** Stops the workers. */
+  async dispose(): Promise<void> {
+    await this.#team?.stop();
+  }
+
+  #liveTeam(): WorkerTeam | undefined {
+    return this.#team?.failure === undefined ? this.#team : undefined;
+  }
+
+  /** Whether a problem of this size is shared with the workers. */
+  #parallel(batch: number, classes: number): boolean {
+    return batch >= 2 && batch * classes >= MIN_PARALLEL_ELEMENTS && this.#liveTeam() !== undefined;
+  }
+
+  /** Runs calls one after another: a call's workers read the memory until it resolves. */
+  #serve(problem: Problem, gradOutput: FloatArray | undefined): Promise<RowResults> {
+    const result = this.#tail.then(() => this.#run(problem, gradOutput));
+    this.#tail = result.catch(() => {});
+    return result;
+  }
+
+  async #run(problem: Problem, gradOutput: FloatArray | undefined): Promise<RowResults> {
+    this.#busy = true;
+    try {
+      return await this.#compute(problem, gradOutput);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  async #compute(problem: Problem, gradOutput: FloatArray | undefined): Promise<RowResults> {
     const { batch, classes, dtype, input, target, reduction } = problem;
     const elementBytes = dtype === 'float32' ? 4 : 8;
     const size = batch * classes;
+    const team = this.#parallel(batch, classes) ? this.#team : undefined;
+    const scratchBytes = this.#kernels.exports.scratchBytes(classes) >>> 0;
     const arena = this.#arena.reset();
     const targetPtr = arena.take(size * 4, 'the target');
     const inputPtr = arena.take(size * elementBytes, 'the input');
     const sumsPtr = arena.take(batch * 8, 'the row sums');
     const scalesPtr = gradOutput === undefined ? 0 : arena.take(batch * 8, 'grad_output');
     const gradPtr = gradOutput === undefined ? 0 : arena.take(size * elementBytes, 'the gradient');
-    const scratchPtr = arena.take(this.#kernels.exports.scratchBytes(classes) >>> 0, 'scratch space');
+    const scratch = arena.take(scratchBytes, 'scratch space');
+    const workerScratch: number[] = [];
+    for (let i = 0; i < (team?.size ?? 0); i++) workerScratch.push(arena.take(scratchBytes, 'scratch space'));
     const buffer = arena.commit();
 
-    if (dtype === 'float32') new Float32Array(buffer, inputPtr, size).set(input);
-    else new Float64Array(buffer, inputPtr, size).set(input);
     if (this.#stagedTarget !== target) new Int32Array(buffer, targetPtr, size).set(target);
     this.#stagedTarget = undefined;
     let g = 0;
@@ -91,29 +151,73 @@ export class WasmLossKernel implements LossKernel {
       else scales.fill(gradOutput[0]!);
       g = reduction === 'mean' ? 1 / (batch * classes) : 1 / classes;
     }
-
-    const rows = dtype === 'float32' ? this.#kernels.exports.lossRowsF32 : this.#kernels.exports.lossRowsF64;
-    rows(
-      inputPtr,
-      targetPtr,
+    const copyInput = () => {
+      if (dtype === 'float32') new Float32Array(buffer, inputPtr, size).set(input);
+      else new Float64Array(buffer, inputPtr, size).set(input);
+    };
+    copyInput();
+    const job: RowJob = {
+      kind: dtype === 'float32' ? 0 : 1,
+      input: inputPtr,
+      target: targetPtr,
       batch,
       classes,
-      sumsPtr,
-      gradPtr,
-      scalesPtr,
+      sums: sumsPtr,
+      grad: gradPtr,
+      scales: scalesPtr,
       g,
-      scratchPtr,
-      this.#simdMaxTargets,
-    );
-
-    const sums = new Float64Array(buffer.slice(sumsPtr, sumsPtr + batch * 8));
-    if (gradOutput === undefined) return { sums };
-    const gradBytes = buffer.slice(gradPtr, gradPtr + size * elementBytes);
-    return {
-      sums,
-      gradInput: dtype === 'float32' ? new Float32Array(gradBytes) : new Float64Array(gradBytes),
+      simdMax: this.#simdMaxTargets,
     };
+    const runHere = (from: number, count: number) => this.#runRows(job, from, count, scratch);
+    if (team === undefined) {
+      runHere(0, batch);
+    } else {
+      try {
+        await team.run(job, workerScratch, (_, from, count) => runHere(from, count));
+      } catch {
+        // A worker failed mid-job: stop the team (so nothing else writes), then redo every row
+        // here from a fresh copy of the input (the kernels edit their copy of each row).
+        await team.stop();
+        copyInput();
+        runHere(0, batch);
+      }
+    }
+
+    const sums = new Float64Array(buffer, sumsPtr, batch).slice();
+    if (gradOutput === undefined) return { sums };
+    const gradView =
+      dtype === 'float32' ? new Float32Array(buffer, gradPtr, size) : new Float64Array(buffer, gradPtr, size);
+    return { sums, gradInput: gradView.slice() };
   }
+
+  /** Rows [from, from + count) of `job`, on this thread. */
+  #runRows(job: RowJob, from: number, count: number, scratch: number): void {
+    const exports = this.#kernels.exports;
+    const rows = job.kind === 0 ? exports.lossRowsF32 : exports.lossRowsF64;
+    const elementBytes = job.kind === 0 ? 4 : 8;
+    const offset = from * job.classes;
+    rows(
+      job.input + offset * elementBytes,
+      job.target + offset * 4,
+      count,
+      job.classes,
+      job.sums + from * 8,
+      job.grad === 0 ? 0 : job.grad + offset * elementBytes,
+      job.scales === 0 ? 0 : job.scales + from * 8,
+      job.g,
+      scratch,
+      job.simdMax,
+    );
+  }
+}
+
+/** The index of the first target outside [-1, classes - 1], or -1 (JavaScript, for busy moments). */
+function scanTargets(target: Int32Array, classes: number): number {
+  for (let i = 0; i < target.length; i++) {
+    const v = target[i]!;
+    if (v < -1 || v >= classes) return i;
+  }
+  return -1;
 }
 
 /** The forward output from row sums, with the reference's operations in the reference's order. */

@@ -1,19 +1,37 @@
 import { type BackendCapabilities, type ILossBackend, LossBackend } from '@mlml/core-spec';
-import { instantiateKernels, MAX_PAGES } from './WasmKernels.js';
+import { hardwareThreads } from '#worker-host';
+import { sharedMemorySupport } from './threadSupport.js';
+import { instantiateKernels, MAX_PAGES, type WasmKernels } from './WasmKernels.js';
 import { DEFAULT_SIMD_MAX_TARGETS, WasmLossKernel } from './WasmLossKernel.js';
+import { WorkerTeam } from './WorkerTeam.js';
+import { MAX_WORKERS } from './workerBody.js';
+
+/** The most threads the backend uses unless asked for more (at most 16 in any case). */
+export const DEFAULT_MAX_THREADS = 4;
 
 /** Options of {@link createWasmBackend}; the defaults suit every use. */
 export interface WasmBackendOptions {
   /**
-   * The most 64 KiB pages the backend's WebAssembly memory may grow to (default and maximum
-   * 65536, i.e. 4 GiB). A call that needs more fails with `INPUT_TOO_LARGE`.
+   * The most 64 KiB pages the backend's WebAssembly memory may grow to. A call that needs more
+   * fails with `INPUT_TOO_LARGE`.
+   * @default 65536 (4 GiB, the most a 32-bit memory can have)
    */
   readonly maxMemoryPages?: number;
   /**
    * Largest number of targets per row counted by SIMD compare-and-count; rows with more use
-   * sorted thresholds and binary search. Both give identical results; this only tunes speed.
+   * sorted thresholds and a bucket table. Both give identical results; this only tunes speed.
+   * @default 24
    */
   readonly simdMaxTargets?: number;
+  /**
+   * Threads to compute on: this one plus `threads - 1` worker threads sharing the module's
+   * memory, each taking a range of rows of large problems (results are bit-identical for any
+   * count). Needs `SharedArrayBuffer` (in browsers, a cross-origin isolated page); where it is
+   * missing or a worker cannot start, the backend runs on one thread and says why in
+   * `capabilities.notes`. `1` never starts a worker.
+   * @default the hardware threads available, at most 4
+   */
+  readonly threads?: number;
 }
 
 /**
@@ -37,12 +55,52 @@ export const WASM_CAPABILITIES: BackendCapabilities = {
 
 /**
  * Creates the `'wasm'` backend: AssemblyScript kernels compiled to WebAssembly with 128-bit SIMD,
- * embedded in the package (no file to serve, no bundler setting). Rejects with a `LossError`
- * (`BACKEND_UNAVAILABLE`) where WebAssembly SIMD is missing.
+ * embedded in the package (no file to serve, no bundler setting), on several threads where the
+ * platform allows. Rejects with a `LossError` (`BACKEND_UNAVAILABLE`) where WebAssembly SIMD is
+ * missing.
  */
 export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<ILossBackend> {
   const maxPages = Math.min(MAX_PAGES, Math.max(1, Math.floor(options.maxMemoryPages ?? MAX_PAGES)));
-  const kernels = await instantiateKernels(maxPages);
-  const kernel = new WasmLossKernel(kernels, options.simdMaxTargets ?? DEFAULT_SIMD_MAX_TARGETS);
-  return new LossBackend('wasm', WASM_CAPABILITIES, kernel);
+  const simdMax = options.simdMaxTargets ?? DEFAULT_SIMD_MAX_TARGETS;
+  const requested = Math.max(
+    1,
+    Math.floor(options.threads ?? Math.min(DEFAULT_MAX_THREADS, await hardwareThreads())),
+  );
+  const notes: string[] = [];
+  if (requested > 1) {
+    const threaded = await startThreads(maxPages, requested - 1);
+    if (threaded.ok) {
+      const kernel = new WasmLossKernel(threaded.kernels, simdMax, threaded.team);
+      return new LossBackend('wasm', capabilitiesFor(kernel.threads, notes), kernel);
+    }
+    notes.push(`runs on 1 thread of the ${requested} asked for: ${threaded.reason}`);
+  }
+  const kernel = new WasmLossKernel(await instantiateKernels(maxPages), simdMax);
+  return new LossBackend('wasm', capabilitiesFor(1, notes), kernel);
+}
+
+function capabilitiesFor(threads: number, notes: readonly string[]): BackendCapabilities {
+  return { ...WASM_CAPABILITIES, threads, ...(notes.length > 0 ? { notes } : {}) };
+}
+
+type Threads =
+  | { readonly ok: true; readonly kernels: WasmKernels; readonly team: WorkerTeam }
+  | { readonly ok: false; readonly reason: string };
+
+/** The shared-memory kernels and `count` workers on them, or why they cannot be had. */
+async function startThreads(maxPages: number, count: number): Promise<Threads> {
+  const support = sharedMemorySupport();
+  if (!support.ok) return support;
+  let kernels: WasmKernels;
+  try {
+    kernels = await instantiateKernels(maxPages, true);
+  } catch (error) {
+    return { ok: false, reason: `shared memory kernels failed: ${String(error)}` };
+  }
+  try {
+    const team = await WorkerTeam.start(kernels.module, kernels.memory, Math.min(count, MAX_WORKERS));
+    return { ok: true, kernels, team };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
 }

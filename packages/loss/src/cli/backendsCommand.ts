@@ -2,14 +2,21 @@ import { createBackend, listBackends } from '@mlml/core-spec';
 import type { CliIo } from './io.js';
 import { parseArgs } from './parseArgs.js';
 
-/** `mlml backends`: each registered backend, whether it initialises here, and why not. */
+/**
+ * `mlml backends`: each registered backend, whether it initialises here (with its dtypes, threads
+ * and notes), and why not.
+ */
 export async function backendsCommand(args: readonly string[], io: CliIo): Promise<number> {
   parseArgs(args, {});
   const rows: string[][] = [['backend', 'priority', 'status', 'dtypes / reason']];
   for (const { name, priority } of listBackends()) {
     try {
       const backend = await createBackend(name);
-      rows.push([name, String(priority), 'available', backend.capabilities.dtypes.join(', ')]);
+      const { dtypes, threads, notes } = backend.capabilities;
+      const details = [dtypes.join(', ')];
+      if (threads !== undefined && threads > 1) details.push(`${threads} threads`);
+      for (const note of notes ?? []) details.push(note);
+      rows.push([name, String(priority), 'available', details.join('; ')]);
       await backend.dispose();
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);

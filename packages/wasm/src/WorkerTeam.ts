@@ -1,0 +1,252 @@
+import { spawnWorker } from '#worker-host';
+import {
+  CONTROL,
+  CONTROL_BYTES,
+  MAX_WORKERS,
+  PARAM,
+  PARAMS_OFFSET,
+  STOP_KIND,
+  WORKER_BODY,
+} from './workerBody.js';
+import type { WorkerLike } from './workerHost.types.js';
+
+/** One lossRowsF32/F64 job over all rows (pointers are byte offsets into the shared memory). */
+export interface RowJob {
+  /** 0: float32 rows, 1: float64 rows. */
+  readonly kind: 0 | 1;
+  readonly input: number;
+  readonly target: number;
+  readonly batch: number;
+  readonly classes: number;
+  readonly sums: number;
+  readonly grad: number;
+  readonly scales: number;
+  readonly g: number;
+  readonly simdMax: number;
+}
+
+/** Runs lossRows on this thread: rows [from, from + count) of the job, with this scratch space. */
+export type RunRows = (job: RowJob, from: number, count: number) => void;
+
+/** How long a woken worker spins for its job before it sleeps again, in ms. */
+const WORKER_SPIN_MS = 2;
+/** How long the host spins for the last chunks before it sleeps, in ms. */
+const HOST_SPIN_MS = 0.05;
+/**
+ * How long the host may sleep (Atomics.wait, where the engine allows it on this thread) without
+ * any chunk finishing before it waits asynchronously instead, which also notices a dead worker.
+ */
+const HOST_BLOCK_MS = 50;
+/** How long workers may take to start, in ms. */
+const START_TIMEOUT_MS = 10_000;
+/** Chunks per thread: small enough that a thread the OS pauses holds up little work. */
+const CHUNKS_PER_THREAD = 8;
+
+type WaitAsync = (
+  array: Int32Array,
+  index: number,
+  value: number,
+) => { async: false; value: string } | { async: true; value: Promise<string> };
+
+/**
+ * Worker threads, each with its own instance of the kernels on the backend's shared memory,
+ * sharing a job with this thread. A job is cut into chunks of rows that every thread claims
+ * from one atomic counter, so a thread the OS pauses only delays the chunk it holds. Jobs go
+ * through a small shared control block, without messages: {@link WorkerTeam.wake} (optional,
+ * early) gets the threads off the scheduler's sleep queue, {@link WorkerTeam.run} hands out a
+ * job, works on it here too, and resolves when every chunk is done.
+ */
+export class WorkerTeam {
+  readonly #workers: readonly WorkerLike[];
+  readonly #control: Int32Array;
+  readonly #params: Float64Array;
+  #generation = 0;
+  #woken = false;
+  #failure: string | undefined;
+  readonly #failed: Promise<never>;
+
+  private constructor(workers: readonly WorkerLike[], control: SharedArrayBuffer, failed: Promise<never>) {
+    this.#workers = workers;
+    this.#control = new Int32Array(control, 0, PARAMS_OFFSET / 4);
+    this.#params = new Float64Array(control, PARAMS_OFFSET, PARAM.scratch + MAX_WORKERS);
+    this.#failed = failed.catch((error: unknown) => {
+      this.#failure ??= String(error instanceof Error ? error.message : error);
+      throw error;
+    });
+    this.#failed.catch(() => {});
+  }
+
+  /** Starts `count` workers, each instantiating `module` on `memory` (shared). */
+  static async start(
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    count: number,
+  ): Promise<WorkerTeam> {
+    if (!(count >= 1 && count <= MAX_WORKERS)) throw new RangeError(`a team has 1 to ${MAX_WORKERS} workers`);
+    const control = new SharedArrayBuffer(CONTROL_BYTES);
+    const spawned = await Promise.allSettled(Array.from({ length: count }, () => spawnWorker(WORKER_BODY)));
+    const workers = spawned.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const notSpawned = spawned.find((result) => result.status === 'rejected');
+    if (notSpawned !== undefined) {
+      await Promise.all(workers.map((worker) => worker.terminate()));
+      throw new Error(`a worker thread could not be started: ${String(notSpawned.reason)}`);
+    }
+    const failed = new Promise<never>((_, reject) => {
+      for (const worker of workers) worker.onFailure((reason) => reject(new Error(reason)));
+    });
+    const team = new WorkerTeam(workers, control, failed);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const ready = Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve, reject) => {
+            worker.onMessage((message) => {
+              const reply = message as { ready?: boolean; error?: string };
+              if (reply.ready === true) resolve();
+              else reject(new Error(`a worker could not instantiate the kernels: ${reply.error}`));
+            });
+          }),
+      ),
+    );
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error('the worker threads did not start in time')),
+        START_TIMEOUT_MS,
+      );
+    });
+    for (const [index, worker] of workers.entries()) {
+      worker.hold();
+      worker.post({ module, memory, control, index, spinMs: WORKER_SPIN_MS });
+    }
+    try {
+      await Promise.race([ready, team.#failed, late]);
+    } catch (error) {
+      await team.stop();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      for (const worker of workers) worker.release();
+    }
+    return team;
+  }
+
+  /** The number of workers (this thread not included). */
+  get size(): number {
+    return this.#workers.length;
+  }
+
+  /** Why the team stopped working, if it did; it takes no jobs then. */
+  get failure(): string | undefined {
+    return this.#failure;
+  }
+
+  /** Wakes the workers so that they are running when {@link WorkerTeam.run} comes (within ms). */
+  wake(): void {
+    if (this.#woken || this.#failure !== undefined) return;
+    this.#generation++;
+    Atomics.store(this.#control, CONTROL.wake, this.#generation);
+    Atomics.notify(this.#control, CONTROL.wake);
+    this.#woken = true;
+  }
+
+  /**
+   * Runs `job` on the workers and on this thread (`runHere` with this thread's scratch space),
+   * chunk by chunk; resolves when all rows are done. Rejects if a worker fails (the caller then
+   * redoes the job alone) or a chunk threw.
+   */
+  async run(job: RowJob, scratch: readonly number[], runHere: RunRows): Promise<void> {
+    if (this.#failure !== undefined) throw new Error(`the worker threads are unavailable: ${this.#failure}`);
+    if (!(job.batch >= 1)) return;
+    this.wake();
+    const control = this.#control;
+    const chunks = Math.min(job.batch, CHUNKS_PER_THREAD * (this.#workers.length + 1), 0xffff);
+    const perChunk = Math.ceil(job.batch / chunks);
+    const count = Math.ceil(job.batch / perChunk);
+    const p = this.#params;
+    p[PARAM.kind] = job.kind;
+    p[PARAM.input] = job.input;
+    p[PARAM.target] = job.target;
+    p[PARAM.batch] = job.batch;
+    p[PARAM.classes] = job.classes;
+    p[PARAM.sums] = job.sums;
+    p[PARAM.grad] = job.grad;
+    p[PARAM.scales] = job.scales;
+    p[PARAM.g] = job.g;
+    p[PARAM.simdMax] = job.simdMax;
+    p[PARAM.rowsPerChunk] = perChunk;
+    p[PARAM.chunks] = count;
+    for (let i = 0; i < this.#workers.length; i++) p[PARAM.scratch + i] = scratch[i]!;
+    const tag = (this.#generation & 0x7fff) << 16;
+    Atomics.store(control, CONTROL.status, 0);
+    Atomics.store(control, CONTROL.completed, 0);
+    Atomics.store(control, CONTROL.claim, tag);
+    Atomics.store(control, CONTROL.go, this.#generation);
+    Atomics.notify(control, CONTROL.go);
+    this.#woken = false;
+
+    for (;;) {
+      const claim = Atomics.load(control, CONTROL.claim);
+      if ((claim & ~0xffff) !== tag || (claim & 0xffff) >= count) break;
+      if (Atomics.compareExchange(control, CONTROL.claim, claim, claim + 1) !== claim) continue;
+      const from = (claim & 0xffff) * perChunk;
+      runHere(job, from, Math.min(perChunk, job.batch - from));
+      Atomics.add(control, CONTROL.completed, 1);
+    }
+    await this.#allCompleted(count);
+    if (Atomics.load(control, CONTROL.status) !== 0) throw new Error('a worker chunk threw');
+  }
+
+  /** Stops the workers; resolves once none of them can touch the memory any more. */
+  async stop(): Promise<void> {
+    if (this.#failure === undefined) {
+      this.wake();
+      this.#params[PARAM.kind] = STOP_KIND;
+      Atomics.store(this.#control, CONTROL.go, this.#generation);
+      Atomics.notify(this.#control, CONTROL.go);
+    }
+    this.#failure ??= 'stopped';
+    await Promise.all(this.#workers.map((worker) => worker.terminate()));
+  }
+
+  async #allCompleted(count: number): Promise<void> {
+    const control = this.#control;
+    const until = performance.now() + HOST_SPIN_MS;
+    while (Atomics.load(control, CONTROL.completed) !== count && performance.now() < until) {}
+    // Sleeping in Atomics.wait frees the core for the workers and wakes in tens of microseconds;
+    // browsers forbid it on their main thread (it throws there, and then this thread never tries again).
+    for (;;) {
+      const done = Atomics.load(control, CONTROL.completed);
+      if (done === count || !canBlock) break;
+      try {
+        if (Atomics.wait(control, CONTROL.completed, done, HOST_BLOCK_MS) === 'timed-out') break;
+      } catch {
+        canBlock = false;
+      }
+    }
+    if (Atomics.load(control, CONTROL.completed) === count) return;
+    for (const worker of this.#workers) worker.hold();
+    try {
+      await Promise.race([waitForValue(control, CONTROL.completed, count), this.#failed]);
+    } finally {
+      for (const worker of this.#workers) worker.release();
+    }
+  }
+}
+
+/** Whether this thread may block in Atomics.wait (false on browsers' main thread, found by trying). */
+let canBlock = true;
+
+/** Resolves once `array[index]` equals `value` (Atomics.waitAsync where the engine has it, else polling). */
+async function waitForValue(array: Int32Array, index: number, value: number): Promise<void> {
+  const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
+  for (;;) {
+    const current = Atomics.load(array, index);
+    if (current === value) return;
+    if (waitAsync !== undefined) {
+      const result = waitAsync(array, index, current);
+      if (result.async) await result.value;
+    } else {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  }
+}

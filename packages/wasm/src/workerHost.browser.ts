@@ -1,0 +1,41 @@
+/**
+ * Browsers' Web Workers, started from a Blob URL (no file to serve, no bundler setting). Chosen
+ * through the `#worker-host` subpath import outside Node.
+ */
+import type { WorkerLike } from './workerHost.types.js';
+
+/**
+ * Starts a worker running `body`, the source of a function `(receive, send) => void`: `receive(f)`
+ * calls `f` with the first message, `send(m)` posts `m` back.
+ */
+export async function spawnWorker(body: string): Promise<WorkerLike> {
+  const source = `(${body})((f) => { self.onmessage = (e) => { self.onmessage = null; f(e.data); }; }, (m) => self.postMessage(m));`;
+  const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+  let worker: Worker;
+  try {
+    worker = new Worker(url, { name: 'mlml-wasm' });
+  } catch (error) {
+    URL.revokeObjectURL(url);
+    throw error;
+  }
+  // Revoked once the worker has loaded (its first message) or failed, not before: some browsers
+  // fetch the script after the constructor returns.
+  const revoke = () => URL.revokeObjectURL(url);
+  worker.addEventListener('message', revoke, { once: true });
+  worker.addEventListener('error', revoke, { once: true });
+  return {
+    post: (message) => worker.postMessage(message),
+    onMessage: (listener) => worker.addEventListener('message', (event) => listener(event.data)),
+    onFailure(listener) {
+      worker.addEventListener('error', (event) => listener(`worker error: ${event.message}`), { once: true });
+    },
+    hold: () => {},
+    release: () => {},
+    terminate: async () => worker.terminate(),
+  };
+}
+
+/** The number of hardware threads the browser reports. */
+export async function hardwareThreads(): Promise<number> {
+  return globalThis.navigator?.hardwareConcurrency ?? 1;
+}

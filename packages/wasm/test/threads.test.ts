@@ -1,0 +1,218 @@
+import { availableParallelism } from 'node:os';
+import { type FloatArray, type ILossBackend, isLossError, type Tensor } from '@mlml/core-spec';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWasmBackend } from '../src/index.js';
+import { instantiateKernels } from '../src/WasmKernels.js';
+import { MIN_PARALLEL_ELEMENTS, WasmLossKernel } from '../src/WasmLossKernel.js';
+import { WorkerTeam } from '../src/WorkerTeam.js';
+
+/** A seeded generator (mulberry32). */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface BigCase {
+  readonly input: Tensor<FloatArray>;
+  readonly target: Tensor<Int32Array>;
+}
+
+/**
+ * N x C rows with J targets each (J varies by row when `targets` is an array), some duplicated,
+ * and, every 37th row, a NaN or an infinity: large enough to be shared among threads.
+ */
+function bigCase(
+  seed: number,
+  batch: number,
+  classes: number,
+  targets: readonly number[],
+  f64 = false,
+): BigCase {
+  const next = random(seed);
+  const input = f64 ? new Float64Array(batch * classes) : new Float32Array(batch * classes);
+  const target = new Int32Array(batch * classes).fill(-1);
+  for (let n = 0; n < batch; n++) {
+    const row = n * classes;
+    for (let c = 0; c < classes; c++) input[row + c] = next() * 4 - 2;
+    if (n % 37 === 5) input[row + Math.floor(next() * classes)] = [Number.NaN, Infinity, -Infinity][n % 3]!;
+    const j = targets[n % targets.length]!;
+    for (let k = 0; k < j; k++) target[row + k] = Math.floor(next() * classes);
+    // A valid value after the -1 (ignored, but range-checked).
+    if (j + 1 < classes) target[row + j + 1] = Math.floor(next() * classes);
+  }
+  return {
+    input: { data: input, shape: [batch, classes] },
+    target: { data: target, shape: [batch, classes] },
+  };
+}
+
+function bits(data: FloatArray): number[] {
+  return Array.from(data, (v) => (Number.isNaN(v) ? Number.NaN : v));
+}
+
+describe('worker threads', () => {
+  let single: ILossBackend;
+  let threaded: ILossBackend;
+
+  beforeAll(async () => {
+    single = await createWasmBackend({ threads: 1 });
+    threaded = await createWasmBackend({ threads: 3 });
+  });
+
+  afterAll(async () => {
+    await single.dispose();
+    await threaded.dispose();
+  });
+
+  it('are used by default where the hardware has several threads, and never with threads: 1', async () => {
+    const byDefault = await createWasmBackend();
+    expect(byDefault.capabilities.threads).toBe(Math.min(4, availableParallelism()));
+    await byDefault.dispose();
+    expect(single.capabilities.threads).toBe(1);
+    expect(threaded.capabilities.threads).toBe(3);
+    expect(threaded.capabilities.notes).toBeUndefined();
+  });
+
+  it('give bit-identical forward, backward and fused results to one thread (both dtypes, small and large J)', async () => {
+    const shapes: [number, number, number[], boolean][] = [
+      [300, 400, [5, 1, 0, 3], false],
+      [64, 2048, [50, 9, 30], false],
+      [128, 600, [4, 40], true],
+    ];
+    for (const [index, [batch, classes, targets, f64]] of shapes.entries()) {
+      expect(batch * classes).toBeGreaterThanOrEqual(MIN_PARALLEL_ELEMENTS);
+      const { input, target } = bigCase(100 + index, batch, classes, targets, f64);
+      for (const reduction of ['none', 'mean', 'sum'] as const) {
+        const a = await single.forward(input, target, { reduction });
+        const b = await threaded.forward(input, target, { reduction });
+        expect(bits(b.data)).toEqual(bits(a.data));
+        const fa = await single.forwardBackward(input, target, undefined, { reduction });
+        const fb = await threaded.forwardBackward(input, target, undefined, { reduction });
+        expect(bits(fb.output.data)).toEqual(bits(fa.output.data));
+        expect(bits(fb.gradInput.data)).toEqual(bits(fa.gradInput.data));
+      }
+      const gradOutput = { data: f64 ? new Float64Array([-0.5]) : new Float32Array([-0.5]), shape: [] };
+      const ga = await single.backward(input, target, gradOutput);
+      const gb = await threaded.backward(input, target, gradOutput);
+      expect(bits(gb.data)).toEqual(bits(ga.data));
+    }
+  });
+
+  it('return plain (not shared) arrays and leave the caller arrays untouched', async () => {
+    const { input, target } = bigCase(7, 256, 512, [5]);
+    const inputCopy = input.data.slice();
+    const targetCopy = target.data.slice();
+    const { output, gradInput } = await threaded.forwardBackward(input, target);
+    expect(output.data.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(gradInput.data.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(input.data).toEqual(inputCopy);
+    expect(target.data).toEqual(targetCopy);
+  });
+
+  it('serve concurrent calls in order with the right results, errors included', async () => {
+    const cases = Array.from({ length: 12 }, (_, i) =>
+      bigCase(200 + i, 200 + 16 * i, 400, [1 + (i % 6), 30]),
+    );
+    const bad = bigCase(999, 256, 400, [5]);
+    bad.target.data[bad.target.data.length - 3] = 400;
+    const expected = [];
+    for (const c of cases)
+      expected.push(bits((await single.forward(c.input, c.target, { reduction: 'none' })).data));
+    const calls = cases.map((c) => threaded.forward(c.input, c.target, { reduction: 'none' }));
+    const failing = threaded.forward(bad.input, bad.target);
+    calls.splice(5, 0, failing);
+    const settled = await Promise.allSettled(calls);
+    const failed = settled.splice(5, 1)[0]!;
+    expect(failed.status).toBe('rejected');
+    const reason = failed.status === 'rejected' ? failed.reason : undefined;
+    expect(isLossError(reason) && reason.code).toBe('TARGET_OUT_OF_RANGE');
+    expect(String((reason as Error).message)).toContain(`index ${bad.target.data.length - 3}`);
+    expect(settled.map((s) => (s.status === 'fulfilled' ? bits(s.value.data) : s.reason))).toEqual(expected);
+  });
+
+  it('recover from a rejected call (the workers woken for it are reused)', async () => {
+    const bad = bigCase(11, 512, 256, [5]);
+    bad.target.data[17] = -2;
+    await expect(threaded.forward(bad.input, bad.target)).rejects.toMatchObject({
+      code: 'TARGET_OUT_OF_RANGE',
+    });
+    const good = bigCase(12, 512, 256, [5, 12]);
+    const a = await single.forward(good.input, good.target, { reduction: 'none' });
+    const b = await threaded.forward(good.input, good.target, { reduction: 'none' });
+    expect(bits(b.data)).toEqual(bits(a.data));
+  });
+});
+
+describe('a kernel whose workers have stopped', () => {
+  it('computes on its own thread, with the same results', async () => {
+    const kernels = await instantiateKernels(65_536, true);
+    const team = await WorkerTeam.start(kernels.module, kernels.memory, 1);
+    const kernel = new WasmLossKernel(kernels, undefined, team);
+    expect(kernel.threads).toBe(2);
+    const reference = new WasmLossKernel(await instantiateKernels());
+    const { input, target } = bigCase(5, 256, 512, [4, 20]);
+    const problem = {
+      dtype: 'float32' as const,
+      input: input.data,
+      target: target.data,
+      batch: 256,
+      classes: 512,
+      reduction: 'none' as const,
+      inputShape: [256, 512],
+      outputShape: [256],
+    };
+    const before = await kernel.forward(problem);
+    await team.stop();
+    expect(kernel.threads).toBe(1);
+    const after = await kernel.forward(problem);
+    const expected = await reference.forward(problem);
+    expect(bits(before)).toEqual(bits(expected));
+    expect(bits(after)).toEqual(bits(expected));
+  });
+});
+
+describe('WorkerTeam', () => {
+  it('shares every chunk exactly once, and rejects (never hangs) when its workers are stopped mid-job', async () => {
+    const kernels = await instantiateKernels(65_536, true);
+    const team = await WorkerTeam.start(kernels.module, kernels.memory, 2);
+    expect(team.size).toBe(2);
+    const seen: number[] = [];
+    const job = {
+      kind: 0 as const,
+      input: 0,
+      target: 0,
+      batch: 0,
+      classes: 1,
+      sums: 0,
+      grad: 0,
+      scales: 0,
+      g: 0,
+      simdMax: 0,
+    };
+    // No rows: nothing runs anywhere.
+    await team.run(job, [0, 0], (_, from) => seen.push(from));
+    expect(seen).toEqual([]);
+    // Rows of 1 class with no target (zero loss): the chunks this thread claims, plus the
+    // workers' (all of them if the workers are slow), cover the rows once.
+    const base = Math.ceil(kernels.exports.heapBase() / 16) * 16;
+    kernels.memory.grow(1);
+    new Int32Array(kernels.memory.buffer).fill(-1, base / 4, base / 4 + 100);
+    const rows = { ...job, batch: 100, input: base, target: base, sums: base + 512 };
+    const ran: number[] = [];
+    await team.run(rows, [base + 2048, base + 4096], (_, from, count) => {
+      for (let r = from; r < from + count; r++) ran.push(r);
+    });
+    expect(new Set(ran).size).toBe(ran.length);
+    expect(ran.every((r) => r >= 0 && r < 100)).toBe(true);
+    const stopping = team.stop();
+    await expect(team.run({ ...job, batch: 4 }, [0, 0], () => {})).rejects.toThrow(/unavailable/);
+    await stopping;
+    expect(team.failure).toBe('stopped');
+  });
+});
