@@ -17,7 +17,7 @@ export type ReadPassKind = 'js' | 'wasm' | 'webgpu';
 
 /** Which read pass bounds a backend: its own platform's (JS for cpu-ts, the reference and unknown ones). */
 export function readPassFor(backend: string): ReadPassKind {
-  return backend === 'wasm' ? 'wasm' : backend === 'webgpu' ? 'webgpu' : 'js';
+  return backend === 'wasm' || backend === 'wasm-1t' ? 'wasm' : backend === 'webgpu' ? 'webgpu' : 'js';
 }
 
 /** The read-pass row name, e.g. `read-pass:wasm`. */

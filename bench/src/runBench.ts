@@ -9,6 +9,7 @@ import {
 } from '@mlml/core-spec';
 import { createBackend, listBackends } from '@mlml/loss';
 import { useSwiftShaderIfNoDriverChosen } from '@mlml/loss/cli';
+import { createWasmBackend } from '@mlml/wasm';
 import { type CaseValues, checkAgreement } from './agreement.js';
 import {
   BENCH_REPORT_FORMAT,
@@ -17,7 +18,7 @@ import {
   type ImplementationStatus,
   type SkippedCase,
 } from './BenchReport.js';
-import { backendContender } from './backendContender.js';
+import { backendContender, WASM_SINGLE_THREAD } from './backendContender.js';
 import { type Contender, MODES, type Mode } from './Contender.js';
 import { formatCaseTable, formatDuration } from './formatTable.js';
 import { type BenchData, DEFAULT_SEED, generateData } from './generateData.js';
@@ -150,6 +151,19 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         const contender = backendContender(backend);
         contenders.push(contender);
         statuses.push({ name, kind: 'backend', available: true, description: contender.description });
+        if (name === 'wasm' && (backend.capabilities.threads ?? 1) > 1) {
+          // The same kernels on one thread, so the report separates the kernels from the threads.
+          const single = await createWasmBackend({ threads: 1 });
+          backends.push(single);
+          const singleContender = backendContender(single, WASM_SINGLE_THREAD);
+          contenders.push(singleContender);
+          statuses.push({
+            name: WASM_SINGLE_THREAD,
+            kind: 'backend',
+            available: true,
+            description: singleContender.description,
+          });
+        }
       } catch (error) {
         // createBackend(name) wraps the factory's reason in a list of one attempt: unwrap it.
         const reason =
