@@ -151,11 +151,12 @@ export class WasmLossKernel implements LossKernel {
       else scales.fill(gradOutput[0]!);
       g = reduction === 'mean' ? 1 / (batch * classes) : 1 / classes;
     }
-    const copyInput = () => {
-      if (dtype === 'float32') new Float32Array(buffer, inputPtr, size).set(input);
-      else new Float64Array(buffer, inputPtr, size).set(input);
-    };
-    copyInput();
+    const inputView =
+      dtype === 'float32'
+        ? new Float32Array(buffer, inputPtr, size)
+        : new Float64Array(buffer, inputPtr, size);
+    const copyRows = (from: number, count: number) =>
+      inputView.set(input.subarray(from * classes, (from + count) * classes), from * classes);
     const job: RowJob = {
       kind: dtype === 'float32' ? 0 : 1,
       input: inputPtr,
@@ -170,15 +171,16 @@ export class WasmLossKernel implements LossKernel {
     };
     const runHere = (from: number, count: number) => this.#runRows(job, from, count, scratch);
     if (team === undefined) {
+      copyRows(0, batch);
       runHere(0, batch);
     } else {
       try {
-        await team.run(job, workerScratch, (_, from, count) => runHere(from, count));
+        await team.run(job, workerScratch, copyRows, runHere);
       } catch {
         // A worker failed mid-job: stop the team (so nothing else writes), then redo every row
         // here from a fresh copy of the input (the kernels edit their copy of each row).
         await team.stop();
-        copyInput();
+        copyRows(0, batch);
         runHere(0, batch);
       }
     }

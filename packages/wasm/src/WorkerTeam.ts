@@ -25,8 +25,8 @@ export interface RowJob {
   readonly simdMax: number;
 }
 
-/** Runs lossRows on this thread: rows [from, from + count) of the job, with this scratch space. */
-export type RunRows = (job: RowJob, from: number, count: number) => void;
+/** Does something for rows [from, from + count) of the job on this thread. */
+export type RowsCallback = (from: number, count: number) => void;
 
 /** How long a woken worker spins for its job before it sleeps again, in ms. */
 const WORKER_SPIN_MS = 2;
@@ -150,11 +150,17 @@ export class WorkerTeam {
   }
 
   /**
-   * Runs `job` on the workers and on this thread (`runHere` with this thread's scratch space),
-   * chunk by chunk; resolves when all rows are done. Rejects if a worker fails (the caller then
-   * redoes the job alone) or a chunk threw.
+   * Runs `job` on the workers (worker i with scratch space `scratch[i]`) and on this thread
+   * (`runHere`), chunk by chunk: `prepare` first copies each chunk's input, in order, and the
+   * workers start on the first while the others are copied. Resolves when all rows are done.
+   * Rejects if a worker fails (the caller then redoes the job alone) or a chunk threw.
    */
-  async run(job: RowJob, scratch: readonly number[], runHere: RunRows): Promise<void> {
+  async run(
+    job: RowJob,
+    scratch: readonly number[],
+    prepare: RowsCallback,
+    runHere: RowsCallback,
+  ): Promise<void> {
     if (this.#failure !== undefined) throw new Error(`the worker threads are unavailable: ${this.#failure}`);
     if (!(job.batch >= 1)) return;
     this.wake();
@@ -179,17 +185,23 @@ export class WorkerTeam {
     const tag = (this.#generation & 0x7fff) << 16;
     Atomics.store(control, CONTROL.status, 0);
     Atomics.store(control, CONTROL.completed, 0);
+    Atomics.store(control, CONTROL.ready, 0);
     Atomics.store(control, CONTROL.claim, tag);
     Atomics.store(control, CONTROL.go, this.#generation);
     Atomics.notify(control, CONTROL.go);
     this.#woken = false;
 
+    for (let chunk = 0; chunk < count; chunk++) {
+      const from = chunk * perChunk;
+      prepare(from, Math.min(perChunk, job.batch - from));
+      Atomics.store(control, CONTROL.ready, chunk + 1);
+    }
     for (;;) {
       const claim = Atomics.load(control, CONTROL.claim);
       if ((claim & ~0xffff) !== tag || (claim & 0xffff) >= count) break;
       if (Atomics.compareExchange(control, CONTROL.claim, claim, claim + 1) !== claim) continue;
       const from = (claim & 0xffff) * perChunk;
-      runHere(job, from, Math.min(perChunk, job.batch - from));
+      runHere(from, Math.min(perChunk, job.batch - from));
       Atomics.add(control, CONTROL.completed, 1);
     }
     await this.#allCompleted(count);

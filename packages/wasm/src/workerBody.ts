@@ -10,6 +10,8 @@ export const CONTROL = {
   completed: 3,
   /** 0 while every chunk ran to its end, 1 once one threw. */
   status: 4,
+  /** Chunks whose input is in memory (the host copies chunk by chunk while workers start). */
+  ready: 5,
 } as const;
 
 /** Byte offset of the job parameters (Float64) in the control block. */
@@ -47,8 +49,9 @@ export const STOP_KIND = -1;
  * it instantiates the kernels on the shared memory, answers `{ ready: true }` (or `{ error }`),
  * and then serves jobs through the control block, without messages: it sleeps on `wake`; once
  * woken it spins up to `spinMs` (the host is copying the input meanwhile) for `go`, then claims
- * chunks of rows from `claim` until none is left, running lossRowsF32/F64 on each and counting it
- * in `completed`. A claim carries the job's generation, so a worker that arrives late never takes
+ * chunks of rows from `claim` until none is left (waiting, spinning, for each to be `ready`: the
+ * host copies their input in order), running lossRowsF32/F64 on each and counting it in
+ * `completed`. A claim carries the job's generation, so a worker that arrives late never takes
  * a chunk of another job.
  */
 export const WORKER_BODY = `(receive, send) => {
@@ -84,6 +87,7 @@ export const WORKER_BODY = `(receive, send) => {
       for (;;) {
         const claim = Atomics.load(control, ${CONTROL.claim});
         if ((claim & ~0xffff) !== tag || (claim & 0xffff) >= chunks) break;
+        if ((claim & 0xffff) >= Atomics.load(control, ${CONTROL.ready})) continue;
         if (Atomics.compareExchange(control, ${CONTROL.claim}, claim, claim + 1) !== claim) continue;
         const from = (claim & 0xffff) * per;
         const count = Math.min(per, batch - from);

@@ -196,7 +196,12 @@ describe('WorkerTeam', () => {
       simdMax: 0,
     };
     // No rows: nothing runs anywhere.
-    await team.run(job, [0, 0], (_, from) => seen.push(from));
+    await team.run(
+      job,
+      [0, 0],
+      () => {},
+      (from) => seen.push(from),
+    );
     expect(seen).toEqual([]);
     // Rows of 1 class with no target (zero loss): the chunks this thread claims, plus the
     // workers' (all of them if the workers are slow), cover the rows once.
@@ -205,13 +210,31 @@ describe('WorkerTeam', () => {
     new Int32Array(kernels.memory.buffer).fill(-1, base / 4, base / 4 + 100);
     const rows = { ...job, batch: 100, input: base, target: base, sums: base + 512 };
     const ran: number[] = [];
-    await team.run(rows, [base + 2048, base + 4096], (_, from, count) => {
-      for (let r = from; r < from + count; r++) ran.push(r);
-    });
+    const prepared: number[] = [];
+    await team.run(
+      rows,
+      [base + 2048, base + 4096],
+      (from, count) => prepared.push(from, count),
+      (from, count) => {
+        for (let r = from; r < from + count; r++) ran.push(r);
+      },
+    );
+    // Every chunk prepared once, in order, covering the rows.
+    expect(prepared.filter((_, i) => i % 2 === 0)).toEqual(
+      [...prepared.filter((_, i) => i % 2 === 0)].sort((a, b) => a - b),
+    );
+    expect(prepared.filter((_, i) => i % 2 === 1).reduce((a, b) => a + b, 0)).toBe(100);
     expect(new Set(ran).size).toBe(ran.length);
     expect(ran.every((r) => r >= 0 && r < 100)).toBe(true);
     const stopping = team.stop();
-    await expect(team.run({ ...job, batch: 4 }, [0, 0], () => {})).rejects.toThrow(/unavailable/);
+    await expect(
+      team.run(
+        { ...job, batch: 4 },
+        [0, 0],
+        () => {},
+        () => {},
+      ),
+    ).rejects.toThrow(/unavailable/);
     await stopping;
     expect(team.failure).toBe('stopped');
   });
