@@ -82,7 +82,7 @@ interface CaseRecipe {
 }
 
 /** A small deterministic generator (mulberry32) so a case is a pure function of its recipe. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

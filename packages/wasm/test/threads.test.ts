@@ -5,18 +5,7 @@ import { createWasmBackend } from '../src/index.js';
 import { instantiateKernels } from '../src/WasmKernels.js';
 import { MIN_PARALLEL_ELEMENTS, WasmLossKernel } from '../src/WasmLossKernel.js';
 import { WorkerTeam } from '../src/WorkerTeam.js';
-
-/** A seeded generator (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from './cases.js';
 
 interface BigCase {
   readonly input: Tensor<FloatArray>;
