@@ -19,22 +19,24 @@
 // float-to-int conversion. NaN lands in bucket 0 (pmax keeps its first operand), where A is 0
 // and the compare is false: k = 0, as NaN never counts.
 //
-// Lanes move to scalar addresses through memory: the pass stores each group's entry offsets
-// LAG groups ahead into a small ring and loads them back as integers, which is measurably faster
+// Lanes move to scalar addresses through memory: the pass stores the entry addresses of group
+// i + LAG into a buffer and loads those of group i back as integers, which is measurably faster
 // than extracting lanes right before the gathers.
+
+import { clear16 } from './clear';
 
 /** Most buckets in a table: 16-byte entries, so at most 64 KiB. */
 const MAX_BUCKETS: i32 = 4096;
 /** Most distinct overflow values a row may have. */
 const MAX_OVERFLOWS = 4;
 /** Buckets per threshold tried first, then FINE_PER_THRESHOLD if there were too many overflows. */
-let coarsePerThreshold: i32 = 16;
-const FINE_PER_THRESHOLD: i32 = 64;
+let coarsePerThreshold: i32 = 32;
+const FINE_PER_THRESHOLD: i32 = 128;
 /** 2^23: adding it to a value in [0, 2^23) leaves the rounded value in the low mantissa bits. */
 const MAGIC: f32 = 8388608.0;
 /** The bit pattern of MAGIC shifted left by 4 (mod 2^32): bits << 4 minus this is 16 * bucket. */
 const MAGIC_BITS_X16: u32 = 0xb0000000;
-/** Groups by which the ring of entry offsets runs ahead of the gathers; the ring has 2 * LAG slots. */
+/** Groups by which the entry addresses are computed ahead of the gathers. */
 const LAG: usize = 4;
 
 /** Whether the last bucketRow call did the row (else the caller must). */
@@ -52,10 +54,15 @@ export function setCoarseBucketsPerThreshold(p: i32): void {
   coarsePerThreshold = p;
 }
 
-/** Bytes of scratch for rows of c classes: the table, its overflow list, the ring. */
+/** Bytes of scratch for rows of c classes: the table and its auxiliary area. */
 export function bucketTableBytes(c: usize): usize {
-  return 16 * (<usize>maxBuckets(<i32>c) + 1) + 16 * MAX_OVERFLOWS + 32 * LAG + 16;
+  return 16 * (<usize>maxBuckets(<i32>c) + 1) + AUX_BYTES;
 }
+
+// The area after the table: overflows (8 bytes each), k's scratch, the bitmap.
+const KTMP_OFFSET: usize = 8 * MAX_OVERFLOWS;
+const BITMAP_OFFSET: usize = KTMP_OFFSET + 16;
+const AUX_BYTES: usize = BITMAP_OFFSET + 4 * ((MAX_BUCKETS + 32) >> 5) + 16;
 
 @inline
 function maxBuckets(c: i32): i32 {
@@ -71,31 +78,30 @@ function entryOffsets(xv: v128, sv: v128, cv: v128, bottom: v128, top: v128): v1
 // The current table's parameters, for the scalar helpers.
 let mapS: f32 = 0;
 let mapC: f32 = 0;
-let mapNb: i32 = 0;
+let mapTop: f32 = 0;
+/** Overflow values and weights, k's scratch and the occupancy bitmap, after the table. */
+let aux: usize = 0;
 
-/** The entry of a value's bucket, with exactly the lane arithmetic of the pass. */
+/** The entry of a value's bucket: the lane arithmetic of the pass, in scalar f32 (IEEE alike). */
+@inline
 function entryOf(table: usize, v: f32): usize {
-  const at = entryOffsets(
-    f32x4.splat(v),
-    f32x4.splat(mapS),
-    f32x4.splat(mapC),
-    f32x4.splat(MAGIC),
-    f32x4.splat(MAGIC + <f32>mapNb),
-  );
-  return table + <usize>(<u32>i32x4.extract_lane(at, 0) - MAGIC_BITS_X16);
+  let y = v * mapS + mapC;
+  y = MAGIC < y ? y : MAGIC;
+  y = mapTop < y ? mapTop : y;
+  return table + ((reinterpret<u32>(y) << 4) - MAGIC_BITS_X16);
 }
 
 /** Overflow i: its value (f32) at +0, its weight (i32) at +4. */
 @inline
-function overflowAt(table: usize, nb: i32, i: i32): usize {
-  return table + (<usize>(nb + 1) << 4) + (<usize>i << 3);
+function overflowAt(i: i32): usize {
+  return aux + (<usize>i << 3);
 }
 
 /** The sum (f64) of the thresholds the last rankOf counted. */
 let lastQ: f64 = 0;
 
 /** k(v) = the number of the row's valid thresholds below v (their sum: lastQ). */
-function rankOf(table: usize, nb: i32, v: f32): i32 {
+function rankOf(table: usize, v: f32): i32 {
   const e = entryOf(table, v);
   const t = load<f32>(e, 8);
   let k = load<i32>(e, 12);
@@ -105,7 +111,7 @@ function rankOf(table: usize, nb: i32, v: f32): i32 {
     q += <f64>t;
   }
   for (let i = 0; i < overflows; i++) {
-    const o = overflowAt(table, nb, i);
+    const o = overflowAt(i);
     const ov = load<f32>(o);
     if (v > ov) {
       const w = load<i32>(o, 4);
@@ -118,32 +124,46 @@ function rankOf(table: usize, nb: i32, v: f32): i32 {
 }
 
 /**
- * Fills the table from the `jv` valid thresholds (indices at `ord` into `th`); false if there
- * are more than MAX_OVERFLOWS distinct overflow values.
+ * Fills the table of `nb` + 1 entries from the `jv` valid thresholds (indices at `ord` into
+ * `th`); false if there are more than MAX_OVERFLOWS distinct overflow values. `work`: 4 * jv
+ * bytes.
  */
-function buildTable(th: usize, ord: usize, jv: i32, table: usize, nb: i32): bool {
-  // Each entry first holds (flag = 0, min = +inf, occupancy = 0).
-  const init = i32x4.replace_lane(i32x4.splat(0), 2, 0x7f800000);
-  for (let b: usize = 0; b <= <usize>nb; b++) v128.store(table + (b << 4), init);
+function buildTable(th: usize, ord: usize, jv: i32, table: usize, nb: i32, work: usize): bool {
+  // Occupied buckets: a bit each, and their entries (flag = 0, smallest threshold, occupancy).
+  const bits = aux + BITMAP_OFFSET;
+  const words = <usize>((nb + 32) >> 5);
+  clear16(bits, words << 2);
   for (let i = 0; i < jv; i++) {
     const v = load<f32>(th + (<usize>load<i32>(ord + (<usize>i << 2)) << 2));
     const e = entryOf(table, v);
-    store<i32>(e, load<i32>(e, 12) + 1, 12);
-    if (v < load<f32>(e, 8)) store<f32>(e, v, 8);
+    store<u32>(work + (<usize>i << 2), <u32>e);
+    const b = (e - table) >> 4;
+    const word = bits + ((b >> 5) << 2);
+    const bit = <u32>1 << <u32>(b & 31);
+    const w = load<u32>(word);
+    if ((w & bit) == 0) {
+      store<u32>(word, w | bit);
+      store<i32>(e, 0);
+      store<f32>(e, v, 8);
+      store<i32>(e, 1, 12);
+    } else {
+      store<i32>(e, load<i32>(e, 12) + 1, 12);
+      if (v < load<f32>(e, 8)) store<f32>(e, v, 8);
+    }
   }
   // Overflows: every threshold of a shared bucket but one copy of its smallest.
   let nOver = 0;
   for (let i = 0; i < jv; i++) {
-    const v = load<f32>(th + (<usize>load<i32>(ord + (<usize>i << 2)) << 2));
-    const e = entryOf(table, v);
+    const e = <usize>load<u32>(work + (<usize>i << 2));
     if (load<i32>(e, 12) == 1) continue;
+    const v = load<f32>(th + (<usize>load<i32>(ord + (<usize>i << 2)) << 2));
     if (v == load<f32>(e, 8) && load<i32>(e) == 0) {
       store<i32>(e, 1);
       continue;
     }
     let o = 0;
-    while (o < nOver && load<f32>(overflowAt(table, nb, o)) != v) o++;
-    const p = overflowAt(table, nb, o);
+    while (o < nOver && load<f32>(overflowAt(o)) != v) o++;
+    const p = overflowAt(o);
     if (o < nOver) {
       store<i32>(p, load<i32>(p, 4) + 1, 4);
     } else {
@@ -154,24 +174,43 @@ function buildTable(th: usize, ord: usize, jv: i32, table: usize, nb: i32): bool
     }
   }
   overflows = nOver;
-  // Occupancy -> A and Q over the primaries of lower buckets.
+  // In bucket order: A and Q over the primaries of lower buckets; empty buckets get t = +inf.
   let a = 0;
   let q: f64 = 0;
   let empty = i32x4.replace_lane(i32x4.splat(0), 2, 0x7f800000);
-  for (let b: usize = 0; b <= <usize>nb; b++) {
-    const e = table + (b << 4);
-    if (load<i32>(e, 12) == 0) {
-      v128.store(e, empty);
-      continue;
+  let next = table;
+  for (let wi: usize = 0; wi < words; wi++) {
+    let w = load<u32>(bits + (wi << 2));
+    while (w != 0) {
+      const e = table + (((wi << 5) + <usize>ctz(w)) << 4);
+      w &= w - 1;
+      next = fill(next, e, empty);
+      const t = load<f32>(e, 8);
+      store<f64>(e, q);
+      store<i32>(e, a, 12);
+      a++;
+      q += <f64>t;
+      empty = i32x4.replace_lane(f64x2.replace_lane(empty, 0, q), 3, a);
+      next = e + 16;
     }
-    const t = load<f32>(e, 8);
-    store<f64>(e, q);
-    store<i32>(e, a, 12);
-    a++;
-    q += <f64>t;
-    empty = i32x4.replace_lane(f64x2.replace_lane(empty, 0, q), 3, a);
   }
+  const end = table + (<usize>(nb + 1) << 4);
+  fill(next, end, empty);
   return true;
+}
+
+/** Stores `v` into every 16 bytes of [from, to); returns `to`. */
+@inline
+function fill(from: usize, to: usize, v: v128): usize {
+  let p = from;
+  for (; p + 64 <= to; p += 64) {
+    v128.store(p, v);
+    v128.store(p, v, 16);
+    v128.store(p, v, 32);
+    v128.store(p, v, 48);
+  }
+  for (; p < to; p += 16) v128.store(p, v);
+  return to;
 }
 
 /**
@@ -179,7 +218,8 @@ function buildTable(th: usize, ord: usize, jv: i32, table: usize, nb: i32): bool
  * (`grow` 0): returns the row's hinge sum, sum_d (k_d x_d - sum of the k_d thresholds below
  * x_d). With a gradient: returns sum_d k_d x_d, stores k * g * scale into `grow` and c_j into
  * `cnt` for every valid j (the caller adds sum_j c_j a_j).
- * th: f32 thresholds by j; ord: the jv valid (non-NaN) j; hist: (jv + 2) * 16 bytes.
+ * th: f32 thresholds by j; ord: the jv valid (non-NaN) j; hist: (jv + 2) * 16 bytes;
+ * work: 4 * c + 16 * LAG + 16 bytes.
  */
 export function bucketRow(
   row: usize,
@@ -190,11 +230,13 @@ export function bucketRow(
   cnt: usize,
   hist: usize,
   table: usize,
+  work: usize,
   grow: usize,
   g: f64,
   scale: f64,
 ): f64 {
   used = false;
+  aux = table + (<usize>(maxBuckets(c) + 1) << 4);
   let lo: f32 = Infinity;
   let hi: f32 = -Infinity;
   for (let i = 0; i < jv; i++) {
@@ -205,36 +247,36 @@ export function bucketRow(
   if (!(hi > lo) || !isFinite<f32>(lo) || !isFinite<f32>(hi)) return 0;
   const cap = maxBuckets(c);
   let nb = min(coarsePerThreshold * jv, cap);
-  if (!setMap(lo, hi, nb) || !buildTable(th, ord, jv, table, nb)) {
+  if (!setMap(lo, hi, nb) || !buildTable(th, ord, jv, table, nb, work)) {
     const fine = min(FINE_PER_THRESHOLD * jv, cap);
     if (fine <= nb) return 0;
     nb = fine;
-    if (!setMap(lo, hi, nb) || !buildTable(th, ord, jv, table, nb)) return 0;
+    if (!setMap(lo, hi, nb) || !buildTable(th, ord, jv, table, nb, work)) return 0;
   }
   used = true;
   const groups = <usize>(c >> 2);
   const n = overflows;
   const withGrad = grow != 0;
-  if (withGrad) memory.fill(hist, 0, <usize>(jv + 2) << 4);
+  if (withGrad) clear16(hist, <usize>(jv + 2) << 4);
   let sum: f64 = 0;
   if (groups > 0) {
     // Each call is a specialisation (constant overflow count and flag) of the inlined pass.
     if (withGrad) {
-      if (n == 0) sum = bucketPass(row, groups, table, nb, 0, true, hist, grow, g, scale);
-      else if (n == 1) sum = bucketPass(row, groups, table, nb, 1, true, hist, grow, g, scale);
-      else if (n == 2) sum = bucketPass(row, groups, table, nb, 2, true, hist, grow, g, scale);
-      else sum = bucketPass(row, groups, table, nb, 4, true, hist, grow, g, scale);
+      if (n == 0) sum = bucketPass(row, groups, table, work, nb, 0, true, hist, grow, g, scale);
+      else if (n == 1) sum = bucketPass(row, groups, table, work, nb, 1, true, hist, grow, g, scale);
+      else if (n == 2) sum = bucketPass(row, groups, table, work, nb, 2, true, hist, grow, g, scale);
+      else sum = bucketPass(row, groups, table, work, nb, 4, true, hist, grow, g, scale);
     } else {
-      if (n == 0) sum = bucketPass(row, groups, table, nb, 0, false, hist, grow, g, scale);
-      else if (n == 1) sum = bucketPass(row, groups, table, nb, 1, false, hist, grow, g, scale);
-      else if (n == 2) sum = bucketPass(row, groups, table, nb, 2, false, hist, grow, g, scale);
-      else sum = bucketPass(row, groups, table, nb, 4, false, hist, grow, g, scale);
+      if (n == 0) sum = bucketPass(row, groups, table, work, nb, 0, false, hist, grow, g, scale);
+      else if (n == 1) sum = bucketPass(row, groups, table, work, nb, 1, false, hist, grow, g, scale);
+      else if (n == 2) sum = bucketPass(row, groups, table, work, nb, 2, false, hist, grow, g, scale);
+      else sum = bucketPass(row, groups, table, work, nb, 4, false, hist, grow, g, scale);
     }
   }
   // The last c % 4 elements, one by one.
   for (let d = <usize>(groups << 2); d < <usize>c; d++) {
     const xv = load<f32>(row + (d << 2));
-    const k = rankOf(table, nb, xv);
+    const k = rankOf(table, xv);
     if (withGrad) {
       sum += <f64>k * <f64>xv;
       const hk = hist + (<usize>k << 4);
@@ -254,7 +296,7 @@ export function bucketRow(
     }
     for (let i = 0; i < jv; i++) {
       const j = <usize>load<i32>(ord + (<usize>i << 2));
-      const r = rankOf(table, nb, load<f32>(th + (j << 2)));
+      const r = rankOf(table, load<f32>(th + (j << 2)));
       store<i32>(cnt + (j << 2), load<i32>(hist + (<usize>(r + 1) << 4)));
     }
   }
@@ -267,7 +309,7 @@ function setMap(lo: f32, hi: f32, nb: i32): bool {
   if (!isFinite<f32>(s) || !(s > 0)) return false;
   mapS = s;
   mapC = MAGIC - lo * s;
-  mapNb = nb;
+  mapTop = MAGIC + <f32>nb;
   return isFinite<f32>(mapC);
 }
 
@@ -276,6 +318,7 @@ function bucketPass(
   row: usize,
   groups: usize,
   table: usize,
+  addrs: usize,
   nb: i32,
   nOver: i32,
   withGrad: bool,
@@ -284,9 +327,8 @@ function bucketPass(
   g: f64,
   scale: f64,
 ): f64 {
-  const over = table + (<usize>(nb + 1) << 4);
-  const ring = over + 16 * MAX_OVERFLOWS;
-  const ktmp = ring + 32 * LAG;
+  const over = aux;
+  const ktmp = aux + KTMP_OFFSET;
   const o0 = nOver > 0 ? v128.load32_splat(over) : f32x4.splat(Infinity);
   const o1 = nOver > 1 ? v128.load32_splat(over + 8) : f32x4.splat(Infinity);
   const o2 = nOver > 2 ? v128.load32_splat(over + 16) : f32x4.splat(Infinity);
@@ -302,27 +344,27 @@ function bucketPass(
   const sv = f32x4.splat(mapS);
   const cv = f32x4.splat(mapC);
   const bottom = f32x4.splat(MAGIC);
-  const top = f32x4.splat(MAGIC + <f32>nb);
-  const base = table - <usize>MAGIC_BITS_X16;
+  const top = f32x4.splat(mapTop);
   const gv = f64x2.splat(g);
   const scv = f64x2.splat(scale);
-  const last = groups - 1;
+  const bias = i32x4.splat(<i32>(table - <usize>MAGIC_BITS_X16));
+  const lastOff = (groups - 1) << 4;
   for (let i: usize = 0; i < LAG; i++) {
-    const src = row + (min(i, last) << 4);
-    v128.store(ring + (i << 4), entryOffsets(v128.load(src), sv, cv, bottom, top));
+    const src = row + min(i << 4, lastOff);
+    v128.store(addrs + (i << 4), i32x4.add(entryOffsets(v128.load(src), sv, cv, bottom, top), bias));
   }
   let s0 = f64x2.splat(0);
   for (let i: usize = 0; i < groups; i++) {
     const off = i << 4;
-    // The offsets of group i + LAG (the last group's again near the end) into the ring.
-    const ahead = row + (min(i + LAG, last) << 4);
-    v128.store(ring + (((i + LAG) & (2 * LAG - 1)) << 4), entryOffsets(v128.load(ahead), sv, cv, bottom, top));
-    const slot = ring + ((i & (2 * LAG - 1)) << 4);
+    // The addresses of group i + LAG (past the end: the last group's again, never used).
+    const ahead = row + min(off + (LAG << 4), lastOff);
+    v128.store(addrs + off, i32x4.add(entryOffsets(v128.load(ahead), sv, cv, bottom, top), bias), LAG << 4);
+    const slot = addrs + off;
     const xv = v128.load(row + off);
-    const e0 = v128.load(base + load<u32>(slot));
-    const e1 = v128.load(base + load<u32>(slot, 4));
-    const e2 = v128.load(base + load<u32>(slot, 8));
-    const e3 = v128.load(base + load<u32>(slot, 12));
+    const e0 = v128.load(load<u32>(slot));
+    const e1 = v128.load(load<u32>(slot, 4));
+    const e2 = v128.load(load<u32>(slot, 8));
+    const e3 = v128.load(load<u32>(slot, 12));
     const ta01 = i64x2.shuffle(e0, e1, 1, 3);
     const ta23 = i64x2.shuffle(e2, e3, 1, 3);
     const t = i32x4.shuffle(ta01, ta23, 0, 2, 4, 6);

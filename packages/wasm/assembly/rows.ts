@@ -19,6 +19,7 @@
 //   search, c from a histogram of k.
 
 import { bucketRow, bucketUsed } from './buckets';
+import { clear16 } from './clear';
 import {
   bucketOffset,
   cntOffset,
@@ -118,7 +119,7 @@ function rowLoss<T>(
 
   let sum: f64;
   if (useSimd && grow == 0 && jn <= 8) {
-    memory.fill(cnt, 0, <usize>jn << 2);
+    clear16(cnt, <usize>jn << 2);
     sum = hingeSum(row, c, jn, th);
   } else if (useSimd) {
     sum = simdCount(row, c, jn, th, cnt, scratch + kbufOffset(cz), grow, g, scale);
@@ -244,9 +245,9 @@ function sortedCount<T>(
       jv++;
     }
   }
-  memory.fill(cnt, 0, <usize>jn << 2);
+  clear16(cnt, <usize>jn << 2);
   if (sizeof<T>() == 4 && jv >= 8) {
-    const bucketSum = bucketRow(row, c, th, ord, jv, cnt, hist, scratch + bucketOffset(cz), grow, g, scale);
+    const bucketSum = bucketRow(row, c, th, ord, jv, cnt, hist, scratch + bucketOffset(cz), sorted, grow, g, scale);
     if (bucketUsed()) {
       // The pass left the counts (with a gradient) or needed none (forward only).
       countsFromHist = false;
@@ -263,7 +264,7 @@ function sortedCount<T>(
   for (let i = jv; i < size; i++) store<T>(sorted + <usize>i * esz, <T>Infinity);
   sortedCountValid = jv;
 
-  memory.fill(hist, 0, <usize>(jv + 2) << 4);
+  clear16(hist, <usize>(jv + 2) << 4);
   countsFromHist = true;
 
   let sum: f64 = 0;
@@ -370,8 +371,10 @@ function siftDown<T>(ord: usize, start: i32, end: i32, keys: usize): void {
 
 /**
  * Forward only, J <= 8: the row's hinge sum in one pass, sum over counted pairs of
- * fl(x[d] - t_j), added in f32 within a lane over one or two groups (at most 10 positive
- * terms, so at most about 10 * 2^-24 relative error) and in f64 beyond. No counts are needed without a gradient.
+ * fl(x[d] - t_j). Within a lane the terms of one group, or of two with J <= 5 (at most 10
+ * terms), are added in f32 as a tree of depth at most 4, so with the rounding of each term at
+ * most about 5 * 2^-24 relative error (every term is positive), and in f64 beyond. No counts are
+ * needed without a gradient.
  */
 function hingeSum(row: usize, c: i32, jn: i32, th: usize): f64 {
   const groups = <usize>(c >> 2);
@@ -404,21 +407,21 @@ function hingePass(row: usize, groups: usize, th: usize, nb: i32): f64 {
   const t5 = nb > 5 ? v128.load32_splat(th + 20) : f32x4.splat(Infinity);
   const t6 = nb > 6 ? v128.load32_splat(th + 24) : f32x4.splat(Infinity);
   const t7 = nb > 7 ? v128.load32_splat(th + 28) : f32x4.splat(Infinity);
-  const zero = f32x4.splat(0);
+  const zero = i32x4.splat(0);
   let s0 = f64x2.splat(0);
   let s1 = f64x2.splat(0);
-  // With J <= 5, two groups' terms (at most 10 per lane) are added in f32 before each flush to
-  // f64 (<= 10 * 2^-24 relative); with more, one group's (<= 8 per lane).
+  // Groups per f64 flush: at most 10 terms per lane.
   const step: usize = nb <= 5 ? 2 : 1;
-  const paired = groups & ~(step - 1);
-  for (let i: usize = 0; i < paired; i += step) {
-    let u = hingeGroup(v128.load(row + (i << 4)), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7);
-    if (step == 2) u = f32x4.add(u, hingeGroup(v128.load(row + (i << 4) + 16), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7));
+  const whole = groups & ~(step - 1);
+  for (let i: usize = 0; i < whole; i += step) {
+    const p = row + (i << 4);
+    let u = hingeGroup(v128.load(p), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7);
+    if (step == 2) u = f32x4.add(u, hingeGroup(v128.load(p, 16), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7));
     s0 = f64x2.add(s0, f64x2.promote_low_f32x4(u));
     s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(u, u, 2, 3, 2, 3)));
   }
-  if (paired < groups) {
-    const u = hingeGroup(v128.load(row + (paired << 4)), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7);
+  for (let i = whole; i < groups; i++) {
+    const u = hingeGroup(v128.load(row + (i << 4)), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7);
     s0 = f64x2.add(s0, f64x2.promote_low_f32x4(u));
     s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(u, u, 2, 3, 2, 3)));
   }
@@ -427,9 +430,11 @@ function hingePass(row: usize, groups: usize, th: usize, nb: i32): f64 {
 }
 
 /**
- * One group's hinge terms against `nb` thresholds, added in f32: pmax(0, x - t) is x - t where
- * x > t (the rounded difference has the exact sign), else 0, NaN included (pmax keeps its first
- * operand unless the second is greater).
+ * One group's hinge terms against `nb` thresholds, added in f32 as a tree (depth <= 3). Each
+ * term is fl(x - t) where that is positive, else 0: x - t has the sign of the exact difference,
+ * and the signed-integer max with 0 keeps exactly the positive floats (integer lanes are cheaper
+ * than float max here). A NaN term is kept or dropped by its sign bit: dropped is its value
+ * (NaN never counts), and kept makes the row sum NaN, which the caller then sums term by term.
  */
 @inline
 function hingeGroup(
@@ -445,15 +450,21 @@ function hingeGroup(
   t6: v128,
   t7: v128,
 ): v128 {
-  let u = f32x4.pmax(zero, f32x4.sub(xv, t0));
-  if (nb > 1) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t1)));
-  if (nb > 2) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t2)));
-  if (nb > 3) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t3)));
-  if (nb > 4) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t4)));
-  if (nb > 5) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t5)));
-  if (nb > 6) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t6)));
-  if (nb > 7) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t7)));
-  return u;
+  let a = i32x4.max_s(zero, f32x4.sub(xv, t0));
+  if (nb > 1) a = f32x4.add(a, i32x4.max_s(zero, f32x4.sub(xv, t1)));
+  if (nb <= 2) return a;
+  let b = i32x4.max_s(zero, f32x4.sub(xv, t2));
+  if (nb > 3) b = f32x4.add(b, i32x4.max_s(zero, f32x4.sub(xv, t3)));
+  a = f32x4.add(a, b);
+  if (nb <= 4) return a;
+  let e = i32x4.max_s(zero, f32x4.sub(xv, t4));
+  if (nb > 5) e = f32x4.add(e, i32x4.max_s(zero, f32x4.sub(xv, t5)));
+  if (nb > 6) {
+    let f = i32x4.max_s(zero, f32x4.sub(xv, t6));
+    if (nb > 7) f = f32x4.add(f, i32x4.max_s(zero, f32x4.sub(xv, t7)));
+    e = f32x4.add(e, f);
+  }
+  return f32x4.add(a, e);
 }
 
 function simdCount(
@@ -467,7 +478,7 @@ function simdCount(
   g: f64,
   scale: f64,
 ): f64 {
-  memory.fill(cnt, 0, <usize>jn << 2);
+  clear16(cnt, <usize>jn << 2);
   const groups = <usize>(c >> 2);
   const blocks = (jn + 3) >> 2;
   let o: usize = 0;
