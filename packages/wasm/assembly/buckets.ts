@@ -27,6 +27,8 @@ import { clear16 } from './clear';
 
 /** Most buckets in a table: 16-byte entries, so at most 64 KiB. */
 const MAX_BUCKETS: i32 = 4096;
+/** Most thresholds a table is tried for. */
+const MAX_THRESHOLDS = 256;
 /** Most distinct overflow values a row may have. */
 const MAX_OVERFLOWS = 4;
 /** Buckets per threshold tried first, then FINE_PER_THRESHOLD if there were too many overflows. */
@@ -236,6 +238,8 @@ export function bucketRow(
   scale: f64,
 ): f64 {
   used = false;
+  // Beyond this many thresholds, 4096 buckets hold several shared ones (about jv^2 / 8192).
+  if (jv > MAX_THRESHOLDS) return 0;
   aux = table + (<usize>(maxBuckets(c) + 1) << 4);
   let lo: f32 = Infinity;
   let hi: f32 = -Infinity;

@@ -14,12 +14,14 @@
 //
 // k and c come from one of three counting schemes:
 // - small J (f32): SIMD compare-and-count, four lanes against splatted thresholds;
-// - more targets (f32): a bucket table over the thresholds' range (buckets.ts);
-// - otherwise (f64, or where the table fails): thresholds sorted once, k by branchless binary
+// - more targets (f32): a bucket table over the thresholds' range (buckets.ts), or where that
+//   is too crowded, sorted thresholds in a table of buckets of up to three slots (slots.ts);
+// - otherwise (f64, or where both tables fail): thresholds sorted once, k by branchless binary
 //   search, c from a histogram of k.
 
 import { bucketRow, bucketUsed } from './buckets';
 import { clear16 } from './clear';
+import { slotCount, slotUsed } from './slots';
 import {
   bucketOffset,
   cntOffset,
@@ -266,6 +268,15 @@ function sortedCount<T>(
 
   clear16(hist, <usize>(jv + 2) << 4);
   countsFromHist = true;
+
+  if (sizeof<T>() == 4 && jv >= 8) {
+    const slotSum = slotCount(row, c, jv, sorted, size, hist, scratch + bucketOffset(cz), grow, g, scale);
+    if (slotUsed()) {
+      // Forward only, the pass summed the thresholds itself: no counts needed.
+      countsFromHist = grow != 0;
+      return slotSum;
+    }
+  }
 
   let sum: f64 = 0;
   for (let d: usize = 0; d < cz; d++) {

@@ -2,6 +2,7 @@
 // The host reserves scratchBytes(c) bytes; every part is 16-byte aligned.
 
 import { bucketTableBytes } from './buckets';
+import { slotTableBytes } from './slots';
 
 @inline function align16(n: usize): usize {
   return (n + 15) & ~(<usize>15);
@@ -23,17 +24,18 @@ export function ordOffset(c: usize): usize {
 export function sortedOffset(c: usize): usize {
   return align16(ordOffset(c) + 4 * c);
 }
-/** Histogram of k over the row, i32 each: four interleaved copies of c + 2 entries. */
+/** Histogram of k over the row, i32 each: four interleaved copies of c + 2 entries (or, forward
+ * only in slots.ts, the prefix sums Q of the sorted thresholds, f64 each). */
 export function histOffset(c: usize): usize {
   return align16(sortedOffset(c) + 8 * (2 * c + 2));
 }
-/** Bucket table: 16-byte entries, then the overflow thresholds (see buckets.ts). */
+/** Bucket table: that of buckets.ts or, in its place, that of slots.ts. */
 export function bucketOffset(c: usize): usize {
   return align16(histOffset(c) + 16 * (c + 2));
 }
 /** Per-class running sums for the target positions' gradient, f64 each. */
 export function tsumOffset(c: usize): usize {
-  return align16(bucketOffset(c) + bucketTableBytes(c));
+  return align16(bucketOffset(c) + max(bucketTableBytes(c), slotTableBytes(c)));
 }
 /** k of each element between SIMD threshold blocks, i32 each. */
 export function kbufOffset(c: usize): usize {

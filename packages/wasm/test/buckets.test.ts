@@ -125,13 +125,15 @@ function aimAtThresholds(x: number[], y: number[], rnd: () => number): void {
 }
 
 describe('the float32 bucket table', () => {
-  it('agrees on rows whose buckets hold at most one threshold, and values on and next to thresholds', async () => {
+  it('agrees on rows of few or many thresholds (one per bucket, or slots.ts), values on and next to them', async () => {
     const rnd = random(11);
     const rows = [];
     for (const [classes, targets] of [
       [1000, 50],
       [403, 9],
       [1003, 200],
+      [1003, 300],
+      [2001, 700],
     ] as const) {
       const x = Array.from({ length: classes }, () => Math.fround(rnd() * 4 - 2));
       const y = pickTargets(rnd, classes, targets);
@@ -146,7 +148,8 @@ describe('the float32 bucket table', () => {
     const classes = 801;
     const rows = [];
     // k distinct values packed within a few ulps (one bucket), the rest spread: 1..8 overflows
-    // (beyond four the table retries finer, and past that the row is sorted instead).
+    // (beyond four the table retries finer, and past that the row goes to slots.ts's table or,
+    // with more than three in a slotted bucket, to binary search).
     for (const packed of [2, 3, 4, 5, 6, 9, 12, 30]) {
       const x = Array.from({ length: classes }, () => Math.fround(rnd() * 4 - 2));
       const y = pickTargets(rnd, classes, 40);
