@@ -12,10 +12,16 @@
 // term as the reference does (exactRowSum).
 // Target positions are excluded by lowering them, in the row's copy, below every threshold.
 //
-// k and c come from one of two counting schemes:
+// k and c come from one of three counting schemes:
 // - small J (f32): SIMD compare-and-count, four lanes against splatted thresholds;
-// - otherwise: thresholds sorted once, k by branchless binary search, c from a histogram of k.
+// - more targets (f32): a bucket table over the thresholds' range (buckets.ts), or where that
+//   is too crowded, sorted thresholds in a table of buckets of up to three slots (slots.ts);
+// - otherwise (f64, or where both tables fail): thresholds sorted once, k by branchless binary
+//   search, c from a histogram of k.
 
+import { bucketRow, bucketUsed } from './buckets';
+import { clear16 } from './clear';
+import { slotCount, slotUsed } from './slots';
 import {
   bucketOffset,
   cntOffset,
@@ -115,7 +121,7 @@ function rowLoss<T>(
 
   let sum: f64;
   if (useSimd && grow == 0 && jn <= 8) {
-    memory.fill(cnt, 0, <usize>jn << 2);
+    clear16(cnt, <usize>jn << 2);
     sum = hingeSum(row, c, jn, th);
   } else if (useSimd) {
     sum = simdCount(row, c, jn, th, cnt, scratch + kbufOffset(cz), grow, g, scale);
@@ -196,10 +202,10 @@ function exactRowSum<T>(row: usize, th: usize, jn: i32, c: i32, mark: usize): f6
 // ---------------------------------------------------------------------------------------------
 // Sorted thresholds + binary search.
 
-/** Number of entries (a power of two, > the number of finite-or-infinite thresholds) in `sorted`. */
-let sortedSize: i32 = 1;
 /** Number of non-NaN thresholds in `sorted`. */
 let sortedCountValid: i32 = 0;
+/** Whether the last sortedCount left a histogram of k for the counts (false: forward only, no counts). */
+let countsFromHist = true;
 
 
 /** k = the number of sorted thresholds below x (0 for NaN x). */
@@ -241,6 +247,16 @@ function sortedCount<T>(
       jv++;
     }
   }
+  clear16(cnt, <usize>jn << 2);
+  if (sizeof<T>() == 4 && jv >= 8) {
+    const bucketSum = bucketRow(row, c, th, ord, jv, cnt, hist, scratch + bucketOffset(cz), sorted, grow, g, scale);
+    if (bucketUsed()) {
+      // The pass left the counts (with a gradient) or needed none (forward only).
+      countsFromHist = false;
+      return bucketSum;
+    }
+  }
+
   sortIndices<T>(ord, jv, th);
   let size = 1;
   while (size <= jv) size <<= 1;
@@ -248,16 +264,18 @@ function sortedCount<T>(
     store<T>(sorted + <usize>i * esz, load<T>(th + <usize>load<i32>(ord + (<usize>i << 2)) * esz));
   }
   for (let i = jv; i < size; i++) store<T>(sorted + <usize>i * esz, <T>Infinity);
-  sortedSize = size;
   sortedCountValid = jv;
 
-  memory.fill(hist, 0, <usize>(jv + 2) << 4);
-  memory.fill(cnt, 0, <usize>jn << 2);
+  clear16(hist, <usize>(jv + 2) << 4);
   countsFromHist = true;
 
   if (sizeof<T>() == 4 && jv >= 8) {
-    const bucketSum = bucketCount(row, c, jv, sorted, hist, scratch + bucketOffset(cz), grow, g, scale);
-    if (bucketUsed) return bucketSum;
+    const slotSum = slotCount(row, c, jv, sorted, size, hist, scratch + bucketOffset(cz), grow, g, scale);
+    if (slotUsed()) {
+      // Forward only, the pass summed the thresholds itself: no counts needed.
+      countsFromHist = grow != 0;
+      return slotSum;
+    }
   }
 
   let sum: f64 = 0;
@@ -364,8 +382,10 @@ function siftDown<T>(ord: usize, start: i32, end: i32, keys: usize): void {
 
 /**
  * Forward only, J <= 8: the row's hinge sum in one pass, sum over counted pairs of
- * fl(x[d] - t_j), added in f32 within a lane over one or two groups (at most 10 positive
- * terms, so at most about 10 * 2^-24 relative error) and in f64 beyond. No counts are needed without a gradient.
+ * fl(x[d] - t_j). Within a lane the terms of one group, or of two with J <= 5 (at most 10
+ * terms), are added in f32 as a tree of depth at most 4, so with the rounding of each term at
+ * most about 5 * 2^-24 relative error (every term is positive), and in f64 beyond. No counts are
+ * needed without a gradient.
  */
 function hingeSum(row: usize, c: i32, jn: i32, th: usize): f64 {
   const groups = <usize>(c >> 2);
@@ -398,21 +418,21 @@ function hingePass(row: usize, groups: usize, th: usize, nb: i32): f64 {
   const t5 = nb > 5 ? v128.load32_splat(th + 20) : f32x4.splat(Infinity);
   const t6 = nb > 6 ? v128.load32_splat(th + 24) : f32x4.splat(Infinity);
   const t7 = nb > 7 ? v128.load32_splat(th + 28) : f32x4.splat(Infinity);
-  const zero = f32x4.splat(0);
+  const zero = i32x4.splat(0);
   let s0 = f64x2.splat(0);
   let s1 = f64x2.splat(0);
-  // With J <= 5, two groups' terms (at most 10 per lane) are added in f32 before each flush to
-  // f64 (<= 10 * 2^-24 relative); with more, one group's (<= 8 per lane).
+  // Groups per f64 flush: at most 10 terms per lane.
   const step: usize = nb <= 5 ? 2 : 1;
-  const paired = groups & ~(step - 1);
-  for (let i: usize = 0; i < paired; i += step) {
-    let u = hingeGroup(v128.load(row + (i << 4)), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7);
-    if (step == 2) u = f32x4.add(u, hingeGroup(v128.load(row + (i << 4) + 16), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7));
+  const whole = groups & ~(step - 1);
+  for (let i: usize = 0; i < whole; i += step) {
+    const p = row + (i << 4);
+    let u = hingeGroup(v128.load(p), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7);
+    if (step == 2) u = f32x4.add(u, hingeGroup(v128.load(p, 16), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7));
     s0 = f64x2.add(s0, f64x2.promote_low_f32x4(u));
     s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(u, u, 2, 3, 2, 3)));
   }
-  if (paired < groups) {
-    const u = hingeGroup(v128.load(row + (paired << 4)), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7);
+  for (let i = whole; i < groups; i++) {
+    const u = hingeGroup(v128.load(row + (i << 4)), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7);
     s0 = f64x2.add(s0, f64x2.promote_low_f32x4(u));
     s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(u, u, 2, 3, 2, 3)));
   }
@@ -421,9 +441,11 @@ function hingePass(row: usize, groups: usize, th: usize, nb: i32): f64 {
 }
 
 /**
- * One group's hinge terms against `nb` thresholds, added in f32: pmax(0, x - t) is x - t where
- * x > t (the rounded difference has the exact sign), else 0, NaN included (pmax keeps its first
- * operand unless the second is greater).
+ * One group's hinge terms against `nb` thresholds, added in f32 as a tree (depth <= 3). Each
+ * term is fl(x - t) where that is positive, else 0: x - t has the sign of the exact difference,
+ * and the signed-integer max with 0 keeps exactly the positive floats (integer lanes are cheaper
+ * than float max here). A NaN term is kept or dropped by its sign bit: dropped is its value
+ * (NaN never counts), and kept makes the row sum NaN, which the caller then sums term by term.
  */
 @inline
 function hingeGroup(
@@ -439,15 +461,21 @@ function hingeGroup(
   t6: v128,
   t7: v128,
 ): v128 {
-  let u = f32x4.pmax(zero, f32x4.sub(xv, t0));
-  if (nb > 1) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t1)));
-  if (nb > 2) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t2)));
-  if (nb > 3) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t3)));
-  if (nb > 4) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t4)));
-  if (nb > 5) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t5)));
-  if (nb > 6) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t6)));
-  if (nb > 7) u = f32x4.add(u, f32x4.pmax(zero, f32x4.sub(xv, t7)));
-  return u;
+  let a = i32x4.max_s(zero, f32x4.sub(xv, t0));
+  if (nb > 1) a = f32x4.add(a, i32x4.max_s(zero, f32x4.sub(xv, t1)));
+  if (nb <= 2) return a;
+  let b = i32x4.max_s(zero, f32x4.sub(xv, t2));
+  if (nb > 3) b = f32x4.add(b, i32x4.max_s(zero, f32x4.sub(xv, t3)));
+  a = f32x4.add(a, b);
+  if (nb <= 4) return a;
+  let e = i32x4.max_s(zero, f32x4.sub(xv, t4));
+  if (nb > 5) e = f32x4.add(e, i32x4.max_s(zero, f32x4.sub(xv, t5)));
+  if (nb > 6) {
+    let f = i32x4.max_s(zero, f32x4.sub(xv, t6));
+    if (nb > 7) f = f32x4.add(f, i32x4.max_s(zero, f32x4.sub(xv, t7)));
+    e = f32x4.add(e, f);
+  }
+  return f32x4.add(a, e);
 }
 
 function simdCount(
@@ -461,7 +489,7 @@ function simdCount(
   g: f64,
   scale: f64,
 ): f64 {
-  memory.fill(cnt, 0, <usize>jn << 2);
+  clear16(cnt, <usize>jn << 2);
   const groups = <usize>(c >> 2);
   const blocks = (jn + 3) >> 2;
   let o: usize = 0;
@@ -638,171 +666,4 @@ function addLanes(p: usize, v: v128): void {
   const total =
     i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
   store<i32>(p, load<i32>(p) + total);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Bucketed rank (f32, many targets): k = base[b] + #(thresholds in bucket b below x), where
-// b = idx(x) is a monotone float-to-int map, so thresholds in lower buckets are below x and those
-// in higher buckets above it. Buckets hold at most MAX_SLOTS thresholds, else the caller falls
-// back to binary search. Four lanes at a time; bases and slots are gathered lane by lane.
-
-const MAX_SLOTS = 3;
-/** Whether the last bucketCount call did the row (else the caller must). */
-let bucketUsed = false;
-/** Whether the last sortedCount left a histogram of k for the counts (false: forward only, no counts). */
-let countsFromHist = true;
-
-function bucketCount(
-  row: usize,
-  c: i32,
-  jv: i32,
-  sorted: usize,
-  hist: usize,
-  table: usize,
-  grow: usize,
-  g: f64,
-  scale: f64,
-): f64 {
-  bucketUsed = false;
-  const lo = load<f32>(sorted);
-  const hi = load<f32>(sorted + (<usize>(jv - 1) << 2));
-  const buckets = 4 * jv;
-  const s: f32 = <f32>buckets / (hi - lo);
-  if (!(hi > lo) || !isFinite<f32>(lo) || !isFinite<f32>(hi) || !isFinite<f32>(s) || !(s > 0)) return 0;
-  const entries = <usize>(buckets + 2);
-  const base = table;
-  const slots = table + (entries << 2);
-  // Each threshold's bucket, with exactly the lane arithmetic used below.
-  memory.fill(base, 0, entries << 2);
-  let maxOcc = 0;
-  for (let i = 0; i < jv; i++) {
-    const b = bucketOf(load<f32>(sorted + (<usize>i << 2)), lo, s, buckets);
-    const occ = load<i32>(base + (<usize>b << 2)) + 1;
-    store<i32>(base + (<usize>b << 2), occ);
-    if (occ > maxOcc) maxOcc = occ;
-  }
-  if (maxOcc > MAX_SLOTS) return 0;
-  // Occupancy -> base counts (exclusive prefix sums) and slots.
-  for (let r = 0; r < maxOcc; r++) {
-    const slot = slots + (<usize>r * entries << 2);
-    for (let b: usize = 0; b < entries; b++) store<f32>(slot + (b << 2), Infinity);
-  }
-  let running = 0;
-  for (let b: usize = 0; b < entries; b++) {
-    const occ = load<i32>(base + (b << 2));
-    store<i32>(base + (b << 2), running);
-    for (let r = 0; r < occ; r++) {
-      store<f32>(slots + ((<usize>r * entries + b) << 2), load<f32>(sorted + (<usize>(running + r) << 2)));
-    }
-    running += occ;
-  }
-  bucketUsed = true;
-  // Forward only: Q[k] = sum of the k smallest thresholds (f64), in the histogram's place.
-  const qsum = hist;
-  if (grow == 0) {
-    countsFromHist = false;
-    let q: f64 = 0;
-    store<f64>(qsum, 0);
-    for (let i = 0; i < jv; i++) {
-      q += <f64>load<f32>(sorted + (<usize>i << 2));
-      store<f64>(qsum + (<usize>(i + 1) << 3), q);
-    }
-  }
-
-  const lov = f32x4.splat(lo);
-  const sv = f32x4.splat(s);
-  const topv = i32x4.splat(buckets);
-  const minusOne = i32x4.splat(-1);
-  const one = i32x4.splat(1);
-  const gv = f64x2.splat(g);
-  const scv = f64x2.splat(scale);
-  const slot1 = slots + (entries << 2);
-  const slot2 = slots + (entries << 3);
-  let s0 = f64x2.splat(0);
-  let s1 = f64x2.splat(0);
-  const groups = <usize>(c >> 2);
-  for (let i: usize = 0; i < groups; i++) {
-    const off = i << 4;
-    const xv = v128.load(row + off);
-    let bi = i32x4.trunc_sat_f32x4_s(f32x4.mul(f32x4.sub(xv, lov), sv));
-    bi = i32x4.add(i32x4.max_s(i32x4.min_s(bi, topv), minusOne), one);
-    const a0 = <usize>i32x4.extract_lane(bi, 0) << 2;
-    const a1 = <usize>i32x4.extract_lane(bi, 1) << 2;
-    const a2 = <usize>i32x4.extract_lane(bi, 2) << 2;
-    const a3 = <usize>i32x4.extract_lane(bi, 3) << 2;
-    let k = v128.load32_zero(base + a0);
-    k = v128.load32_lane(base + a1, k, 1);
-    k = v128.load32_lane(base + a2, k, 2);
-    k = v128.load32_lane(base + a3, k, 3);
-    let t = v128.load32_zero(slots + a0);
-    t = v128.load32_lane(slots + a1, t, 1);
-    t = v128.load32_lane(slots + a2, t, 2);
-    t = v128.load32_lane(slots + a3, t, 3);
-    k = i32x4.sub(k, f32x4.gt(xv, t));
-    if (maxOcc > 1) {
-      t = v128.load32_zero(slot1 + a0);
-      t = v128.load32_lane(slot1 + a1, t, 1);
-      t = v128.load32_lane(slot1 + a2, t, 2);
-      t = v128.load32_lane(slot1 + a3, t, 3);
-      k = i32x4.sub(k, f32x4.gt(xv, t));
-      if (maxOcc > 2) {
-        t = v128.load32_zero(slot2 + a0);
-        t = v128.load32_lane(slot2 + a1, t, 1);
-        t = v128.load32_lane(slot2 + a2, t, 2);
-        t = v128.load32_lane(slot2 + a3, t, 3);
-        k = i32x4.sub(k, f32x4.gt(xv, t));
-      }
-    }
-    const xl = f64x2.promote_low_f32x4(xv);
-    const xh = f64x2.promote_low_f32x4(i32x4.shuffle(xv, xv, 2, 3, 2, 3));
-    const kl = f64x2.convert_low_i32x4_s(k);
-    const kh = f64x2.convert_low_i32x4_s(i32x4.shuffle(k, k, 2, 3, 2, 3));
-    s0 = f64x2.add(s0, f64x2.mul(kl, xl));
-    s1 = f64x2.add(s1, f64x2.mul(kh, xh));
-    if (grow == 0) {
-      // Forward only: the k thresholds below x sum to Q[k]; no counts needed.
-      let q01 = v128.load64_zero(qsum + (<usize>i32x4.extract_lane(k, 0) << 3));
-      q01 = v128.load64_lane(qsum + (<usize>i32x4.extract_lane(k, 1) << 3), q01, 1);
-      let q23 = v128.load64_zero(qsum + (<usize>i32x4.extract_lane(k, 2) << 3));
-      q23 = v128.load64_lane(qsum + (<usize>i32x4.extract_lane(k, 3) << 3), q23, 1);
-      s0 = f64x2.sub(s0, q01);
-      s1 = f64x2.sub(s1, q23);
-    } else {
-      // Histogram of k, one copy per lane (no store-to-load chains between lanes).
-      const h0 = hist + (<usize>i32x4.extract_lane(k, 0) << 4);
-      store<i32>(h0, load<i32>(h0) + 1);
-      const h1 = hist + (<usize>i32x4.extract_lane(k, 1) << 4) + 4;
-      store<i32>(h1, load<i32>(h1) + 1);
-      const h2 = hist + (<usize>i32x4.extract_lane(k, 2) << 4) + 8;
-      store<i32>(h2, load<i32>(h2) + 1);
-      const h3 = hist + (<usize>i32x4.extract_lane(k, 3) << 4) + 12;
-      store<i32>(h3, load<i32>(h3) + 1);
-      const gl = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.mul(kl, gv), scv));
-      const gh = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.mul(kh, gv), scv));
-      v128.store(grow + off, i32x4.shuffle(gl, gh, 0, 1, 4, 5));
-    }
-  }
-  const sv2 = f64x2.add(s0, s1);
-  let sum = f64x2.extract_lane(sv2, 0) + f64x2.extract_lane(sv2, 1);
-  for (let d = <usize>(groups << 2); d < <usize>c; d++) {
-    const xv = load<f32>(row + (d << 2));
-    const k = sortedRank<f32>(sorted, sortedSize, xv);
-    const kf = <f64>k;
-    sum += kf * <f64>xv;
-    if (grow == 0) {
-      sum -= load<f64>(qsum + (<usize>k << 3));
-    } else {
-      const hk = hist + (<usize>k << 4);
-      store<i32>(hk, load<i32>(hk) + 1);
-    }
-    if (grow != 0) store<f32>(grow + (d << 2), <f32>((kf * g) * scale));
-  }
-  return sum;
-}
-
-/** The bucket of a threshold: the same arithmetic as the SIMD lanes of bucketCount. */
-function bucketOf(t: f32, lo: f32, s: f32, buckets: i32): i32 {
-  const v = i32x4.trunc_sat_f32x4_s(f32x4.mul(f32x4.sub(f32x4.splat(t), f32x4.splat(lo)), f32x4.splat(s)));
-  const clamped = i32x4.max_s(i32x4.min_s(v, i32x4.splat(buckets)), i32x4.splat(-1));
-  return i32x4.extract_lane(clamped, 0) + 1;
 }

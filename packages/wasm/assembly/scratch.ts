@@ -1,6 +1,9 @@
 // Layout of the per-call scratch area, in bytes from its start, for rows of `c` classes.
 // The host reserves scratchBytes(c) bytes; every part is 16-byte aligned.
 
+import { bucketTableBytes } from './buckets';
+import { slotTableBytes } from './slots';
+
 @inline function align16(n: usize): usize {
   return (n + 15) & ~(<usize>15);
 }
@@ -22,17 +25,17 @@ export function sortedOffset(c: usize): usize {
   return align16(ordOffset(c) + 4 * c);
 }
 /** Histogram of k over the row, i32 each: four interleaved copies of c + 2 entries (or, forward
- * only on the bucket path, the prefix sums Q of the sorted thresholds, f64 each). */
+ * only in slots.ts, the prefix sums Q of the sorted thresholds, f64 each). */
 export function histOffset(c: usize): usize {
   return align16(sortedOffset(c) + 8 * (2 * c + 2));
 }
-/** Bucket table: base counts and three threshold slots, each 4 * c + 2 i32/f32 entries. */
+/** Bucket table: that of buckets.ts or, in its place, that of slots.ts. */
 export function bucketOffset(c: usize): usize {
   return align16(histOffset(c) + 16 * (c + 2));
 }
 /** Per-class running sums for the target positions' gradient, f64 each. */
 export function tsumOffset(c: usize): usize {
-  return align16(bucketOffset(c) + 16 * (4 * c + 4));
+  return align16(bucketOffset(c) + max(bucketTableBytes(c), slotTableBytes(c)));
 }
 /** k of each element between SIMD threshold blocks, i32 each. */
 export function kbufOffset(c: usize): usize {

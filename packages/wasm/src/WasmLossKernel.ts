@@ -5,9 +5,10 @@ import type { RowJob, WorkerTeam } from './WorkerTeam.js';
 
 /**
  * Largest J (targets before the first -1) counted by SIMD compare-and-count; float32 rows with
- * more targets sort their thresholds and rank each element through a bucket table (float64 rows
- * always sort and binary-search). Measured crossover on an AMD EPYC (Zen 3), Node 20: at
- * N=1024, C=1000 the compare-and-count pass wins up to J=24; at J=50 the buckets win.
+ * more targets rank each element through a bucket table over their thresholds' range (float64
+ * rows sort and binary-search). Measured crossover on an AMD EPYC (family 19h), Node 20: at
+ * N=1024, C=1000 the compare-and-count pass wins up to about J=24 (the table's per-row set-up
+ * weighs more there); at C=10000 the table wins from about J=12.
  */
 export const DEFAULT_SIMD_MAX_TARGETS = 24;
 
