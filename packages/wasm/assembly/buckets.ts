@@ -9,9 +9,10 @@
 //   k = A + [x > t] + (overflows below x),   sum of those thresholds = Q + [x > t] t + (overflows')
 // Every further threshold of a bucket (an "overflow": a duplicate, or a second value) is compared
 // against every element, as the compare-and-count path does, with its multiplicity as weight.
-// Rows with too many overflows even at the finest table, or a range the map cannot spread
-// (non-finite ends), are left to the caller's sort and binary search. No sort is needed here:
-// the table is filled from the unsorted thresholds, and a threshold's rank is its own k.
+// Rows with more than MAX_THRESHOLDS thresholds, too many overflows even at the finer table, or
+// a range the map cannot spread (non-finite ends) are left to the caller (slots.ts, then binary
+// search). No sort is needed here: the table is filled from the unsorted thresholds, and a
+// threshold's rank is its own k.
 //
 // The map: y = clamp(fl(fl(x * s) + (2^23 - lo s)), 2^23, 2^23 + nb) in f32. Every step is
 // monotone non-decreasing, so bucket order agrees with value order; values in [2^23, 2^24) are
