@@ -8,9 +8,15 @@ import type { RowJob, WorkerTeam } from './WorkerTeam.js';
  * more targets rank each element through a bucket table over their thresholds' range (float64
  * rows sort and binary-search). Measured crossover on an AMD EPYC (family 19h), Node 20: at
  * N=1024, C=1000 the compare-and-count pass wins up to about J=24 (the table's per-row set-up
- * weighs more there); at C=10000 the table wins from about J=12.
+ * weighs more there); at C=10000 the table wins from about J=10. Hence, by default, the limit
+ * for rows of C classes is {@link defaultSimdMaxTargets}.
  */
 export const DEFAULT_SIMD_MAX_TARGETS = 24;
+
+/** The default compare-and-count limit for rows of `classes` classes: min(24, 8 + floor(16000 / C)). */
+export function defaultSimdMaxTargets(classes: number): number {
+  return Math.min(DEFAULT_SIMD_MAX_TARGETS, 8 + Math.floor(16_000 / Math.max(1, classes)));
+}
 
 /**
  * Problems with fewer elements (N·C) run on one thread: waking a worker costs tens of
@@ -34,7 +40,7 @@ interface RowResults {
 export class WasmLossKernel implements LossKernel {
   readonly #kernels: WasmKernels;
   readonly #arena: WasmArena;
-  readonly #simdMaxTargets: number;
+  readonly #simdMaxTargets: number | undefined;
   #team: WorkerTeam | undefined;
   /** The target array validation last copied into memory (at the arena's first region), if any. */
   #stagedTarget: Int32Array | undefined;
@@ -43,10 +49,11 @@ export class WasmLossKernel implements LossKernel {
   #tail: Promise<unknown> = Promise.resolve();
 
   /**
-   * A kernel on an instance of the module; `simdMaxTargets` picks the counting scheme per row;
+   * A kernel on an instance of the module; `simdMaxTargets` (default: {@link defaultSimdMaxTargets}
+   * of each call's C) picks the counting scheme per row;
    * `team` (workers on the same, shared, memory) shares the rows of large problems.
    */
-  constructor(kernels: WasmKernels, simdMaxTargets: number = DEFAULT_SIMD_MAX_TARGETS, team?: WorkerTeam) {
+  constructor(kernels: WasmKernels, simdMaxTargets?: number, team?: WorkerTeam) {
     this.#kernels = kernels;
     this.#arena = new WasmArena(kernels);
     this.#simdMaxTargets = simdMaxTargets;
@@ -168,7 +175,7 @@ export class WasmLossKernel implements LossKernel {
       grad: gradPtr,
       scales: scalesPtr,
       g,
-      simdMax: this.#simdMaxTargets,
+      simdMax: this.#simdMaxTargets ?? defaultSimdMaxTargets(classes),
     };
     const runHere = (from: number, count: number) => this.#runRows(job, from, count, scratch);
     if (team === undefined) {

@@ -2,7 +2,7 @@ import { type BackendCapabilities, type ILossBackend, LossBackend } from '@mlml/
 import { hardwareThreads } from '#worker-host';
 import { sharedMemorySupport } from './threadSupport.js';
 import { instantiateKernels, MAX_PAGES, type WasmKernels } from './WasmKernels.js';
-import { DEFAULT_SIMD_MAX_TARGETS, WasmLossKernel } from './WasmLossKernel.js';
+import { WasmLossKernel } from './WasmLossKernel.js';
 import { WorkerTeam } from './WorkerTeam.js';
 import { MAX_WORKERS } from './workerBody.js';
 
@@ -18,9 +18,9 @@ export interface WasmBackendOptions {
    */
   readonly maxMemoryPages?: number;
   /**
-   * Largest number of targets per row counted by SIMD compare-and-count; rows with more use
-   * sorted thresholds and a bucket table. Both give identical results; this only tunes speed.
-   * @default 24
+   * Largest number of targets per row counted by SIMD compare-and-count; float32 rows with more
+   * use a bucket table. Both give the same results; this only tunes speed.
+   * @default min(24, 8 + floor(16000 / C)) for rows of C classes
    */
   readonly simdMaxTargets?: number;
   /**
@@ -61,7 +61,7 @@ export const WASM_CAPABILITIES: BackendCapabilities = {
  */
 export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<ILossBackend> {
   const maxPages = Math.min(MAX_PAGES, Math.max(1, Math.floor(options.maxMemoryPages ?? MAX_PAGES)));
-  const simdMax = options.simdMaxTargets ?? DEFAULT_SIMD_MAX_TARGETS;
+  const simdMax = options.simdMaxTargets;
   const requested = Math.max(
     1,
     Math.floor(options.threads ?? Math.min(DEFAULT_MAX_THREADS, await hardwareThreads())),
