@@ -18,7 +18,7 @@ import type { RowScratch } from './RowScratch.js';
  * test, see rowKernel.ts). The first part is the sum of (v - t) over the earlier thresholds written
  * with one multiplication: both parts are non-negative and it is at least v - t for the highest of
  * them, so the subtraction loses at most a factor base of relative accuracy (a few units of 2^-53).
- * The records continue one whole threshold span above the highest threshold (every threshold
+ * The records continue half a threshold span above the highest threshold (every threshold
  * passed), so the common values above the range need no clamping; values beyond the table, at or
  * below L, and non-finite ones take a branch in the loop.
  */
@@ -60,7 +60,7 @@ export function buildForwardTable(scratch: RowScratch, size: number, classes: nu
     const scale = buckets / span;
     if (!(scale < Number.POSITIVE_INFINITY)) return false;
     if (fullestBucket(thresholds, size, lowest, scale) <= FORWARD_SLOTS) {
-      fillTable(scratch, size, lowest, scale, 2 * buckets + 2);
+      fillTable(scratch, size, lowest, scale, buckets + (buckets >> 1) + 2);
       return true;
     }
     if (buckets === widest || perThreshold >= MAX_BUCKETS_PER_THRESHOLD) return false;
@@ -100,8 +100,8 @@ function fillTable(scratch: RowScratch, size: number, lowest: number, scale: num
   let shifted = 0;
   let next = ((thresholds[0]! - lowest) * scale) | 0;
   for (let b = 0, r = TABLE_HEADER; b < records; b++, r += TABLE_STRIDE) {
-    table[r] = k;
-    table[r + 1] = shifted;
+    table[r] = 2 * k;
+    table[r + 1] = 2 * shifted;
     table[r + 2] = EMPTY_SLOT;
     table[r + 3] = EMPTY_SLOT;
     for (let slot = 2; k < size && next === b; slot++) {
@@ -130,8 +130,9 @@ export function lossTabled(
   const scale = table[1]!;
   const ceiling = table[2]!;
   const end = to | 0;
-  let sum = 0;
-  let twiceSlots = 0;
+  // Everything doubled (records hold 2 base and 2 shifted; relu(a) is summed as a + |a|), halved
+  // once at the end: exact, and one accumulator.
+  let twiceSum = 0;
   let d = from | 0;
   // Two values per iteration: V8 checks the arrays once per iteration rather than once per access.
   for (; ((d + 1) | 0) < end; d = (d + 2) | 0) {
@@ -147,14 +148,17 @@ export function lossTabled(
       const a2 = v - table[(r + 3) | 0]!;
       const b1 = w - table[(q + 2) | 0]!;
       const b2 = w - table[(q + 3) | 0]!;
-      sum += table[r]! * vFromLowest - table[(r + 1) | 0]! + (table[q]! * wFromLowest - table[(q + 1) | 0]!);
-      twiceSlots += a1 + Math.abs(a1) + (a2 + Math.abs(a2)) + (b1 + Math.abs(b1) + (b2 + Math.abs(b2)));
+      twiceSum +=
+        table[r]! * vFromLowest -
+        table[(r + 1) | 0]! +
+        (a1 + Math.abs(a1) + (a2 + Math.abs(a2))) +
+        (table[q]! * wFromLowest - table[(q + 1) | 0]! + (b1 + Math.abs(b1) + (b2 + Math.abs(b2))));
     } else {
-      sum += tabledTerm(v, table) + tabledTerm(w, table);
+      twiceSum += 2 * (tabledTerm(v, table) + tabledTerm(w, table));
     }
   }
-  if (d < end) sum += tabledTerm(row[d]!, table);
-  return sum + 0.5 * twiceSlots;
+  if (d < end) twiceSum += 2 * tabledTerm(row[d]!, table);
+  return 0.5 * twiceSum;
 }
 
 /** The term of one value of any kind, with the row's forward table. */
@@ -168,5 +172,5 @@ export function tabledTerm(value: number, table: Float64Array): number {
   const r = (((fromLowest * table[1]!) | 0) << 2) + 8;
   const a1 = value - table[r + 2]!;
   const a2 = value - table[r + 3]!;
-  return table[r]! * fromLowest - table[r + 1]! + 0.5 * (a1 + Math.abs(a1) + (a2 + Math.abs(a2)));
+  return 0.5 * (table[r]! * fromLowest - table[r + 1]! + (a1 + Math.abs(a1) + (a2 + Math.abs(a2))));
 }
