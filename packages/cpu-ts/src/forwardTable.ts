@@ -18,6 +18,9 @@ import type { RowScratch } from './RowScratch.js';
  * test, see rowKernel.ts). The first part is the sum of (v - t) over the earlier thresholds written
  * with one multiplication: both parts are non-negative and it is at least v - t for the highest of
  * them, so the subtraction loses at most a factor base of relative accuracy (a few units of 2^-53).
+ * A bucket with two thresholds is rare (a few per row), so its record marks itself by storing
+ * -1 - base instead of base: the loop reads only the first slot and leaves marked buckets to the
+ * full per-value term (a rarely taken branch instead of a second slot's load and arithmetic).
  * The records continue half a threshold span above the highest threshold (every threshold
  * passed), so the common values above the range need no clamping; values beyond the table, at or
  * below L, and non-finite ones take a branch in the loop.
@@ -107,6 +110,8 @@ function fillTable(scratch: RowScratch, size: number, lowest: number, scale: num
     for (let slot = 2; k < size && next === b; slot++) {
       const threshold = thresholds[k]!;
       table[r + slot] = threshold;
+      // A second threshold: -1 - 2 base tells the loop to take the full term.
+      if (slot === 3) table[r] = -1 - table[r]!;
       shifted += threshold - lowest;
       k++;
       next = k < size ? ((thresholds[k]! - lowest) * scale) | 0 : -1;
@@ -144,15 +149,16 @@ export function lossTabled(
       // `| 0` on every index: int32 arithmetic without overflow checks.
       const r = ((((vFromLowest * scale) | 0) << 2) + 8) | 0;
       const q = ((((wFromLowest * scale) | 0) << 2) + 8) | 0;
-      const a1 = v - table[(r + 2) | 0]!;
-      const a2 = v - table[(r + 3) | 0]!;
-      const b1 = w - table[(q + 2) | 0]!;
-      const b2 = w - table[(q + 3) | 0]!;
-      twiceSum +=
-        table[r]! * vFromLowest -
-        table[(r + 1) | 0]! +
-        (a1 + Math.abs(a1) + (a2 + Math.abs(a2))) +
-        (table[q]! * wFromLowest - table[(q + 1) | 0]! + (b1 + Math.abs(b1) + (b2 + Math.abs(b2))));
+      const vBase = table[r]!;
+      const wBase = table[q]!;
+      const a = v - table[(r + 2) | 0]!;
+      const b = w - table[(q + 2) | 0]!;
+      let vTerm = vBase * vFromLowest - table[(r + 1) | 0]! + (a + Math.abs(a));
+      let wTerm = wBase * wFromLowest - table[(q + 1) | 0]! + (b + Math.abs(b));
+      // A bucket with two thresholds (rare: a negative base marks it) takes the full term.
+      if (vBase < 0) vTerm = 2 * tabledTerm(v, table);
+      if (wBase < 0) wTerm = 2 * tabledTerm(w, table);
+      twiceSum += vTerm + wTerm;
     } else {
       twiceSum += 2 * (tabledTerm(v, table) + tabledTerm(w, table));
     }
@@ -170,7 +176,9 @@ export function tabledTerm(value: number, table: Float64Array): number {
   if (!(value < table[2]!)) return table[3]! * (value - table[4]!) + table[5]!;
   const fromLowest = value - lowest;
   const r = (((fromLowest * table[1]!) | 0) << 2) + 8;
+  const marked = table[r]!;
+  const twiceBase = marked < 0 ? -1 - marked : marked;
   const a1 = value - table[r + 2]!;
   const a2 = value - table[r + 3]!;
-  return 0.5 * (table[r]! * fromLowest - table[r + 1]! + (a1 + Math.abs(a1) + (a2 + Math.abs(a2))));
+  return 0.5 * (twiceBase * fromLowest - table[r + 1]! + (a1 + Math.abs(a1) + (a2 + Math.abs(a2))));
 }
