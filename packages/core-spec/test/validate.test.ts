@@ -82,6 +82,44 @@ describe('validation', () => {
     );
   });
 
+  it('TARGET_OUT_OF_RANGE finds the first bad target anywhere in long targets (block scan)', () => {
+    // Lengths around the scan's 4096-target blocks and its 4-target steps; bad values at block
+    // edges, in the tail, and at the int32 extremes (where v + 1 or C - 1 - v overflows).
+    const classes = 7;
+    for (const length of [1, 3, 4, 5, 4095, 4096, 4097, 8195, 12289]) {
+      const rows = length;
+      const input = { data: new Float32Array(rows * classes), shape: [rows, classes] };
+      const good = new Int32Array(rows * classes);
+      for (let i = 0; i < good.length; i++) good[i] = (i % (classes + 1)) - 1;
+      expect(() => validateForward(input, { data: good, shape: [rows, classes] }, {})).not.toThrow();
+      const total = good.length;
+      const positions = [0, 1, 3, 4095, 4096, 4097, total - 4, total - 2, total - 1].filter((p) => p < total);
+      for (const at of positions) {
+        for (const bad of [classes, -2, 2 ** 31 - 1, -(2 ** 31), 1000]) {
+          const target = good.slice();
+          target[at] = bad;
+          // A later bad value must not be reported before the first one.
+          if (at + 1 < total) target[total - 1] = classes + 5;
+          const e = errorOf(() => validateForward(input, { data: target, shape: [rows, classes] }, {}));
+          expect(e.code).toBe('TARGET_OUT_OF_RANGE');
+          expect(e.message).toContain(`found ${bad} at index ${at},`);
+        }
+      }
+    }
+  });
+
+  it('TARGET_OUT_OF_RANGE accepts exactly -1 and C - 1 at the edges of the range', () => {
+    const target = new Int32Array(4 * 4100).fill(-1);
+    target[4099] = 3;
+    target[target.length - 1] = 3;
+    const input = { data: new Float32Array(target.length), shape: [4100, 4] };
+    expect(() => validateForward(input, { data: target, shape: [4100, 4] }, {})).not.toThrow();
+    target[4099] = 4;
+    expect(errorOf(() => validateForward(input, { data: target, shape: [4100, 4] }, {})).message).toContain(
+      'found 4 at index 4099,',
+    );
+  });
+
   it('GRAD_OUTPUT_SHAPE_MISMATCH names both shapes', () => {
     const e = errorOf(() => validateBackward(x, y, f32([1], []), { reduction: 'none' }));
     expect(e.code).toBe('GRAD_OUTPUT_SHAPE_MISMATCH');

@@ -32,8 +32,10 @@ export class RowScratch {
   above = new Int32Array(0);
   /** Per target class: minus the number of counted pairs it takes part in. */
   targetCounts = new Float64Array(0);
-  /** `steps[2k] = below[k]` and `steps[2k + 1] = gapSums[k]`, for the forward loops. */
-  steps = new Float64Array(0);
+  /** The forward relu loops' thresholds: the row's sorted thresholds, padded to 8 with a finite pad. */
+  readonly paddedThresholds = new Float64Array(8);
+  /** The forward loop's bucket table (see forwardTable.ts); grown on demand. */
+  forwardTable = new Float64Array(0);
   /** Bucket table of the bucketed count. */
   bucketStart = new Int32Array(0);
   /** Bucket table geometry of the current row: the lowest threshold. */
@@ -63,7 +65,6 @@ export class RowScratch {
     this.above = new Int32Array(capacity + 1);
     this.targetCounts = new Float64Array(capacity);
     this.bucketStart = new Int32Array(MAX_BUCKETS_PER_CLASS * capacity + 4);
-    this.steps = new Float64Array(2 * (capacity + 1));
   }
 }
 

@@ -69,7 +69,8 @@ export function prepareRow(context: RowContext, offset: number, targetCount: num
   }
   sortAscending(thresholds, size);
   sortAscending(targetClasses, targetCount);
-  thresholds.fill(Number.POSITIVE_INFINITY, size, size + THRESHOLD_PADDING);
+  // Loops rather than fill(): a builtin call per row costs more than these few stores.
+  for (let k = size; k < size + THRESHOLD_PADDING; k++) thresholds[k] = Number.POSITIVE_INFINITY;
   below[0] = 0;
   gapSums[0] = 0;
   let sum = 0;
@@ -80,7 +81,7 @@ export function prepareRow(context: RowContext, offset: number, targetCount: num
     if (k >= 2 && upper !== thresholds[k - 2]) sum += (k - 1) * (upper - thresholds[k - 2]!);
     gapSums[k] = sum;
   }
-  below.fill(Number.POSITIVE_INFINITY, size + 1, size + 1 + THRESHOLD_PADDING);
+  for (let k = size + 1; k <= size + THRESHOLD_PADDING; k++) below[k] = Number.POSITIVE_INFINITY;
   return size;
 }
 

@@ -1,11 +1,12 @@
-import { buildBucketTable, type RowContext } from './rowKernel.js';
+import { buildForwardTable, lossTabled, tabledTerm } from './forwardTable.js';
+import type { RowContext } from './rowKernel.js';
 import { countBelow } from './sortAscending.js';
 
 /*
- * The forward-only twin of `rowSum` (see rowKernel.ts for the method): the same counts and the
- * same terms (the bucketed loop in an equivalent form), but nothing is stored per class (only the gradient needs the counts), and the loops
- * read the input itself instead of a float64 copy of the row. Converting every value once more
- * and storing every count cost about as much as the counting itself.
+ * The forward-only twin of `rowSum` (see rowKernel.ts for the method): the same margin decisions
+ * and terms, but no per-class counts (only the gradient needs them), read straight from the input.
+ * Up to 8 thresholds, each term is summed as a branch-free relu of v - t (no comparisons or table
+ * reads); beyond, a bucket table (forwardTable.ts) answers with one typed array per value.
  */
 
 /**
@@ -16,29 +17,19 @@ export function rowLoss(context: RowContext, offset: number, targetCount: number
   if (size === 0) return 0;
   const { input, classes, scratch } = context;
   let strategy = SEARCHED;
-  if (size <= 4) strategy = UNROLLED_4;
-  else if (size <= 6) strategy = UNROLLED_6;
-  else if (size <= 8) strategy = UNROLLED_8;
-  else if (buildBucketTable(scratch, size, classes)) strategy = BUCKETED;
-  const { targetClasses, thresholds, below, gapSums, bucketStart, steps } = scratch;
-  const { bucketLowest, bucketScale, bucketTop, bucketFloor, bucketCeiling } = scratch;
-  if (strategy === BUCKETED) {
-    // steps[k]: the sum over i < k of (thresholds[i] - lowest), all parts non-negative.
-    let shifted = 0;
-    steps[0] = 0;
-    for (let k = 1; k <= size; k++) {
-      shifted += thresholds[k - 1]! - bucketLowest;
-      steps[k] = shifted;
-    }
+  if (size <= 4) strategy = RELU_4;
+  else if (size === 5) strategy = RELU_5;
+  else if (size <= 6) strategy = RELU_6;
+  else if (size <= 8) strategy = RELU_8;
+  else if (buildForwardTable(scratch, size, classes)) strategy = TABLED;
+  const { targetClasses, thresholds, below, gapSums, forwardTable, paddedThresholds } = scratch;
+  if (strategy === TABLED) {
+    const sum = wholeRowTabledLoss(input, offset, classes, targetClasses, targetCount, forwardTable);
+    if (!Number.isNaN(sum)) return sum;
   }
-  if (strategy <= UNROLLED_8) {
-    // One interleaved table (below[k], gapSums[k]) instead of two: V8 checks every typed array a
-    // loop reads (map, bounds, base pointer) on each access, so one array fewer is a tenth fewer
-    // instructions per value.
-    for (let k = 0; k <= size; k++) {
-      steps[2 * k] = below[k]!;
-      steps[2 * k + 1] = gapSums[k]!;
-    }
+  if (strategy <= RELU_8) {
+    // A loop, not set(subarray()): no typed array allocated per row.
+    for (let k = 0; k < 8; k++) paddedThresholds[k] = k < size ? thresholds[k]! : EMPTY_THRESHOLD;
   }
   let sum = 0;
   let from = offset;
@@ -46,35 +37,46 @@ export function rowLoss(context: RowContext, offset: number, targetCount: number
   for (let j = 0; j <= targetCount; j++) {
     const to = j < targetCount ? offset + targetClasses[j]! : end;
     if (to > from) {
-      if (strategy === UNROLLED_4) sum += lossUnrolled4(input, from, to, thresholds, steps);
-      else if (strategy === UNROLLED_6) sum += lossUnrolled6(input, from, to, thresholds, steps);
-      else if (strategy === UNROLLED_8) sum += lossUnrolled8(input, from, to, thresholds, steps);
-      else if (strategy === BUCKETED)
-        sum += lossBucketed(
-          input,
-          from,
-          to,
-          size,
-          thresholds,
-          below,
-          gapSums,
-          bucketStart,
-          steps,
-          bucketLowest,
-          bucketScale,
-          bucketTop,
-          bucketFloor,
-          bucketCeiling,
-        );
+      if (strategy === RELU_4) sum += twiceLossRelu4(input, from, to, paddedThresholds);
+      else if (strategy === RELU_5) sum += twiceLossRelu5(input, from, to, paddedThresholds);
+      else if (strategy === RELU_6) sum += twiceLossRelu6(input, from, to, paddedThresholds);
+      else if (strategy === RELU_8) sum += twiceLossRelu8(input, from, to, paddedThresholds);
+      else if (strategy === TABLED) sum += lossTabled(input, from, to, forwardTable);
       else for (let d = from; d < to; d++) sum += checkedLoss(thresholds, below, gapSums, size, input[d]!);
     }
     if (to + 1 > from) from = to + 1;
   }
-  // The unrolled loops do not test for NaN and infinities (about a quarter of their time): such a value
-  // or threshold makes the sum NaN or infinite, and then the row is summed again, value by value.
-  if (strategy <= UNROLLED_8 && !Number.isFinite(sum))
-    return checkedRowLoss(context, offset, targetCount, size);
-  return sum;
+  if (strategy > RELU_8) return sum;
+  // The relu loops do not test for NaN and infinities: such a value or threshold makes the sum NaN
+  // or infinite (so does an overflowing term), and then the row is summed again, value by value.
+  if (!Number.isFinite(sum)) return checkedRowLoss(context, offset, targetCount, size);
+  return 0.5 * sum;
+}
+
+/**
+ * The tabled row loss in one loop over the whole row, target classes included, minus the target
+ * classes' terms (each class once, however often it is a target): one long loop instead of J + 1
+ * short ones. NaN when that subtraction could lose accuracy (target terms above half the total, or
+ * anything infinite): then the caller skips the targets instead.
+ */
+function wholeRowTabledLoss(
+  input: Float32Array | Float64Array,
+  offset: number,
+  classes: number,
+  targetClasses: Int32Array,
+  targetCount: number,
+  table: Float64Array,
+): number {
+  const total = lossTabled(input, offset, offset + classes, table);
+  let targetTerms = 0;
+  for (let j = 0; j < targetCount; j++) {
+    const y = targetClasses[j]!;
+    if (j === 0 || y !== targetClasses[j - 1]) targetTerms += tabledTerm(input[offset + y]!, table);
+  }
+  // With the targets at most half the total, the difference keeps the total's relative accuracy
+  // (within a factor 2).
+  if (total < Number.POSITIVE_INFINITY && targetTerms <= 0.5 * total) return total - targetTerms;
+  return Number.NaN;
 }
 
 /** {@link rowLoss} with every value taking the checked path. */
@@ -91,126 +93,128 @@ function checkedRowLoss(context: RowContext, offset: number, targetCount: number
   return sum;
 }
 
-const UNROLLED_4 = 0;
-const UNROLLED_6 = 1;
-const UNROLLED_8 = 2;
-const BUCKETED = 3;
-const SEARCHED = 4;
-
-/** Up to 4 thresholds (padded with +inf): k is the sum of the comparisons (finite values only, see rowLoss). */
-function lossUnrolled4(
-  row: Float32Array | Float64Array,
-  from: number,
-  to: number,
-  thresholds: Float64Array,
-  steps: Float64Array,
-): number {
-  const t0 = thresholds[0]!;
-  const t1 = thresholds[1]!;
-  const t2 = thresholds[2]!;
-  const t3 = thresholds[3]!;
-  let sum = 0;
-  for (let d = from; d < to; d++) {
-    const value = row[d]!;
-    const count = +(t0 < value) + +(t1 < value) + (+(t2 < value) + +(t3 < value));
-    const step = count << 1;
-    sum += count * (value - steps[step]!) + steps[step + 1]!;
-  }
-  return sum;
-}
-
-/** Up to 6 thresholds, as {@link lossUnrolled4}. */
-function lossUnrolled6(
-  row: Float32Array | Float64Array,
-  from: number,
-  to: number,
-  thresholds: Float64Array,
-  steps: Float64Array,
-): number {
-  const t0 = thresholds[0]!;
-  const t1 = thresholds[1]!;
-  const t2 = thresholds[2]!;
-  const t3 = thresholds[3]!;
-  const t4 = thresholds[4]!;
-  const t5 = thresholds[5]!;
-  let sum = 0;
-  for (let d = from; d < to; d++) {
-    const value = row[d]!;
-    const count =
-      +(t0 < value) + (+(t1 < value) + +(t2 < value)) + (+(t3 < value) + (+(t4 < value) + +(t5 < value)));
-    const step = count << 1;
-    sum += count * (value - steps[step]!) + steps[step + 1]!;
-  }
-  return sum;
-}
-
-/** Up to 8 thresholds, as {@link lossUnrolled4}. */
-function lossUnrolled8(
-  row: Float32Array | Float64Array,
-  from: number,
-  to: number,
-  thresholds: Float64Array,
-  steps: Float64Array,
-): number {
-  const t0 = thresholds[0]!;
-  const t1 = thresholds[1]!;
-  const t2 = thresholds[2]!;
-  const t3 = thresholds[3]!;
-  const t4 = thresholds[4]!;
-  const t5 = thresholds[5]!;
-  const t6 = thresholds[6]!;
-  const t7 = thresholds[7]!;
-  let sum = 0;
-  for (let d = from; d < to; d++) {
-    const value = row[d]!;
-    const count =
-      +(t0 < value) +
-      +(t1 < value) +
-      (+(t2 < value) + +(t3 < value)) +
-      (+(t4 < value) + +(t5 < value) + (+(t6 < value) + +(t7 < value)));
-    const step = count << 1;
-    sum += count * (value - steps[step]!) + steps[step + 1]!;
-  }
-  return sum;
-}
+const RELU_4 = 0;
+const RELU_5 = 1;
+const RELU_6 = 2;
+const RELU_8 = 3;
+const TABLED = 4;
+const SEARCHED = 5;
 
 /**
- * More than 8 thresholds: bucket lookup, then two comparisons (see `sumBucketed`). With L the lowest
- * threshold and `shifted[k]` the sum over i < k of (t[i] - L), the term of a value passing k
- * thresholds is k * (v - L) - shifted[k]: one table read per value instead of two. Both parts are
- * non-negative and the term is at least v - L, so the subtraction loses at most a factor k of
- * relative accuracy (a few ulps of double, far inside the float32 tolerance).
+ * Pads the relu loops' thresholds: v - it is finite and negative for every finite v, so it adds
+ * exactly 0 (an infinite pad would make -inf + inf = NaN).
  */
-function lossBucketed(
-  row: Float32Array | Float64Array,
-  from: number,
-  to: number,
-  size: number,
-  thresholds: Float64Array,
-  below: Float64Array,
-  gapSums: Float64Array,
-  bucketStart: Int32Array,
-  shifted: Float64Array,
-  lowest: number,
-  scale: number,
-  top: number,
-  floor: number,
-  ceiling: number,
-): number {
+const EMPTY_THRESHOLD = Number.MAX_VALUE;
+
+/*
+ * Up to 8 thresholds: the row's sum of max(0, v - t) over thresholds t, as (a + |a|) with
+ * a = v - t, which is exactly 2a when a > 0 and exactly 0 otherwise (the margin test a > 0 is
+ * PyTorch's, see rowKernel.ts), so no comparison, branch or table read per value. The loops return
+ * twice the sum (halved once per row, exactly). `from` and `to` go through `| 0` so that V8 keeps
+ * the loop index an untagged int32 whatever the caller passed.
+ */
+
+/** Up to 4 thresholds (padded): twice the sum of the terms of values `row[from..to)`. */
+function twiceLossRelu4(row: Float32Array | Float64Array, from: number, to: number, t: Float64Array): number {
+  const t0 = t[0]!;
+  const t1 = t[1]!;
+  const t2 = t[2]!;
+  const t3 = t[3]!;
+  const end = to | 0;
   let sum = 0;
-  for (let d = from; d < to; d++) {
+  for (let d = from | 0; d < end; d++) {
     const value = row[d]!;
-    if (value > floor && value < ceiling) {
-      let bucket = (((value - lowest) * scale) | 0) + 1;
-      bucket &= ~(bucket >> 31);
-      const excess = bucket - top;
-      bucket = top + (excess & (excess >> 31));
-      const before = bucketStart[bucket]!;
-      const count = before + +(below[before + 1]! < value) + +(below[before + 2]! < value);
-      sum += count * (value - lowest) - shifted[count]!;
-    } else {
-      sum += checkedLoss(thresholds, below, gapSums, size, value);
-    }
+    const a0 = value - t0;
+    const a1 = value - t1;
+    const a2 = value - t2;
+    const a3 = value - t3;
+    sum += a0 + Math.abs(a0) + (a1 + Math.abs(a1)) + (a2 + Math.abs(a2) + (a3 + Math.abs(a3)));
+  }
+  return sum;
+}
+
+/** Exactly 5 thresholds (the common J = 5), as {@link twiceLossRelu4}. */
+function twiceLossRelu5(row: Float32Array | Float64Array, from: number, to: number, t: Float64Array): number {
+  const t0 = t[0]!;
+  const t1 = t[1]!;
+  const t2 = t[2]!;
+  const t3 = t[3]!;
+  const t4 = t[4]!;
+  const end = to | 0;
+  let sum = 0;
+  for (let d = from | 0; d < end; d++) {
+    const value = row[d]!;
+    const a0 = value - t0;
+    const a1 = value - t1;
+    const a2 = value - t2;
+    const a3 = value - t3;
+    const a4 = value - t4;
+    sum +=
+      a0 +
+      Math.abs(a0) +
+      (a1 + Math.abs(a1)) +
+      (a2 + Math.abs(a2) + (a3 + Math.abs(a3))) +
+      (a4 + Math.abs(a4));
+  }
+  return sum;
+}
+
+/** Up to 6 thresholds (padded), as {@link twiceLossRelu4}. */
+function twiceLossRelu6(row: Float32Array | Float64Array, from: number, to: number, t: Float64Array): number {
+  const t0 = t[0]!;
+  const t1 = t[1]!;
+  const t2 = t[2]!;
+  const t3 = t[3]!;
+  const t4 = t[4]!;
+  const t5 = t[5]!;
+  const end = to | 0;
+  let sum = 0;
+  for (let d = from | 0; d < end; d++) {
+    const value = row[d]!;
+    const a0 = value - t0;
+    const a1 = value - t1;
+    const a2 = value - t2;
+    const a3 = value - t3;
+    const a4 = value - t4;
+    const a5 = value - t5;
+    sum +=
+      a0 +
+      Math.abs(a0) +
+      (a1 + Math.abs(a1)) +
+      (a2 + Math.abs(a2) + (a3 + Math.abs(a3))) +
+      (a4 + Math.abs(a4) + (a5 + Math.abs(a5)));
+  }
+  return sum;
+}
+
+/** Up to 8 thresholds (padded), as {@link twiceLossRelu4}. */
+function twiceLossRelu8(row: Float32Array | Float64Array, from: number, to: number, t: Float64Array): number {
+  const t0 = t[0]!;
+  const t1 = t[1]!;
+  const t2 = t[2]!;
+  const t3 = t[3]!;
+  const t4 = t[4]!;
+  const t5 = t[5]!;
+  const t6 = t[6]!;
+  const t7 = t[7]!;
+  const end = to | 0;
+  let sum = 0;
+  for (let d = from | 0; d < end; d++) {
+    const value = row[d]!;
+    const a0 = value - t0;
+    const a1 = value - t1;
+    const a2 = value - t2;
+    const a3 = value - t3;
+    const a4 = value - t4;
+    const a5 = value - t5;
+    const a6 = value - t6;
+    const a7 = value - t7;
+    sum +=
+      a0 +
+      Math.abs(a0) +
+      (a1 + Math.abs(a1)) +
+      (a2 + Math.abs(a2) + (a3 + Math.abs(a3))) +
+      (a4 + Math.abs(a4) + (a5 + Math.abs(a5)) + (a6 + Math.abs(a6) + (a7 + Math.abs(a7))));
   }
   return sum;
 }
