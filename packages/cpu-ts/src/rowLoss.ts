@@ -16,6 +16,9 @@ import { countBelow } from './sortAscending.js';
 export function rowLoss(context: RowContext, offset: number, targetCount: number, size: number): number {
   if (size === 0) return 0;
   const { input, classes, scratch } = context;
+  // The loops keep indices in int32 (`| 0`); rows beyond 2^31 elements (8 GiB of float32) take the
+  // gradient's row kernel, which indexes a copy of the row.
+  if (offset + classes > 0x7fffffff) return rowSum(context, offset, targetCount, size);
   let strategy = TABLED;
   if (size <= 4) strategy = RELU_4;
   else if (size === 5) strategy = RELU_5;
