@@ -6,7 +6,8 @@ import type { RowScratch } from './RowScratch.js';
  * checks every typed array a loop touches, on every access) and needs no dependent second lookup.
  *
  * Buckets have equal width 1 / scale from the lowest threshold L up; a value v > L falls in bucket
- * b = trunc((v - L) * scale). The same (monotone) rounding places every threshold, so thresholds of
+ * b = trunc((v - L) * scale) (plus a fixed offset, below). The same (monotone) rounding places
+ * every threshold, so thresholds of
  * earlier buckets are strictly below every value of bucket b and thresholds of later buckets are at
  * or above it; only the bucket's own thresholds (at most FORWARD_SLOTS) need comparing. Record b:
  *   [base, shifted, slot_1, slot_2]
@@ -21,9 +22,10 @@ import type { RowScratch } from './RowScratch.js';
  * A bucket with two thresholds is rare (a few per row), so its record marks itself by storing
  * -1 - base instead of base: the loop reads only the first slot and leaves marked buckets to the
  * full per-value term (a rarely taken branch instead of a second slot's load and arithmetic).
- * The records continue half a threshold span above the highest threshold (every threshold
- * passed), so the common values above the range need no clamping; values beyond the table, at or
- * below L, and non-finite ones take a branch in the loop.
+ * The records extend half a threshold span below the lowest threshold (none passed) and above
+ * the highest (all passed), so that values near the range need no clamping; values beyond the
+ * table and non-finite ones take a branch in the loop. The bucket of v is then
+ * trunc((v - L) * scale + below), the same formula placing the thresholds.
  */
 
 /** Header entries before the first record (lossTabled has it as a literal). */
@@ -62,8 +64,11 @@ export function buildForwardTable(scratch: RowScratch, size: number, classes: nu
     const buckets = Math.min(perThreshold * size, widest);
     const scale = buckets / span;
     if (!(scale < Number.POSITIVE_INFINITY)) return false;
-    if (fullestBucket(thresholds, size, lowest, scale) <= FORWARD_SLOTS) {
-      fillTable(scratch, size, lowest, scale, buckets + (buckets >> 1) + 2);
+    // Half the range's buckets again below it (and above it, see fillTable), so that values near
+    // the range need no branch.
+    const below = buckets >> 1;
+    if (fullestBucket(thresholds, size, lowest, scale, below) <= FORWARD_SLOTS) {
+      fillTable(scratch, size, lowest, scale, buckets, below);
       return true;
     }
     if (buckets === widest || perThreshold >= MAX_BUCKETS_PER_THRESHOLD) return false;
@@ -71,12 +76,18 @@ export function buildForwardTable(scratch: RowScratch, size: number, classes: nu
 }
 
 /** The largest number of sorted thresholds that share a bucket. */
-function fullestBucket(thresholds: Float64Array, size: number, lowest: number, scale: number): number {
+function fullestBucket(
+  thresholds: Float64Array,
+  size: number,
+  lowest: number,
+  scale: number,
+  below: number,
+): number {
   let fullest = 0;
   let run = 0;
   let previous = -1;
   for (let k = 0; k < size; k++) {
-    const bucket = ((thresholds[k]! - lowest) * scale) | 0;
+    const bucket = bucketOf(thresholds[k]!, lowest, scale, below);
     run = bucket === previous ? run + 1 : 1;
     previous = bucket;
     if (run > fullest) fullest = run;
@@ -84,24 +95,42 @@ function fullestBucket(thresholds: Float64Array, size: number, lowest: number, s
   return fullest;
 }
 
-function fillTable(scratch: RowScratch, size: number, lowest: number, scale: number, records: number): void {
+/** The bucket of `value`: the one formula the table, the loop and the thresholds' placement share. */
+function bucketOf(value: number, lowest: number, scale: number, below: number): number {
+  return ((value - lowest) * scale + below) | 0;
+}
+
+function fillTable(
+  scratch: RowScratch,
+  size: number,
+  lowest: number,
+  scale: number,
+  buckets: number,
+  below: number,
+): void {
   const { thresholds, gapSums } = scratch;
+  // `below` buckets under the range, half the range's buckets above it, and two more so that
+  // rounding in the bucket of a value under the ceiling stays inside.
+  const records = below + buckets + (buckets >> 1) + 2;
   const length = TABLE_HEADER + TABLE_STRIDE * records;
   if (scratch.forwardTable.length < length) scratch.forwardTable = new Float64Array(2 * length);
   const table = scratch.forwardTable;
   const highest = thresholds[size - 1]!;
   // Header: lowest, scale, ceiling (values from here up are beyond the table: two buckets short of
-  // the end, so rounding in (v - L) * scale cannot carry a value below it past the last record),
-  // the number of thresholds, the highest, and gapSums[size].
+  // the end, so rounding cannot carry a value below it past the last record), the number of
+  // thresholds, the highest, gapSums[size], the floor (values at or below it are beyond the table:
+  // one bucket short of its start) and the number of buckets below the lowest threshold.
   table[0] = lowest;
   table[1] = scale;
-  table[2] = lowest + (records - 2) / scale;
+  table[2] = lowest + (records - below - 2) / scale;
   table[3] = size;
   table[4] = highest;
   table[5] = gapSums[size]!;
+  table[6] = lowest - (below - 1) / scale;
+  table[7] = below;
   let k = 0;
   let shifted = 0;
-  let next = ((thresholds[0]! - lowest) * scale) | 0;
+  let next = bucketOf(thresholds[0]!, lowest, scale, below);
   for (let b = 0, r = TABLE_HEADER; b < records; b++, r += TABLE_STRIDE) {
     table[r] = 2 * k;
     table[r + 1] = 2 * shifted;
@@ -114,7 +143,7 @@ function fillTable(scratch: RowScratch, size: number, lowest: number, scale: num
       if (slot === 3) table[r] = -1 - table[r]!;
       shifted += threshold - lowest;
       k++;
-      next = k < size ? ((thresholds[k]! - lowest) * scale) | 0 : -1;
+      next = k < size ? bucketOf(thresholds[k]!, lowest, scale, below) : -1;
     }
   }
 }
@@ -134,6 +163,8 @@ export function lossTabled(
   const lowest = table[0]!;
   const scale = table[1]!;
   const ceiling = table[2]!;
+  const floor = table[6]!;
+  const below = table[7]!;
   const end = to | 0;
   // Everything doubled (records hold 2 base and 2 shifted; relu(a) is summed as a + |a|), halved
   // once at the end: exact, and one accumulator.
@@ -143,12 +174,12 @@ export function lossTabled(
   for (; ((d + 1) | 0) < end; d = (d + 2) | 0) {
     const v = row[d]!;
     const w = row[(d + 1) | 0]!;
-    if (v > lowest && v < ceiling && w > lowest && w < ceiling) {
+    if (v > floor && v < ceiling && w > floor && w < ceiling) {
       const vFromLowest = v - lowest;
       const wFromLowest = w - lowest;
       // `| 0` on every index: int32 arithmetic without overflow checks.
-      const r = ((((vFromLowest * scale) | 0) << 2) + 8) | 0;
-      const q = ((((wFromLowest * scale) | 0) << 2) + 8) | 0;
+      const r = ((((vFromLowest * scale + below) | 0) << 2) + 8) | 0;
+      const q = ((((wFromLowest * scale + below) | 0) << 2) + 8) | 0;
       const vBase = table[r]!;
       const wBase = table[q]!;
       const a = v - table[(r + 2) | 0]!;
@@ -175,7 +206,7 @@ export function tabledTerm(value: number, table: Float64Array): number {
   // Beyond the table, or +inf: every threshold passed.
   if (!(value < table[2]!)) return table[3]! * (value - table[4]!) + table[5]!;
   const fromLowest = value - lowest;
-  const r = (((fromLowest * table[1]!) | 0) << 2) + 8;
+  const r = (((fromLowest * table[1]! + table[7]!) | 0) << 2) + 8;
   const marked = table[r]!;
   const twiceBase = marked < 0 ? -1 - marked : marked;
   const a1 = value - table[r + 2]!;

@@ -1,5 +1,5 @@
 import { MAX_BUCKETS_PER_CLASS, type RowScratch, THRESHOLD_PADDING } from './RowScratch.js';
-import { countBelow, sortAscending } from './sortAscending.js';
+import { countBelow, sortClasses, sortThresholds } from './sortAscending.js';
 
 /*
  * One row (sample) of MultiLabelMarginLoss in O(C + J log J) time for typical data.
@@ -67,8 +67,8 @@ export function prepareRow(context: RowContext, offset: number, targetCount: num
     occurrenceThresholds[j] = threshold;
     if (!Number.isNaN(threshold)) thresholds[size++] = threshold;
   }
-  sortAscending(thresholds, size);
-  sortAscending(targetClasses, targetCount);
+  sortThresholds(thresholds, size);
+  sortClasses(targetClasses, targetCount);
   // Loops rather than fill(): a builtin call per row costs more than these few stores.
   for (let k = size; k < size + THRESHOLD_PADDING; k++) thresholds[k] = Number.POSITIVE_INFINITY;
   below[0] = 0;

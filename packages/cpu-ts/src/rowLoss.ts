@@ -1,5 +1,5 @@
 import { buildForwardTable, lossTabled, tabledTerm } from './forwardTable.js';
-import type { RowContext } from './rowKernel.js';
+import { type RowContext, rowSum } from './rowKernel.js';
 import { countBelow } from './sortAscending.js';
 
 /*
@@ -16,13 +16,18 @@ import { countBelow } from './sortAscending.js';
 export function rowLoss(context: RowContext, offset: number, targetCount: number, size: number): number {
   if (size === 0) return 0;
   const { input, classes, scratch } = context;
-  let strategy = SEARCHED;
+  // The loops keep indices in int32 (`| 0`); rows beyond 2^31 elements (8 GiB of float32) take the
+  // gradient's row kernel, which indexes a copy of the row.
+  if (offset + classes > 0x7fffffff) return rowSum(context, offset, targetCount, size);
+  let strategy = TABLED;
   if (size <= 4) strategy = RELU_4;
   else if (size === 5) strategy = RELU_5;
   else if (size <= 6) strategy = RELU_6;
   else if (size <= 8) strategy = RELU_8;
-  else if (buildForwardTable(scratch, size, classes)) strategy = TABLED;
-  const { targetClasses, thresholds, below, gapSums, forwardTable, paddedThresholds } = scratch;
+  // Thresholds the forward table cannot take (infinite, tied, or clustered so that a bucket would
+  // hold three): the gradient's row kernel, whose count table refines further, gives the sum.
+  else if (!buildForwardTable(scratch, size, classes)) return rowSum(context, offset, targetCount, size);
+  const { targetClasses, thresholds, forwardTable, paddedThresholds } = scratch;
   if (strategy === TABLED) {
     const sum = wholeRowTabledLoss(input, offset, classes, targetClasses, targetCount, forwardTable);
     if (!Number.isNaN(sum)) return sum;
@@ -41,8 +46,7 @@ export function rowLoss(context: RowContext, offset: number, targetCount: number
       else if (strategy === RELU_5) sum += twiceLossRelu5(input, from, to, paddedThresholds);
       else if (strategy === RELU_6) sum += twiceLossRelu6(input, from, to, paddedThresholds);
       else if (strategy === RELU_8) sum += twiceLossRelu8(input, from, to, paddedThresholds);
-      else if (strategy === TABLED) sum += lossTabled(input, from, to, forwardTable);
-      else for (let d = from; d < to; d++) sum += checkedLoss(thresholds, below, gapSums, size, input[d]!);
+      else sum += lossTabled(input, from, to, forwardTable);
     }
     if (to + 1 > from) from = to + 1;
   }
@@ -98,7 +102,6 @@ const RELU_5 = 1;
 const RELU_6 = 2;
 const RELU_8 = 3;
 const TABLED = 4;
-const SEARCHED = 5;
 
 /**
  * Pads the relu loops' thresholds: v - it is finite and negative for every finite v, so it adds

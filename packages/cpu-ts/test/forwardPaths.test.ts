@@ -161,11 +161,14 @@ describe('bucket table (J > 8)', () => {
       const { scratch, built } = tableFor('float32', row, targets);
       expect(built).toBe(true);
       const table = scratch.forwardTable;
-      const [lowest, scale, ceiling] = [table[0]!, table[1]!, table[2]!];
+      const [lowest, scale, ceiling, floor] = [table[0]!, table[1]!, table[2]!, table[6]!];
+      expect(floor).toBeLessThan(lowest);
       const thresholds = row.slice(0, count).map((x) => thresholdOf('float32', x));
       const probes: number[] = [lowest - 1, ceiling, ceiling * 2 + 1, Number.NaN, -Infinity, Infinity];
+      for (const edge of [floor, ceiling, (floor + lowest) / 2, lowest])
+        probes.push(Math.fround(edge), nextFloat32(Math.fround(edge), 1), nextFloat32(Math.fround(edge), -1));
       for (const t of thresholds) probes.push(t, nextFloat32(t, 1), nextFloat32(t, -1));
-      for (let b = 0; b < 2 * count * 8; b += 3) {
+      for (let b = -count * 4; b < 2 * count * 8; b += 3) {
         const edge = Math.fround(lowest + b / scale);
         probes.push(edge, nextFloat32(edge, 1), nextFloat32(edge, -1));
       }
@@ -189,7 +192,7 @@ describe('bucket table (J > 8)', () => {
     }
   });
 
-  test('two equal thresholds share a bucket (two slots); three force the searched path', async () => {
+  test('two equal thresholds share a bucket (two slots); three leave the row to the gradient kernel', async () => {
     const row = [0.5, 0.5, 0.25, -1, 1, 1.5, -0.5, 0.75, 0, 2, -2, 1.25, 0.5, 0.6];
     const nine = [0, 1, 2, 3, 4, 5, 6, 7, 8, -1, 0, 0, 0, 0];
     expect(tableFor('float32', row, nine).built).toBe(true);
@@ -202,7 +205,7 @@ describe('bucket table (J > 8)', () => {
     }
   });
 
-  test('infinite thresholds and all-equal thresholds take the searched path', () => {
+  test('infinite thresholds and all-equal thresholds build no forward table', () => {
     const row = Array.from({ length: 16 }, (_, i) => i / 8 - 1);
     const targets = Array.from({ length: 16 }, (_, i) => (i < 10 ? i : -1));
     const withInfinity = row.map((x, i) => (i === 3 ? Number.POSITIVE_INFINITY : x));
