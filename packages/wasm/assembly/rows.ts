@@ -119,8 +119,14 @@ function rowLoss<T>(
     store<T>(row + p * esz, lowest);
   }
 
+  // f64 forward with few targets: the reference's own double terms fl(x - t_j), summed directly.
+  const hinge64 = sizeof<T>() == 8 && grow == 0 && jn <= 8;
+  const direct = useSimd || hinge64;
   let sum: f64;
-  if (useSimd && grow == 0 && jn <= 8) {
+  if (hinge64) {
+    clear16(cnt, <usize>jn << 2);
+    sum = hingeSum64(row, c, jn, th);
+  } else if (useSimd && grow == 0 && jn <= 8) {
     clear16(cnt, <usize>jn << 2);
     sum = hingeSum(row, c, jn, th);
   } else if (useSimd) {
@@ -129,7 +135,7 @@ function rowLoss<T>(
     sum = sortedCount<T>(row, c, jn, th, scratch, grow, g, scale);
   }
 
-  if (!useSimd && countsFromHist) histToCounts(scratch, cz, jn);
+  if (!direct && countsFromHist) histToCounts(scratch, cz, jn);
   // A -inf threshold was above every (lowered) target position: take those back out.
   for (let j = 0; j < jn; j++) {
     if (load<T>(th + <usize>j * esz) == <T>-Infinity) {
@@ -141,7 +147,7 @@ function rowLoss<T>(
   // For f64, re-sum around a shift m (the c-weighted median threshold) so that offset data
   // (all values near 1e6, say) does not cancel away digits: S = sum k (x - m) + sum c (m - t).
   let m: f64 = 0;
-  if (sizeof<T>() == 8 && !useSimd && isFinite<f64>(sum)) {
+  if (sizeof<T>() == 8 && !direct && isFinite<f64>(sum)) {
     m = weightedMedianThreshold<T>(scratch, cz);
     if (m != 0) sum = shiftedSum<T>(row, scratch + kbufOffset(cz), cz, m);
   }
@@ -379,6 +385,93 @@ function siftDown<T>(ord: usize, start: i32, end: i32, keys: usize): void {
 // ---------------------------------------------------------------------------------------------
 // SIMD compare-and-count (f32): thresholds in blocks of up to four, each a splat (more would
 // spill registers: measured slower).
+
+/**
+ * Forward only, f64, J <= 8: the row's hinge sum, the reference's terms a_j + x[d] = fl(x[d] - t_j)
+ * (the same double, as a_j = -t_j exactly) where positive, added in f64 two lanes at a time.
+ * pmax(0, x - t) keeps x - t where it is positive, else 0, NaN included.
+ */
+function hingeSum64(row: usize, c: i32, jn: i32, th: usize): f64 {
+  const pairs = <usize>(c >> 1);
+  let sum: f64 = 0;
+  if (jn == 1) sum = hingePass64(row, pairs, th, 1);
+  else if (jn == 2) sum = hingePass64(row, pairs, th, 2);
+  else if (jn == 3) sum = hingePass64(row, pairs, th, 3);
+  else if (jn == 4) sum = hingePass64(row, pairs, th, 4);
+  else if (jn == 5) sum = hingePass64(row, pairs, th, 5);
+  else if (jn == 6) sum = hingePass64(row, pairs, th, 6);
+  else if (jn == 7) sum = hingePass64(row, pairs, th, 7);
+  else sum = hingePass64(row, pairs, th, 8);
+  for (let d = <usize>(pairs << 1); d < <usize>c; d++) {
+    const xv = load<f64>(row + (d << 3));
+    for (let j = 0; j < jn; j++) {
+      const t = load<f64>(th + (<usize>j << 3));
+      if (xv > t) sum += xv - t;
+    }
+  }
+  return sum;
+}
+
+@inline
+function hingePass64(row: usize, pairs: usize, th: usize, nb: i32): f64 {
+  const t0 = nb > 0 ? v128.load64_splat(th + 0) : f64x2.splat(Infinity);
+  const t1 = nb > 1 ? v128.load64_splat(th + 8) : f64x2.splat(Infinity);
+  const t2 = nb > 2 ? v128.load64_splat(th + 16) : f64x2.splat(Infinity);
+  const t3 = nb > 3 ? v128.load64_splat(th + 24) : f64x2.splat(Infinity);
+  const t4 = nb > 4 ? v128.load64_splat(th + 32) : f64x2.splat(Infinity);
+  const t5 = nb > 5 ? v128.load64_splat(th + 40) : f64x2.splat(Infinity);
+  const t6 = nb > 6 ? v128.load64_splat(th + 48) : f64x2.splat(Infinity);
+  const t7 = nb > 7 ? v128.load64_splat(th + 56) : f64x2.splat(Infinity);
+  const zero = f64x2.splat(0);
+  let s0 = f64x2.splat(0);
+  let s1 = f64x2.splat(0);
+  const whole = pairs & ~(<usize>1);
+  for (let i: usize = 0; i < whole; i += 2) {
+    const p = row + (i << 4);
+    s0 = f64x2.add(s0, hingePair(v128.load(p), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7));
+    s1 = f64x2.add(s1, hingePair(v128.load(p, 16), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7));
+  }
+  if (whole < pairs) s0 = f64x2.add(s0, hingePair(v128.load(row + (whole << 4)), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7));
+  const s = f64x2.add(s0, s1);
+  return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+}
+
+/** Two f64 values' hinge terms against `nb` thresholds, added as a tree. */
+@inline
+function hingePair(
+  xv: v128,
+  zero: v128,
+  nb: i32,
+  t0: v128,
+  t1: v128,
+  t2: v128,
+  t3: v128,
+  t4: v128,
+  t5: v128,
+  t6: v128,
+  t7: v128,
+): v128 {
+  const a = f64x2.pmax(zero, f64x2.sub(xv, t0));
+  if (nb == 1) return a;
+  const b = f64x2.pmax(zero, f64x2.sub(xv, t1));
+  let u = f64x2.add(a, b);
+  if (nb > 2) {
+    let v = f64x2.pmax(zero, f64x2.sub(xv, t2));
+    if (nb > 3) v = f64x2.add(v, f64x2.pmax(zero, f64x2.sub(xv, t3)));
+    u = f64x2.add(u, v);
+  }
+  if (nb > 4) {
+    let w = f64x2.pmax(zero, f64x2.sub(xv, t4));
+    if (nb > 5) w = f64x2.add(w, f64x2.pmax(zero, f64x2.sub(xv, t5)));
+    if (nb > 6) {
+      let z = f64x2.pmax(zero, f64x2.sub(xv, t6));
+      if (nb > 7) z = f64x2.add(z, f64x2.pmax(zero, f64x2.sub(xv, t7)));
+      w = f64x2.add(w, z);
+    }
+    u = f64x2.add(u, w);
+  }
+  return u;
+}
 
 /**
  * Forward only, J <= 8: the row's hinge sum in one pass, sum over counted pairs of
