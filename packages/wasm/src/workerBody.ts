@@ -48,7 +48,8 @@ export const STOP_KIND = -1;
  * worker thread or a Web Worker. Its first message is `{ module, memory, control, index, spinMs }`:
  * it instantiates the kernels on the shared memory, answers `{ ready: true }` (or `{ error }`),
  * and then serves jobs through the control block, without messages: it sleeps on `wake`; once
- * woken it spins up to `spinMs` (the host is copying the input meanwhile) for `go`, then claims
+ * woken it spins up to `spinMs` (the host is copying the input meanwhile), then sleeps on `go`,
+ * until `go` equals `wake` (the latest job's parameters are out), then claims
  * chunks of rows from `claim` until none is left (waiting, spinning, for each to be `ready`: the
  * host copies their input in order), running lossRowsF32/F64 on each and counting it in
  * `completed`. A claim carries the job's generation, so a worker that arrives late never takes
@@ -68,12 +69,19 @@ export const WORKER_BODY = `(receive, send) => {
     send({ ready: true });
     let last = 0;
     for (;;) {
-      let gen;
-      while ((gen = Atomics.load(control, ${CONTROL.wake})) === last) Atomics.wait(control, ${CONTROL.wake}, last);
+      while (Atomics.load(control, ${CONTROL.wake}) === last) Atomics.wait(control, ${CONTROL.wake}, last);
+      // The job to take is the latest one woken for, once its parameters are out (go catches up
+      // with wake); a worker that woke late for a job the host has done alone takes the next.
       const until = performance.now() + init.spinMs;
-      while (Atomics.load(control, ${CONTROL.go}) !== gen && performance.now() < until) {}
-      let go;
-      while ((go = Atomics.load(control, ${CONTROL.go})) !== gen) Atomics.wait(control, ${CONTROL.go}, go);
+      let gen;
+      for (;;) {
+        const go = Atomics.load(control, ${CONTROL.go});
+        if (go !== last && go === Atomics.load(control, ${CONTROL.wake})) {
+          gen = go;
+          break;
+        }
+        if (performance.now() >= until) Atomics.wait(control, ${CONTROL.go}, go);
+      }
       last = gen;
       if (p[${PARAM.kind}] === ${STOP_KIND}) return;
       const rows = p[${PARAM.kind}] === 0 ? kernels.lossRowsF32 : kernels.lossRowsF64;

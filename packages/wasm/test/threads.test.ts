@@ -215,6 +215,30 @@ describe('WorkerTeam', () => {
     expect(prepared.filter((_, i) => i % 2 === 1).reduce((a, b) => a + b, 0)).toBe(100);
     expect(new Set(ran).size).toBe(ran.length);
     expect(ran.every((r) => r >= 0 && r < 100)).toBe(true);
+    // Jobs this thread finishes alone before the worker is back (a worker can be late for a
+    // whole job): the worker must still take part in the jobs after them, not wait forever for
+    // the job it missed.
+    for (let i = 0; i < 300; i++) {
+      team.wake();
+      await team.run(
+        { ...rows, batch: 2 },
+        [base + 2048, base + 4096],
+        () => {},
+        () => {},
+      );
+    }
+    let here = 0;
+    await team.run(
+      rows,
+      [base + 2048, base + 4096],
+      () => {},
+      () => {
+        here++;
+        const until = performance.now() + 5; // slow chunks here: the workers take the rest
+        while (performance.now() < until) {}
+      },
+    );
+    expect(here).toBeLessThan(Math.ceil(100 / Math.ceil(100 / 24)));
     const stopping = team.stop();
     await expect(
       team.run(
