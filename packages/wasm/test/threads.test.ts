@@ -125,7 +125,7 @@ describe('worker threads', () => {
     expect(settled.map((s) => (s.status === 'fulfilled' ? bits(s.value.data) : s.reason))).toEqual(expected);
   });
 
-  it('recover from a rejected call (the workers woken for it are reused)', async () => {
+  it('recover from a rejected call', async () => {
     const bad = bigCase(11, 512, 256, [5]);
     bad.target.data[17] = -2;
     await expect(threaded.forward(bad.input, bad.target)).rejects.toMatchObject({
