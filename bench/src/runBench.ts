@@ -24,6 +24,7 @@ import { formatCaseTable, formatDuration } from './formatTable.js';
 import { type BenchData, DEFAULT_SEED, generateData } from './generateData.js';
 import { collectMachineInfo } from './machineInfo.js';
 import { loadReadPass, type ReadPass, type ReadPassKind, readPassFor, readPassRowName } from './readPass.js';
+import { settle } from './settle.js';
 import { type BenchShape, defaultShapeSelectors, FLOAT64_SHAPE_IDS, selectShapes } from './shapes.js';
 import { createTfjsContenders, disposeTfjs, loadTfjs, type TfjsPeer } from './tfjsContender.js';
 import { type TimingStats, timeTask, timingFor } from './timeTask.js';
@@ -352,6 +353,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         try {
           for (const mode of MODES) {
             const key = `${contender.name}/${mode}`;
+            await settle();
             const stats = await measure(key, () => prepared.time(mode, timingOf(key)));
             caseResults.push(row(contender.name, contender.kind, mode, stats));
             progress(`${shape.id} ${dtype} ${mode} ${contender.name}`, stats);
@@ -365,6 +367,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         try {
           const value = await pass.run(data.input.data, data.target.data);
           if (typeof value !== 'number' || Number.isNaN(value)) throw new Error(`returned ${String(value)}`);
+          await settle();
           const stats = await timeTask(name, () => pass.run(data.input.data, data.target.data), timing);
           caseResults.push(row(name, 'read-pass', 'read', stats));
           progress(`${shape.id} ${dtype} ${name}`, stats);
