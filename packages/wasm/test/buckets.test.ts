@@ -1,7 +1,7 @@
 import type { ILossBackend } from '@mlml/core-spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWasmBackend, WASM_CAPABILITIES } from '../src/index.js';
-import { type Case, closeValues, nextFloat32, referenceOf, sameValues } from './cases.js';
+import { type Case, closeValues, nextFloat32, random, referenceOf, sameValues } from './cases.js';
 
 // The float32 bucket table (assembly/buckets.ts) ranks each element through a monotone
 // float-to-bucket map: these rows aim at its corners (buckets holding one threshold or several,
@@ -19,17 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const backend of backends.values()) await backend.dispose();
 });
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A float32 case of rows given as (values, targets); grad_output differs per row. */
 function caseOf(rows: { x: number[]; y: number[] }[], classes: number): Case {
