@@ -77,18 +77,23 @@ export function withCallTimeout(backend: ILossBackend, ms: number): ILossBackend
   const race = <T>(call: string, run: () => Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${call} did not settle within ${ms} ms`)), ms);
-      Promise.resolve()
-        .then(run)
-        .then(
-          (value) => {
-            clearTimeout(timer);
-            resolve(value);
-          },
-          (error: unknown) => {
-            clearTimeout(timer);
-            reject(error);
-          },
-        );
+      // Called now, not a tick later: the backend must see the caller's arrays as they are at the call.
+      let started: Promise<T>;
+      try {
+        started = Promise.resolve(run());
+      } catch (error) {
+        started = Promise.reject(error);
+      }
+      started.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
     });
   return {
     name: backend.name,
@@ -107,7 +112,8 @@ export function withCallTimeout(backend: ILossBackend, ms: number): ILossBackend
  * `forwardBackward` (each checked against the expected values, within the backend's declared
  * tolerance capped by `TOLERANCE_LIMITS`), error cases checked for a `LossError` with the
  * expected code, inputs checked unmutated, and the backend's state rules (unsupported dtypes
- * rejected with `UNSUPPORTED_DTYPE`; optionally `BACKEND_DISPOSED` after dispose).
+ * rejected with `UNSUPPORTED_DTYPE`; inputs read when a call is made; optionally
+ * `BACKEND_DISPOSED` after dispose).
  */
 export async function runConformance(
   backend: ILossBackend,
@@ -122,6 +128,7 @@ export async function runConformance(
   };
   record(await checkCapabilities(timed));
   for (const result of await checkUnsupportedDtypes(timed)) record(result);
+  for (const result of await checkReadsAtCallTime(timed)) record(result);
   for (const file of fixtures) {
     for (const goldenCase of file.cases) {
       if (options.filter !== undefined && !options.filter(goldenCase)) continue;
@@ -336,6 +343,78 @@ export async function checkUnsupportedDtypes(backend: ILossBackend): Promise<Cas
     results.push(verdict(base, differences));
   }
   return results;
+}
+
+/**
+ * Checks that the backend reads its inputs when a call is made, as a synchronous function would:
+ * three calls are started on the same arrays without waiting (the second and third while the
+ * first is still running), the arrays are then overwritten, and each result must still be the
+ * one for the original values (the backend's own result on untouched copies, within its
+ * tolerance). A caller that refills its batch buffers right after a call relies on this. The
+ * problem (256 x 512) is large enough for backends that share big problems between threads.
+ */
+export async function checkReadsAtCallTime(backend: ILossBackend): Promise<CaseResult[]> {
+  const results: CaseResult[] = [];
+  for (const dtype of supportedDtypes(backend)) {
+    const base = { id: `state/reads-at-call-${dtype}`, group: 'state', source: 'suite', dtype };
+    const differences: Difference[] = [];
+    const { input, target, gradOutput } = refillProblem(dtype);
+    const copy = <A extends FloatArray | Int32Array>(t: Tensor<A>) => ({
+      data: t.data.slice() as A,
+      shape: t.shape,
+    });
+    const options = { reduction: 'none' } as const;
+    try {
+      const cleanOutput = await backend.forward(copy(input), copy(target), options);
+      const cleanGrad = await backend.backward(copy(input), copy(target), copy(gradOutput), options);
+      const first = backend.forward(input, target, options);
+      const second = backend.forward(input, target, options);
+      const third = backend.backward(input, target, gradOutput, options);
+      input.data.fill(0);
+      target.data.fill(-1);
+      gradOutput.data.fill(0);
+      const tolerance = effectiveTolerance(backend.capabilities, dtype);
+      const classes = input.shape[1]!;
+      differences.push(
+        ...compareTensor('forward', 'output', await first, cleanOutput, tolerance, 1),
+        ...compareTensor('forward', 'output', await second, cleanOutput, tolerance, 1),
+        ...compareTensor('backward', 'grad_input', await third, cleanGrad, tolerance, classes),
+      );
+    } catch (error) {
+      differences.push({ call: 'forward', tensor: 'error', message: `threw ${describeError(error)}` });
+    }
+    const prefix = "with the caller's arrays overwritten after the call: ";
+    results.push(
+      verdict(
+        base,
+        differences.map((d) => ({ ...d, message: prefix + d.message })),
+      ),
+    );
+  }
+  return results;
+}
+
+/** 256 rows of 512 classes, 1 to 8 targets each, and a per-sample grad_output (seeded). */
+function refillProblem(dtype: Dtype) {
+  const [batch, classes] = [256, 512];
+  let state = 987654321;
+  const next = () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state / 4294967296;
+  };
+  const x = dtype === 'float32' ? new Float32Array(batch * classes) : new Float64Array(batch * classes);
+  for (let i = 0; i < x.length; i++) x[i] = next() * 4 - 2;
+  const t = new Int32Array(batch * classes).fill(-1);
+  for (let n = 0; n < batch; n++) {
+    for (let j = 0; j < 1 + (n % 8); j++) t[n * classes + j] = Math.floor(next() * classes);
+  }
+  const g = dtype === 'float32' ? new Float32Array(batch) : new Float64Array(batch);
+  for (let n = 0; n < batch; n++) g[n] = next() + 0.5;
+  return {
+    input: { data: x, shape: [batch, classes] },
+    target: { data: t, shape: [batch, classes] },
+    gradOutput: { data: g, shape: [batch] },
+  };
 }
 
 /** Disposes the backend, then checks that a call fails with `BACKEND_DISPOSED`. */

@@ -7,6 +7,7 @@ import {
   type CaseResult,
   checkCapabilities,
   checkDisposal,
+  checkReadsAtCallTime,
   checkUnsupportedDtypes,
   describeError,
   runGoldenCase,
@@ -68,6 +69,9 @@ export function describeConformance(
     });
     test('rejects the dtypes it lacks with UNSUPPORTED_DTYPE', async () => {
       for (const result of await checkUnsupportedDtypes(await backend())) check(result);
+    });
+    test('reads its inputs when a call is made (callers may refill them right after)', async () => {
+      for (const result of await checkReadsAtCallTime(await backend())) check(result);
     });
     for (const file of fixtures) {
       describe(file.source, () => {

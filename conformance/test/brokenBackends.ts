@@ -148,6 +148,8 @@ class WrappedBackend implements ILossBackend {
       error?: (error: unknown) => unknown;
       capabilities?: ILossBackend['capabilities'];
       dispose?: () => Promise<void>;
+      /** Reads the inputs a tick after the call, not when it is made. */
+      late?: boolean;
     },
   ) {
     this.name = name;
@@ -156,6 +158,7 @@ class WrappedBackend implements ILossBackend {
   }
 
   async #guard<T>(run: () => Promise<T>): Promise<T> {
+    if (this.tweak.late === true) await new Promise((resolve) => setTimeout(resolve, 0));
     try {
       return await run();
     } catch (error) {
@@ -251,6 +254,7 @@ export const BROKEN_BACKENDS: Readonly<Record<string, () => ILossBackend>> = {
         return { data, shape: t.shape };
       },
     }),
+  'inputs read a tick after the call': () => wrap('reads-late', { late: true }),
   'empty-batch mean is 0 instead of NaN': () =>
     wrap('empty-mean-zero', {
       output: (out) =>

@@ -44,8 +44,8 @@ export class WasmLossKernel implements LossKernel {
   #team: WorkerTeam | undefined;
   /** The target array validation last copied into memory (at the arena's first region), if any. */
   #stagedTarget: Int32Array | undefined;
-  /** Whether a call is using the memory (its workers may still be reading it). */
-  #busy = false;
+  /** Calls started and not yet finished (the first may still be using the memory). */
+  #inFlight = 0;
   #tail: Promise<unknown> = Promise.resolve();
 
   /**
@@ -69,11 +69,11 @@ export class WasmLossKernel implements LossKernel {
    * Validation's target range check, in SIMD: copies the target to where the next kernel call
    * will read it (the arena's first region) and scans it there. LossBackend calls this right
    * before the kernel method, synchronously, so the copy serves both and the target is copied
-   * once per call. While an earlier call still uses the memory, it scans in JavaScript instead.
+   * once per call. While an earlier call is still running, it scans in JavaScript instead.
    */
   findTargetOutOfRange(target: Int32Array, classes: number): number {
     this.#stagedTarget = undefined;
-    if (this.#busy) return scanTargets(target, classes);
+    if (this.#inFlight > 0) return scanTargets(target, classes);
     const arena = this.#arena.reset();
     const targetPtr = arena.take(target.length * 4, 'the target');
     const buffer = arena.commit();
@@ -114,20 +114,27 @@ export class WasmLossKernel implements LossKernel {
     return batch >= 2 && batch * classes >= MIN_PARALLEL_ELEMENTS && this.#liveTeam() !== undefined;
   }
 
-  /** Runs calls one after another: a call's workers read the memory until it resolves. */
+  /**
+   * Runs calls one after another (a call's workers read the memory until it resolves). Inputs
+   * are read when the call is made, as a synchronous function would: an idle kernel copies them
+   * into memory before returning its promise, and a call that has to wait takes copies of them
+   * first, so a caller that refills its arrays right after the call never changes its result.
+   */
   #serve(problem: Problem, gradOutput: FloatArray | undefined): Promise<RowResults> {
-    const result = this.#tail.then(() => this.#run(problem, gradOutput));
-    this.#tail = result.catch(() => {});
-    return result;
-  }
-
-  async #run(problem: Problem, gradOutput: FloatArray | undefined): Promise<RowResults> {
-    this.#busy = true;
-    try {
-      return await this.#compute(problem, gradOutput);
-    } finally {
-      this.#busy = false;
+    let result: Promise<RowResults>;
+    if (this.#inFlight === 0) {
+      result = this.#compute(problem, gradOutput);
+    } else {
+      const own = { ...problem, input: problem.input.slice(), target: problem.target.slice() };
+      const ownGrad = gradOutput?.slice();
+      result = this.#tail.then(() => this.#compute(own, ownGrad));
     }
+    this.#inFlight++;
+    const settled = result.finally(() => {
+      this.#inFlight--;
+    });
+    this.#tail = settled.catch(() => {});
+    return settled;
   }
 
   async #compute(problem: Problem, gradOutput: FloatArray | undefined): Promise<RowResults> {

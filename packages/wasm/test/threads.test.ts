@@ -125,6 +125,34 @@ describe('worker threads', () => {
     expect(settled.map((s) => (s.status === 'fulfilled' ? bits(s.value.data) : s.reason))).toEqual(expected);
   });
 
+  it('read the inputs when the call is made: refilling them right after the call changes nothing', async () => {
+    const { input, target } = bigCase(21, 256, 512, [5, 30]);
+    const options = { reduction: 'none' } as const;
+    const expected = bits((await single.forward(input, target, options)).data);
+    const gradExpected = bits(
+      (await single.backward(input, target, { data: new Float32Array(256).fill(2), shape: [256] }, options))
+        .data,
+    );
+    for (const backend of [single, threaded]) {
+      const x = input.data.slice();
+      const t = target.data.slice();
+      const g = new Float32Array(256).fill(2);
+      const tensors = [
+        { data: x, shape: input.shape },
+        { data: t, shape: target.shape },
+      ] as const;
+      const first = backend.forward(...tensors, options); // runs at once
+      const second = backend.forward(...tensors, options); // waits for the first
+      const third = backend.backward(...tensors, { data: g, shape: [256] }, options);
+      x.fill(0);
+      t.fill(-1);
+      g.fill(0);
+      expect(bits((await first).data)).toEqual(expected);
+      expect(bits((await second).data)).toEqual(expected);
+      expect(bits((await third).data)).toEqual(gradExpected);
+    }
+  });
+
   it('recover from a rejected call', async () => {
     const bad = bigCase(11, 512, 256, [5]);
     bad.target.data[17] = -2;
