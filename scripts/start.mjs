@@ -8,17 +8,26 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const step = (title, file, args) => {
   console.log(`\n=== ${title} ===`);
-  return spawnSync(process.execPath, [join(root, file), ...args], { cwd: root, stdio: 'inherit' }).status ?? 1;
+  return (
+    spawnSync(process.execPath, [join(root, file), ...args], { cwd: root, stdio: 'inherit' }).status ?? 1
+  );
 };
 
-const build = spawnSync(join(root, 'node_modules/.bin/turbo'), ['run', 'build', '--output-logs=errors-only'], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const build = spawnSync(
+  join(root, 'node_modules/.bin/turbo'),
+  ['run', 'build', '--output-logs=errors-only'],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 if (build.status !== 0) process.exit(1);
 
 const mlml = 'packages/loss/bin/mlml.js';
 step('backends available here', mlml, ['backends']);
 const conformance = step('conformance, every backend', mlml, ['conformance', '--backend', 'all']);
-const bench = step('speed (pnpm bench --quick)', 'bench/bin/bench.mjs', ['--quick', ...process.argv.slice(2)]);
+const bench = step('speed (pnpm bench --quick)', 'bench/bin/bench.mjs', [
+  '--quick',
+  ...process.argv.slice(2),
+]);
 process.exit(conformance !== 0 || bench !== 0 ? 1 : 0);

@@ -7,7 +7,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const packages = ['packages/core-spec', 'packages/cpu-ts', 'packages/wasm', 'packages/webgpu', 'packages/loss', 'conformance', 'bench'];
+const packages = [
+  'packages/core-spec',
+  'packages/cpu-ts',
+  'packages/wasm',
+  'packages/webgpu',
+  'packages/loss',
+  'conformance',
+  'bench',
+];
 const reportOf = (dir) => join(root, dir, '.test-report.json');
 for (const dir of packages) rmSync(reportOf(dir), { force: true });
 
@@ -28,7 +36,9 @@ for (const dir of packages) {
     continue;
   }
   const report = JSON.parse(readFileSync(reportOf(dir), 'utf8'));
-  const fileFailures = report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  const fileFailures = report.testResults.filter(
+    (f) => f.status === 'failed' && f.assertionResults.length === 0,
+  ).length;
   passed += report.numPassedTests;
   failed += report.numFailedTests + fileFailures;
   skipped += report.numPendingTests + report.numTodoTests;
@@ -39,6 +49,7 @@ for (const dir of packages) {
 }
 console.log('\n== test summary ==');
 for (const line of lines) console.log(line);
-if (turbo.status !== 0) console.log(`turbo exited with ${turbo.status}: lint, typecheck or a test task failed (see above)`);
+if (turbo.status !== 0)
+  console.log(`turbo exited with ${turbo.status}: lint, typecheck or a test task failed (see above)`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(turbo.status !== 0 || failed > 0 ? 1 : 0);
