@@ -14,14 +14,23 @@ import type { WorkerLike } from './workerHost.types.js';
 export interface RowJob {
   /** 0: float32 rows, 1: float64 rows. */
   readonly kind: 0 | 1;
+  /** Address of the first row of input (N·C elements). */
   readonly input: number;
+  /** Address of the first row of targets (N·C i32). */
   readonly target: number;
+  /** N: rows in the job. */
   readonly batch: number;
+  /** C: classes per row. */
   readonly classes: number;
+  /** Address of the N f64 row sums (written). */
   readonly sums: number;
+  /** Address of the gradient (written), or 0 for none. */
   readonly grad: number;
+  /** Address of the N f64 grad_output scales, or 0. */
   readonly scales: number;
+  /** The gradient unit: 1/C or 1/(N·C). */
   readonly g: number;
+  /** Largest J counted by SIMD compare-and-count. */
   readonly simdMax: number;
 }
 
