@@ -39,6 +39,17 @@ function colorScale(order: readonly string[]): { domain: string[]; range: string
   return { domain: [...order], range };
 }
 
+/** The color channel: one fixed color per implementation, in the report's order. */
+function implementationColor(order: readonly string[]) {
+  return {
+    field: 'implementation',
+    type: 'nominal',
+    sort: order,
+    scale: colorScale(order),
+    title: 'implementation',
+  } as const;
+}
+
 function subtitle(report: BenchReport): string {
   return `${report.date.slice(0, 10)} · ${describeMachine(report.machine)}`;
 }
@@ -108,13 +119,7 @@ export function speedupChartSpec(report: BenchReport): TopLevelSpec | undefined 
               title: 'speed-up over PyTorch (×)',
             },
             y2: { datum: domain[0] },
-            color: {
-              field: 'implementation',
-              type: 'nominal',
-              sort: order,
-              scale: colorScale(order),
-              title: 'implementation',
-            },
+            color: implementationColor(order),
             tooltip: [
               { field: 'implementation' },
               { field: 'shape' },
@@ -176,13 +181,7 @@ export function sweepChartSpec(
           title: variable === 'classes' ? 'C (classes)' : 'J (targets per sample)',
         },
         y: { field: 'medianMs', type: 'quantitative', scale: { type: 'log' }, title: 'median time (ms)' },
-        color: {
-          field: 'implementation',
-          type: 'nominal',
-          sort: order,
-          scale: colorScale(order),
-          title: 'implementation',
-        },
+        color: implementationColor(order),
         strokeDash: {
           field: 'line',
           type: 'nominal',
