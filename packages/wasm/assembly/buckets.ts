@@ -25,6 +25,7 @@
 // than extracting lanes right before the gathers.
 
 import { clear16 } from './clear';
+import { gradientLanes } from './lanes';
 
 /** Most buckets in a table: 16-byte entries, so at most 64 KiB. */
 const MAX_BUCKETS: i32 = 4096;
@@ -417,9 +418,7 @@ function bucketPass(
       store<i32>(h2, load<i32>(h2, 8) + 1, 8);
       const h3 = hist + load<u32>(ktmp, 12);
       store<i32>(h3, load<i32>(h3, 12) + 1, 12);
-      const gl = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.mul(kl, gv), scv));
-      const gh = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.mul(kh, gv), scv));
-      v128.store(grow + off, i32x4.shuffle(gl, gh, 0, 1, 4, 5));
+      v128.store(grow + off, gradientLanes(kl, kh, gv, scv));
     }
   }
   let sum = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);

@@ -33,6 +33,7 @@ import {
   thOffset,
   tsumOffset,
 } from './scratch';
+import { gradientLanes } from './lanes';
 
 /**
  * Row sums at or beyond this (every term is positive, so the sum bounds each term) are summed
@@ -735,9 +736,7 @@ function pass(
       s0 = f64x2.add(s0, f64x2.mul(kl, xl));
       s1 = f64x2.add(s1, f64x2.mul(kh, xh));
       if (withGrad) {
-        const gl = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.mul(kl, gv), sv));
-        const gh = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.mul(kh, gv), sv));
-        v128.store(grow + off, i32x4.shuffle(gl, gh, 0, 1, 4, 5));
+        v128.store(grow + off, gradientLanes(kl, kh, gv, sv));
       }
     }
   }

@@ -5,6 +5,8 @@
 // below x and those in higher buckets above it. Rows with fuller buckets are left to binary
 // search. Four lanes at a time; bases and slots are gathered lane by lane.
 
+import { gradientLanes } from './lanes';
+
 const MAX_SLOTS = 3;
 /** Whether the last slotCount call did the row (else the caller must). */
 let used = false;
@@ -150,9 +152,7 @@ export function slotCount(
       store<i32>(h2, load<i32>(h2) + 1);
       const h3 = hist + (<usize>i32x4.extract_lane(k, 3) << 4) + 12;
       store<i32>(h3, load<i32>(h3) + 1);
-      const gl = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.mul(kl, gv), scv));
-      const gh = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.mul(kh, gv), scv));
-      v128.store(grow + off, i32x4.shuffle(gl, gh, 0, 1, 4, 5));
+      v128.store(grow + off, gradientLanes(kl, kh, gv, scv));
     }
   }
   const sv2 = f64x2.add(s0, s1);
