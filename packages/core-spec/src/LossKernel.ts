@@ -24,9 +24,10 @@ export interface LossKernel {
   forwardBackward(problem: BackwardProblem): KernelResult | Promise<KernelResult>;
   /**
    * Optional: a faster target range check for validation (same answer as the shared one: the
-   * index of the first element outside [-1, classes - 1], or -1). Called before any other method.
+   * index of the first element outside [-1, classes - 1], or -1), or `undefined` to leave this
+   * call to the shared check. Called before any other method.
    */
-  findTargetOutOfRange?(target: Int32Array, classes: number): number;
+  findTargetOutOfRange?(target: Int32Array, classes: number): number | undefined;
   /** Releases resources (buffers, devices). */
   dispose?(): void | Promise<void>;
 }

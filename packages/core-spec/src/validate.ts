@@ -13,9 +13,10 @@ export interface ValidationContext {
   readonly disposed: boolean;
   /**
    * Optional faster target range check (e.g. SIMD in WebAssembly): the index of the first element
-   * outside [-1, classes - 1], or -1 when all are in range. Without it, a JavaScript loop checks.
+   * outside [-1, classes - 1], or -1 when all are in range. Without it, or when it answers
+   * `undefined` (it cannot check right now), a JavaScript loop checks.
    */
-  readonly findTargetOutOfRange?: (target: Int32Array, classes: number) => number;
+  readonly findTargetOutOfRange?: (target: Int32Array, classes: number) => number | undefined;
 }
 
 const ANY_BACKEND: ValidationContext = { backend: 'any', dtypes: ['float32', 'float64'], disposed: false };

@@ -69,11 +69,12 @@ export class WasmLossKernel implements LossKernel {
    * Validation's target range check, in SIMD: copies the target to where the next kernel call
    * will read it (the arena's first region) and scans it there. LossBackend calls this right
    * before the kernel method, synchronously, so the copy serves both and the target is copied
-   * once per call. While an earlier call is still running, it scans in JavaScript instead.
+   * once per call. While an earlier call is still running, it leaves the check to the shared
+   * JavaScript one (`undefined`).
    */
-  findTargetOutOfRange(target: Int32Array, classes: number): number {
+  findTargetOutOfRange(target: Int32Array, classes: number): number | undefined {
     this.#stagedTarget = undefined;
-    if (this.#inFlight > 0) return scanTargets(target, classes);
+    if (this.#inFlight > 0) return undefined;
     const arena = this.#arena.reset();
     const targetPtr = arena.take(target.length * 4, 'the target');
     const buffer = arena.commit();
@@ -226,15 +227,6 @@ export class WasmLossKernel implements LossKernel {
       job.simdMax,
     );
   }
-}
-
-/** The index of the first target outside [-1, classes - 1], or -1 (JavaScript, for busy moments). */
-function scanTargets(target: Int32Array, classes: number): number {
-  for (let i = 0; i < target.length; i++) {
-    const v = target[i]!;
-    if (v < -1 || v >= classes) return i;
-  }
-  return -1;
 }
 
 /** The forward output from row sums, with the reference's operations in the reference's order. */
