@@ -61,16 +61,14 @@ type WaitAsync = (
  * Worker threads, each with its own instance of the kernels on the backend's shared memory,
  * sharing a job with this thread. A job is cut into chunks of rows that every thread claims
  * from one atomic counter, so a thread the OS pauses only delays the chunk it holds. Jobs go
- * through a small shared control block, without messages: {@link WorkerTeam.wake} (optional,
- * early) gets the threads off the scheduler's sleep queue, {@link WorkerTeam.run} hands out a
- * job, works on it here too, and resolves when every chunk is done.
+ * through a small shared control block, without messages: {@link WorkerTeam.run} wakes the
+ * threads, hands out a job, works on it here too, and resolves when every chunk is done.
  */
 export class WorkerTeam {
   readonly #workers: readonly WorkerLike[];
   readonly #control: Int32Array;
   readonly #params: Float64Array;
   #generation = 0;
-  #woken = false;
   #failure: string | undefined;
   readonly #failed: Promise<never>;
 
@@ -149,13 +147,11 @@ export class WorkerTeam {
     return this.#failure;
   }
 
-  /** Wakes the workers so that they are running when {@link WorkerTeam.run} comes (within ms). */
-  wake(): void {
-    if (this.#woken || this.#failure !== undefined) return;
+  /** Starts a new generation and wakes the workers for it (they start once `go` catches up). */
+  #wake(): void {
     this.#generation++;
     Atomics.store(this.#control, CONTROL.wake, this.#generation);
     Atomics.notify(this.#control, CONTROL.wake);
-    this.#woken = true;
   }
 
   /**
@@ -172,7 +168,7 @@ export class WorkerTeam {
   ): Promise<void> {
     if (this.#failure !== undefined) throw new Error(`the worker threads are unavailable: ${this.#failure}`);
     if (!(job.batch >= 1)) return;
-    this.wake();
+    this.#wake();
     const control = this.#control;
     const chunks = Math.min(job.batch, CHUNKS_PER_THREAD * (this.#workers.length + 1), 0xffff);
     const perChunk = Math.ceil(job.batch / chunks);
@@ -198,7 +194,6 @@ export class WorkerTeam {
     Atomics.store(control, CONTROL.claim, tag);
     Atomics.store(control, CONTROL.go, this.#generation);
     Atomics.notify(control, CONTROL.go);
-    this.#woken = false;
 
     for (let chunk = 0; chunk < count; chunk++) {
       const from = chunk * perChunk;
@@ -220,7 +215,7 @@ export class WorkerTeam {
   /** Stops the workers; resolves once none of them can touch the memory any more. */
   async stop(): Promise<void> {
     if (this.#failure === undefined) {
-      this.wake();
+      this.#wake();
       this.#params[PARAM.kind] = STOP_KIND;
       Atomics.store(this.#control, CONTROL.go, this.#generation);
       Atomics.notify(this.#control, CONTROL.go);

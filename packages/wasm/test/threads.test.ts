@@ -246,8 +246,7 @@ describe('WorkerTeam', () => {
     // Jobs this thread finishes alone before the worker is back (a worker can be late for a
     // whole job): the worker must still take part in the jobs after them, not wait forever for
     // the job it missed.
-    for (let i = 0; i < 300; i++) {
-      team.wake();
+    for (let i = 0; i < 3000; i++) {
       await team.run(
         { ...rows, batch: 2 },
         [base + 2048, base + 4096],
