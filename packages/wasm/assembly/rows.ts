@@ -120,16 +120,14 @@ function rowLoss<T>(
     store<T>(row + p * esz, lowest);
   }
 
-  // f64 forward with few targets: the reference's own double terms fl(x - t_j), summed directly.
-  const hinge64 = sizeof<T>() == 8 && grow == 0 && jn <= 8;
-  const direct = useSimd || hinge64;
+  // A forward with few targets needs no counts: its hinge terms are summed directly (f64: the
+  // reference's own double terms fl(x - t_j)).
+  const hinge = grow == 0 && jn <= 8 && (useSimd || sizeof<T>() == 8);
+  const direct = useSimd || hinge;
   let sum: f64;
-  if (hinge64) {
+  if (hinge) {
     clear16(cnt, <usize>jn << 2);
-    sum = hingeSum64(row, c, jn, th);
-  } else if (useSimd && grow == 0 && jn <= 8) {
-    clear16(cnt, <usize>jn << 2);
-    sum = hingeSum(row, c, jn, th);
+    sum = sizeof<T>() == 8 ? hingeSum64(row, c, jn, th) : hingeSum(row, c, jn, th);
   } else if (useSimd) {
     sum = simdCount(row, c, jn, th, cnt, scratch + kbufOffset(cz), grow, g, scale);
   } else {

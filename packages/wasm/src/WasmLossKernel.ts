@@ -34,14 +34,14 @@ interface RowResults {
  * The wasm {@link LossKernel}: copies input and target into the module's memory once per call
  * (reusing the memory between calls), runs the AssemblyScript kernel, and reduces the row sums
  * in double exactly as the reference does. With a team of worker threads (on a shared memory),
- * the rows of large forward problems are shared out in chunks; rows are independent, so the result is
- * bit-identical to a single thread's. Calls are served one at a time, in order.
+ * the rows of large forward problems are shared out in chunks; rows are independent, so the
+ * result is bit-identical to a single thread's. Calls are served one at a time, in order.
  */
 export class WasmLossKernel implements LossKernel {
   readonly #kernels: WasmKernels;
   readonly #arena: WasmArena;
   readonly #simdMaxTargets: number | undefined;
-  #team: WorkerTeam | undefined;
+  readonly #team: WorkerTeam | undefined;
   /** The target array validation last copied into memory (at the arena's first region), if any. */
   #stagedTarget: Int32Array | undefined;
   /** Calls started and not yet finished (the first may still be using the memory). */
@@ -80,8 +80,7 @@ export class WasmLossKernel implements LossKernel {
     const buffer = arena.commit();
     new Int32Array(buffer, targetPtr, target.length).set(target);
     this.#stagedTarget = target;
-    const bad = this.#kernels.exports.findTargetOutOfRange(targetPtr, target.length, classes);
-    return bad;
+    return this.#kernels.exports.findTargetOutOfRange(targetPtr, target.length, classes);
   }
 
   /** The forward output data (length N for `none`, else 1). */
