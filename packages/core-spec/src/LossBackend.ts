@@ -76,10 +76,12 @@ export class LossBackend implements ILossBackend {
   }
 
   #context(): ValidationContext {
-    const context = { backend: this.name, dtypes: this.capabilities.dtypes, disposed: this.#disposed };
-    const kernel = this.#kernel;
-    if (kernel.findTargetOutOfRange === undefined || this.#disposed) return context;
-    return { ...context, findTargetOutOfRange: (t, classes) => kernel.findTargetOutOfRange!(t, classes) };
+    return {
+      backend: this.name,
+      dtypes: this.capabilities.dtypes,
+      disposed: this.#disposed,
+      kernelChecksTargetRange: this.#kernel.checksTargetRange === true,
+    };
   }
 }
 

@@ -23,11 +23,14 @@ export interface LossKernel {
   /** Both at once, ideally in one pass. */
   forwardBackward(problem: BackwardProblem): KernelResult | Promise<KernelResult>;
   /**
-   * Optional: a faster target range check for validation (same answer as the shared one: the
-   * index of the first element outside [-1, classes - 1], or -1), or `undefined` to leave this
-   * call to the shared check. Called before any other method.
+   * Whether the kernel checks the target range itself, on the data it reads anyway (e.g. in
+   * SIMD, chunk by chunk, on several threads): its methods are then handed problems whose target
+   * validation has not scanned, and must reject with `targetOutOfRangeError` for the first
+   * element outside [-1, classes - 1] (the lowest index), never reading out of bounds. Every
+   * other rule is still checked before the call, in DESIGN §2's order.
+   * @default false
    */
-  findTargetOutOfRange?(target: Int32Array, classes: number): number | undefined;
+  readonly checksTargetRange?: boolean;
   /** Releases resources (buffers, devices). */
   dispose?(): void | Promise<void>;
 }

@@ -9,7 +9,10 @@ export interface Problem {
   readonly dtype: Dtype;
   /** The input data (never to be mutated). */
   readonly input: FloatArray;
-  /** The target data (never to be mutated), values in [-1, classes - 1]. */
+  /**
+   * The target data (never to be mutated), values in [-1, classes - 1]; for a kernel that checks
+   * the range itself (`LossKernel.checksTargetRange`), not yet checked.
+   */
   readonly target: Int32Array;
   /** N: 1 for 0-dim and 1-D input. */
   readonly batch: number;

@@ -23,6 +23,7 @@ export {
   unregisterBackend,
 } from './registry.js';
 export { resolveReduction } from './resolveReduction.js';
+export { findTargetOutOfRange, targetOutOfRangeError } from './targetRange.js';
 export type {
   BackendCapabilities,
   Dtype,

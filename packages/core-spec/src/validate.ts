@@ -1,6 +1,7 @@
 import { formatShape, LossError } from './LossError.js';
 import type { BackwardProblem, Problem } from './Problem.js';
 import { resolveReduction } from './resolveReduction.js';
+import { findTargetOutOfRange, targetOutOfRangeError } from './targetRange.js';
 import type { Dtype, FloatArray, LossOptions, Tensor } from './types.js';
 
 /** Who is validating: the backend's name, what it supports, and whether it was disposed. */
@@ -12,11 +13,12 @@ export interface ValidationContext {
   /** Whether `dispose()` was called. */
   readonly disposed: boolean;
   /**
-   * Optional faster target range check (e.g. SIMD in WebAssembly): the index of the first element
-   * outside [-1, classes - 1], or -1 when all are in range. Without it, or when it answers
-   * `undefined` (it cannot check right now), a JavaScript loop checks.
+   * Whether the kernel checks the target range itself, on the data it reads anyway
+   * (`LossKernel.checksTargetRange`): validation then scans the target only when a rule
+   * after the range check is broken, so that the first rule broken is still the one reported.
+   * @default false
    */
-  readonly findTargetOutOfRange?: (target: Int32Array, classes: number) => number | undefined;
+  readonly kernelChecksTargetRange?: boolean;
 }
 
 const ANY_BACKEND: ValidationContext = { backend: 'any', dtypes: ['float32', 'float64'], disposed: false };
@@ -32,7 +34,7 @@ export function validateForward(
   context: ValidationContext = ANY_BACKEND,
 ): Problem {
   const problem = checkArguments(input, target, options, context);
-  checkBackend(problem.dtype, context);
+  afterRangeCheck(problem, context, () => checkBackend(problem.dtype, context));
   return problem;
 }
 
@@ -48,9 +50,32 @@ export function validateBackward(
   context: ValidationContext = ANY_BACKEND,
 ): BackwardProblem {
   const problem = checkArguments(input, target, options, context);
-  const grad = checkGradOutput(gradOutput, problem);
-  checkBackend(problem.dtype, context);
+  const grad = afterRangeCheck(problem, context, () => {
+    const checked = checkGradOutput(gradOutput, problem);
+    checkBackend(problem.dtype, context);
+    return checked;
+  });
   return { ...problem, gradOutput: grad };
+}
+
+/**
+ * Runs the rules that come after the target range check. When the kernel checks the range
+ * itself, validation has not, so a rule broken here is reported only once the target is found
+ * in range: an out-of-range target comes first.
+ */
+function afterRangeCheck<T>(problem: Problem, context: ValidationContext, rules: () => T): T {
+  if (context.kernelChecksTargetRange !== true) return rules();
+  try {
+    return rules();
+  } catch (error) {
+    checkTargetRange(problem.target, problem.classes);
+    throw error;
+  }
+}
+
+function checkTargetRange(t: Int32Array, classes: number): void {
+  const bad = findTargetOutOfRange(t, classes);
+  if (bad >= 0) throw targetOutOfRangeError(t, bad, classes);
 }
 
 function checkArguments(
@@ -98,58 +123,9 @@ function checkArguments(
     );
   }
   const t = target.data;
-  const bad = context.findTargetOutOfRange?.(t, classes) ?? findTargetOutOfRange(t, classes);
-  if (bad >= 0) {
-    throw new LossError(
-      'TARGET_OUT_OF_RANGE',
-      `argument #2 'target' is out of range: found ${t[bad]} at index ${bad}, expected values in [-1, ${classes - 1}]`,
-    );
-  }
+  if (context.kernelChecksTargetRange !== true) checkTargetRange(t, classes);
   const outputShape = reduction === 'none' && rank === 2 ? [batch] : [];
   return { dtype, input: input.data, target: t, batch, classes, reduction, inputShape, outputShape };
-}
-
-/** The index of the first target outside [-1, classes - 1], or -1. */
-function findTargetOutOfRange(t: Int32Array, classes: number): number {
-  const length = t.length;
-  const last = classes - 1;
-  if (last > 0x7ffffffe) return findInRange(t, 0, length, classes);
-  // v is in [-1, last] iff neither v + 1 nor last - v is negative (as int32: an overflow wraps to a
-  // negative value, and only out-of-range values overflow). OR-ing both over a block leaves the sign
-  // bit clear iff the whole block is in range: one branch per block instead of one per value.
-  for (let start = 0; start < length; start += SCAN_BLOCK) {
-    const end = Math.min(length, start + SCAN_BLOCK);
-    let low = 0;
-    let high = 0;
-    let i = start;
-    for (; i + 3 < end; i += 4) {
-      const v0 = t[i]!;
-      const v1 = t[i + 1]!;
-      const v2 = t[i + 2]!;
-      const v3 = t[i + 3]!;
-      low |= (v0 + 1) | (v1 + 1) | (v2 + 1) | (v3 + 1);
-      high |= (last - v0) | (last - v1) | (last - v2) | (last - v3);
-    }
-    for (; i < end; i++) {
-      const v = t[i]!;
-      low |= v + 1;
-      high |= last - v;
-    }
-    if ((low | high) < 0) return findInRange(t, start, end, classes);
-  }
-  return -1;
-}
-
-/** Targets per block of {@link findTargetOutOfRange}. */
-const SCAN_BLOCK = 4096;
-
-/** The index of the first target of `t[start..end)` outside [-1, classes - 1], or -1. */
-function findInRange(t: Int32Array, start: number, end: number, classes: number): number {
-  for (let i = start; i < end; i++) {
-    const v = t[i]!;
-    if (v < -1 || v >= classes) return i;
-  }
-  return -1;
 }
 
 function checkGradOutput(gradOutput: Tensor<FloatArray>, problem: Problem): FloatArray {

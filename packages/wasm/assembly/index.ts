@@ -1,11 +1,10 @@
 // Entry point of the mlml wasm module. The host owns the memory layout: it copies inputs to
 // addresses at or above heapBase() and passes pointers.
 
-import { lossRows } from './rows';
+import { jobRows } from './jobRows';
 import { scratchBytes as scratchSize } from './scratch';
 
 export { readPassF32, readPassF64 } from './readPass';
-export { findTargetOutOfRange } from './targetCheck';
 
 /** First free byte after the module's static data. */
 export function heapBase(): usize {
@@ -17,11 +16,15 @@ export function scratchBytes(c: i32): usize {
   return scratchSize(<usize>c);
 }
 
-/** Loss rows (and gradient when grad != 0) for f32 input. */
+/**
+ * Rows [from, from + count) of an f32 job: -1 once their loss (and gradient when grad != 0) is
+ * computed, or the index from t of their first target outside [-1, c - 1] (nothing computed).
+ */
 export function lossRowsF32(
   x: usize,
   t: usize,
-  n: i32,
+  from: i32,
+  count: i32,
   c: i32,
   sums: usize,
   grad: usize,
@@ -29,15 +32,16 @@ export function lossRowsF32(
   g: f64,
   scratch: usize,
   simdMax: i32,
-): void {
-  lossRows<f32>(x, t, n, c, sums, grad, scales, g, scratch, simdMax);
+): i32 {
+  return jobRows<f32>(x, t, from, count, c, sums, grad, scales, g, scratch, simdMax);
 }
 
-/** Loss rows (and gradient when grad != 0) for f64 input. */
+/** As lossRowsF32, for f64 input. */
 export function lossRowsF64(
   x: usize,
   t: usize,
-  n: i32,
+  from: i32,
+  count: i32,
   c: i32,
   sums: usize,
   grad: usize,
@@ -45,6 +49,6 @@ export function lossRowsF64(
   g: f64,
   scratch: usize,
   simdMax: i32,
-): void {
-  lossRows<f64>(x, t, n, c, sums, grad, scales, g, scratch, simdMax);
+): i32 {
+  return jobRows<f64>(x, t, from, count, c, sums, grad, scales, g, scratch, simdMax);
 }

@@ -4,13 +4,16 @@ import { WASM_BINARY_BASE64, WASM_SHARED_BINARY_BASE64 } from './generated/wasmB
 import { hasWasmSimd } from './simdSupport.js';
 
 /**
- * One dtype's row kernel: row sums S_n into `sums` (f64), and the gradient into `grad` unless it
- * is 0 (pointers are byte offsets into the module's memory).
+ * One dtype's kernel for rows [from, from + count) of a job (pointers are byte offsets into the
+ * module's memory, at the job's first row): checks the rows' targets, then writes their row sums
+ * S_n into `sums` (f64), and the gradient into `grad` unless it is 0. Answers -1, or the index
+ * (from `target`) of the first target outside [-1, classes - 1], having computed nothing.
  */
 type LossRows = (
   input: number,
   target: number,
-  batch: number,
+  from: number,
+  count: number,
   classes: number,
   sums: number,
   grad: number,
@@ -18,7 +21,7 @@ type LossRows = (
   g: number,
   scratch: number,
   simdMax: number,
-) => void;
+) => number;
 
 /** The functions the AssemblyScript module exports (pointers are byte offsets into its memory). */
 export interface KernelExports {
@@ -26,7 +29,7 @@ export interface KernelExports {
   heapBase(): number;
   /** Scratch bytes the loss kernels need for rows of `classes` classes. */
   scratchBytes(classes: number): number;
-  /** Row sums S_n into `sums` (f64), and the gradient into `grad` unless it is 0. */
+  /** Checks and computes rows of a float32 job. */
   lossRowsF32: LossRows;
   /** As {@link KernelExports.lossRowsF32}, for float64 input. */
   lossRowsF64: LossRows;
@@ -34,8 +37,6 @@ export interface KernelExports {
   readPassF32(input: number, n: number, target: number, m: number): number;
   /** Sums `n` f64 and `m` i32: the read-pass limit. */
   readPassF64(input: number, n: number, target: number, m: number): number;
-  /** Index of the first of `n` targets outside [-1, classes - 1], or -1. */
-  findTargetOutOfRange(target: number, n: number, classes: number): number;
 }
 
 /** Bytes in a WebAssembly page. */

@@ -1,4 +1,11 @@
-import type { BackwardProblem, FloatArray, KernelResult, LossKernel, Problem } from '@mlml/core-spec';
+import {
+  type BackwardProblem,
+  type FloatArray,
+  type KernelResult,
+  type LossKernel,
+  type Problem,
+  targetOutOfRangeError,
+} from '@mlml/core-spec';
 import { WasmArena } from './WasmArena.js';
 import type { WasmKernels } from './WasmKernels.js';
 import type { RowJob, WorkerTeam } from './WorkerTeam.js';
@@ -38,12 +45,16 @@ interface RowResults {
  * result is bit-identical to a single thread's. Calls are served one at a time, in order.
  */
 export class WasmLossKernel implements LossKernel {
+  /**
+   * The target range is checked here, in SIMD, chunk by chunk on the copy the kernels read, by
+   * whichever thread computes the chunk. A chunk with a target out of range is not computed,
+   * and the call rejects with core-spec's error for the first such element.
+   */
+  readonly checksTargetRange = true;
   readonly #kernels: WasmKernels;
   readonly #arena: WasmArena;
   readonly #simdMaxTargets: number | undefined;
   readonly #team: WorkerTeam | undefined;
-  /** The target array validation last copied into memory (at the arena's first region), if any. */
-  #stagedTarget: Int32Array | undefined;
   /** Calls started and not yet finished (the first may still be using the memory). */
   #inFlight = 0;
   #tail: Promise<unknown> = Promise.resolve();
@@ -63,24 +74,6 @@ export class WasmLossKernel implements LossKernel {
   /** Threads that compute: this one and the team's workers while the team works. */
   get threads(): number {
     return 1 + (this.#liveTeam()?.size ?? 0);
-  }
-
-  /**
-   * Validation's target range check, in SIMD: copies the target to where the next kernel call
-   * will read it (the arena's first region) and scans it there. LossBackend calls this right
-   * before the kernel method, synchronously, so the copy serves both and the target is copied
-   * once per call. While an earlier call is still running, it leaves the check to the shared
-   * JavaScript one (`undefined`).
-   */
-  findTargetOutOfRange(target: Int32Array, classes: number): number | undefined {
-    this.#stagedTarget = undefined;
-    if (this.#inFlight > 0) return undefined;
-    const arena = this.#arena.reset();
-    const targetPtr = arena.take(target.length * 4, 'the target');
-    const buffer = arena.commit();
-    new Int32Array(buffer, targetPtr, target.length).set(target);
-    this.#stagedTarget = target;
-    return this.#kernels.exports.findTargetOutOfRange(targetPtr, target.length, classes);
   }
 
   /** The forward output data (length N for `none`, else 1). */
@@ -157,8 +150,6 @@ export class WasmLossKernel implements LossKernel {
     for (let i = 0; i < (team?.size ?? 0); i++) workerScratch.push(arena.take(scratchBytes, 'scratch space'));
     const buffer = arena.commit();
 
-    if (this.#stagedTarget !== target) new Int32Array(buffer, targetPtr, size).set(target);
-    this.#stagedTarget = undefined;
     let g = 0;
     if (gradOutput !== undefined) {
       const scales = new Float64Array(buffer, scalesPtr, batch);
@@ -170,8 +161,13 @@ export class WasmLossKernel implements LossKernel {
       dtype === 'float32'
         ? new Float32Array(buffer, inputPtr, size)
         : new Float64Array(buffer, inputPtr, size);
-    const copyRows = (from: number, count: number) =>
-      inputView.set(input.subarray(from * classes, (from + count) * classes), from * classes);
+    const targetView = new Int32Array(buffer, targetPtr, size);
+    const copyRows = (from: number, count: number) => {
+      const start = from * classes;
+      const end = (from + count) * classes;
+      targetView.set(target.subarray(start, end), start);
+      inputView.set(input.subarray(start, end), start);
+    };
     const job: RowJob = {
       kind: dtype === 'float32' ? 0 : 1,
       input: inputPtr,
@@ -185,20 +181,22 @@ export class WasmLossKernel implements LossKernel {
       simdMax: this.#simdMaxTargets ?? defaultSimdMaxTargets(classes),
     };
     const runHere = (from: number, count: number) => this.#runRows(job, from, count, scratch);
+    let outOfRange: number;
     if (team === undefined) {
       copyRows(0, batch);
-      runHere(0, batch);
+      outOfRange = runHere(0, batch);
     } else {
       try {
-        await team.run(job, workerScratch, copyRows, runHere);
+        outOfRange = await team.run(job, workerScratch, copyRows, runHere);
       } catch {
         // A worker failed mid-job: stop the team (so nothing else writes), then redo every row
         // here from a fresh copy of the input (the kernels edit their copy of each row).
         await team.stop();
         copyRows(0, batch);
-        runHere(0, batch);
+        outOfRange = runHere(0, batch);
       }
     }
+    if (outOfRange >= 0) throw targetOutOfRangeError(target, outOfRange, classes);
 
     const sums = new Float64Array(buffer, sumsPtr, batch).slice();
     if (gradOutput === undefined) return { sums };
@@ -207,24 +205,15 @@ export class WasmLossKernel implements LossKernel {
     return { sums, gradInput: gradView.slice() };
   }
 
-  /** Rows [from, from + count) of `job`, on this thread. */
-  #runRows(job: RowJob, from: number, count: number, scratch: number): void {
+  /**
+   * Rows [from, from + count) of `job`, on this thread: -1, or the index of the first target out
+   * of range in them (then nothing is computed).
+   */
+  #runRows(job: RowJob, from: number, count: number, scratch: number): number {
     const exports = this.#kernels.exports;
     const rows = job.kind === 0 ? exports.lossRowsF32 : exports.lossRowsF64;
-    const elementBytes = job.kind === 0 ? 4 : 8;
-    const offset = from * job.classes;
-    rows(
-      job.input + offset * elementBytes,
-      job.target + offset * 4,
-      count,
-      job.classes,
-      job.sums + from * 8,
-      job.grad === 0 ? 0 : job.grad + offset * elementBytes,
-      job.scales === 0 ? 0 : job.scales + from * 8,
-      job.g,
-      scratch,
-      job.simdMax,
-    );
+    const { input, target, classes, sums, grad, scales, g, simdMax } = job;
+    return rows(input, target, from, count, classes, sums, grad, scales, g, scratch, simdMax);
   }
 }
 

@@ -37,6 +37,12 @@ export interface RowJob {
 /** Does something for rows [from, from + count) of the job on this thread. */
 export type RowsCallback = (from: number, count: number) => void;
 
+/**
+ * Computes rows [from, from + count) of the job on this thread: -1, or the index of the first
+ * target out of range in them.
+ */
+export type RowsKernel = (from: number, count: number) => number;
+
 /** How long a woken worker spins for its job before it sleeps again, in ms. */
 const WORKER_SPIN_MS = 2;
 /** How long the host spins for the last chunks before it sleeps, in ms. */
@@ -157,17 +163,18 @@ export class WorkerTeam {
   /**
    * Runs `job` on the workers (worker i with scratch space `scratch[i]`) and on this thread
    * (`runHere`), chunk by chunk: `prepare` first copies each chunk's input, in order, and the
-   * workers start on the first while the others are copied. Resolves when all rows are done.
+   * workers start on the first while the others are copied. Resolves when all rows are done,
+   * with the lowest index of a target out of range that any chunk found, or -1.
    * Rejects if a worker fails (the caller then redoes the job alone) or a chunk threw.
    */
   async run(
     job: RowJob,
     scratch: readonly number[],
     prepare: RowsCallback,
-    runHere: RowsCallback,
-  ): Promise<void> {
+    runHere: RowsKernel,
+  ): Promise<number> {
     if (this.#failure !== undefined) throw new Error(`the worker threads are unavailable: ${this.#failure}`);
-    if (!(job.batch >= 1)) return;
+    if (!(job.batch >= 1)) return -1;
     this.#wake();
     const control = this.#control;
     const chunks = Math.min(job.batch, CHUNKS_PER_THREAD * (this.#workers.length + 1), 0xffff);
@@ -191,6 +198,7 @@ export class WorkerTeam {
     Atomics.store(control, CONTROL.status, 0);
     Atomics.store(control, CONTROL.completed, 0);
     Atomics.store(control, CONTROL.ready, 0);
+    Atomics.store(control, CONTROL.outOfRange, -1);
     Atomics.store(control, CONTROL.claim, tag);
     Atomics.store(control, CONTROL.go, this.#generation);
     Atomics.notify(control, CONTROL.go);
@@ -205,11 +213,12 @@ export class WorkerTeam {
       if ((claim & ~0xffff) !== tag || (claim & 0xffff) >= count) break;
       if (Atomics.compareExchange(control, CONTROL.claim, claim, claim + 1) !== claim) continue;
       const from = (claim & 0xffff) * perChunk;
-      runHere(from, Math.min(perChunk, job.batch - from));
+      lowerOutOfRange(control, runHere(from, Math.min(perChunk, job.batch - from)));
       Atomics.add(control, CONTROL.completed, 1);
     }
     await this.#allCompleted(count);
     if (Atomics.load(control, CONTROL.status) !== 0) throw new Error('a worker chunk threw');
+    return Atomics.load(control, CONTROL.outOfRange);
   }
 
   /** Stops the workers; resolves once none of them can touch the memory any more. */
@@ -246,6 +255,19 @@ export class WorkerTeam {
     } finally {
       for (const worker of this.#workers) worker.release();
     }
+  }
+}
+
+/**
+ * Records `index` (a target out of range, or -1 for none) in the control block's `outOfRange`
+ * unless a lower one is there. The worker script does the same (see {@link WORKER_BODY}).
+ */
+function lowerOutOfRange(control: Int32Array, index: number): void {
+  if (index < 0) return;
+  for (;;) {
+    const current = Atomics.load(control, CONTROL.outOfRange);
+    if (current >= 0 && current <= index) return;
+    if (Atomics.compareExchange(control, CONTROL.outOfRange, current, index) === current) return;
   }
 }
 

@@ -12,6 +12,8 @@ export const CONTROL = {
   status: 4,
   /** Chunks whose input is in memory (the host copies chunk by chunk while workers start). */
   ready: 5,
+  /** The lowest index of a target out of range found so far in the job, or -1. */
+  outOfRange: 6,
 } as const;
 
 /** Byte offset of the job parameters (Float64) in the control block. */
@@ -51,7 +53,8 @@ export const STOP_KIND = -1;
  * woken it spins up to `spinMs` (the host is copying the input meanwhile), then sleeps on `go`,
  * until `go` equals `wake` (the latest job's parameters are out), then claims
  * chunks of rows from `claim` until none is left (waiting, spinning, for each to be `ready`: the
- * host copies their input in order), running lossRowsF32/F64 on each and counting it in
+ * host copies their input in order), running lossRowsF32/F64 on each (which first checks the
+ * chunk's targets: the lowest index out of range goes to `outOfRange`) and counting it in
  * `completed`. A claim carries the job's generation, so a worker that arrives late never takes
  * a chunk of another job.
  */
@@ -90,7 +93,6 @@ export const WORKER_BODY = `(receive, send) => {
       const per = p[${PARAM.rowsPerChunk}];
       const batch = p[${PARAM.batch}];
       const c = p[${PARAM.classes}];
-      const esz = p[${PARAM.kind}] === 0 ? 4 : 8;
       const scratch = p[${PARAM.scratch} + init.index];
       for (;;) {
         const claim = Atomics.load(control, ${CONTROL.claim});
@@ -100,18 +102,25 @@ export const WORKER_BODY = `(receive, send) => {
         const from = (claim & 0xffff) * per;
         const count = Math.min(per, batch - from);
         try {
-          rows(
-            p[${PARAM.input}] + from * c * esz,
-            p[${PARAM.target}] + from * c * 4,
+          const bad = rows(
+            p[${PARAM.input}],
+            p[${PARAM.target}],
+            from,
             count,
             c,
-            p[${PARAM.sums}] + from * 8,
-            p[${PARAM.grad}] === 0 ? 0 : p[${PARAM.grad}] + from * c * esz,
-            p[${PARAM.scales}] === 0 ? 0 : p[${PARAM.scales}] + from * 8,
+            p[${PARAM.sums}],
+            p[${PARAM.grad}],
+            p[${PARAM.scales}],
             p[${PARAM.g}],
             scratch,
             p[${PARAM.simdMax}],
           );
+          // Keep the lowest index out of range of the job (as WorkerTeam's lowerOutOfRange).
+          for (;;) {
+            const current = Atomics.load(control, ${CONTROL.outOfRange});
+            if (bad < 0 || (current >= 0 && current <= bad)) break;
+            if (Atomics.compareExchange(control, ${CONTROL.outOfRange}, current, bad) === current) break;
+          }
         } catch {
           Atomics.store(control, ${CONTROL.status}, 1);
         }

@@ -1,5 +1,11 @@
 import { availableParallelism } from 'node:os';
-import { type FloatArray, type ILossBackend, isLossError, type Tensor } from '@mlml/core-spec';
+import {
+  type FloatArray,
+  findTargetOutOfRange,
+  type ILossBackend,
+  isLossError,
+  type Tensor,
+} from '@mlml/core-spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWasmBackend } from '../src/index.js';
 import { instantiateKernels } from '../src/WasmKernels.js';
@@ -153,6 +159,24 @@ describe('worker threads', () => {
     }
   });
 
+  it('report the first target out of range, whichever thread checks its rows', async () => {
+    const next = random(31);
+    const { input, target } = bigCase(13, 512, 256, [5]);
+    for (let trial = 0; trial < 12; trial++) {
+      const t = target.data.slice();
+      // Two to four bad values anywhere: ahead of a row's -1, after it, in any chunk.
+      const bad = 2 + (trial % 3);
+      for (let k = 0; k < bad; k++) t[Math.floor(next() * t.length)] = next() < 0.5 ? -2 - k : 256 + k;
+      const first = findTargetOutOfRange(t, 256);
+      const message = `found ${t[first]} at index ${first},`;
+      const tensor = { data: t, shape: target.shape };
+      for (const backend of [single, threaded]) {
+        await expect(backend.forward(input, tensor)).rejects.toThrow(message);
+        await expect(backend.forwardBackward(input, tensor)).rejects.toThrow(message);
+      }
+    }
+  });
+
   it('recover from a rejected call', async () => {
     const bad = bigCase(11, 512, 256, [5]);
     bad.target.data[17] = -2;
@@ -234,6 +258,7 @@ describe('WorkerTeam', () => {
       (from, count) => prepared.push(from, count),
       (from, count) => {
         for (let r = from; r < from + count; r++) ran.push(r);
+        return -1;
       },
     );
     // Every chunk prepared once, in order, covering the rows.
@@ -251,7 +276,7 @@ describe('WorkerTeam', () => {
         { ...rows, batch: 2 },
         [base + 2048, base + 4096],
         () => {},
-        () => {},
+        () => -1,
       );
     }
     let here = 0;
@@ -263,6 +288,7 @@ describe('WorkerTeam', () => {
         here++;
         const until = performance.now() + 5; // slow chunks here: the workers take the rest
         while (performance.now() < until) {}
+        return -1;
       },
     );
     expect(here).toBeLessThan(Math.ceil(100 / Math.ceil(100 / 24)));
@@ -272,7 +298,7 @@ describe('WorkerTeam', () => {
         { ...job, batch: 4 },
         [0, 0],
         () => {},
-        () => {},
+        () => -1,
       ),
     ).rejects.toThrow(/unavailable/);
     await stopping;
