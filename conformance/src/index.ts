@@ -28,6 +28,7 @@ export {
   type ConformanceReport,
   checkCapabilities,
   checkDisposal,
+  checkFirstOutOfRange,
   checkReadsAtCallTime,
   checkUnsupportedDtypes,
   describeError,

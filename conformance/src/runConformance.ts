@@ -129,6 +129,7 @@ export async function runConformance(
   record(await checkCapabilities(timed));
   for (const result of await checkUnsupportedDtypes(timed)) record(result);
   for (const result of await checkReadsAtCallTime(timed)) record(result);
+  for (const result of await checkFirstOutOfRange(timed)) record(result);
   for (const file of fixtures) {
     for (const goldenCase of file.cases) {
       if (options.filter !== undefined && !options.filter(goldenCase)) continue;
@@ -390,6 +391,76 @@ export async function checkReadsAtCallTime(backend: ILossBackend): Promise<CaseR
         differences.map((d) => ({ ...d, message: prefix + d.message })),
       ),
     );
+  }
+  return results;
+}
+
+/**
+ * Checks that an out-of-range target is reported at its first occurrence, however the backend
+ * splits the work (chunks, threads, workgroups): targets of the 256 x 512 problem below get two
+ * to four bad values at seeded places (before and after a row's -1, below -1 and at C or above),
+ * and forward, backward and forwardBackward must each reject with `TARGET_OUT_OF_RANGE`, a
+ * message with DESIGN's wording, and the index of the first bad element as core-spec's
+ * `targetOutOfRangeError` gives it (`at index K`).
+ */
+export async function checkFirstOutOfRange(backend: ILossBackend): Promise<CaseResult[]> {
+  const results: CaseResult[] = [];
+  for (const dtype of supportedDtypes(backend)) {
+    const base = { id: `state/first-out-of-range-${dtype}`, group: 'state', source: 'suite', dtype };
+    const differences: Difference[] = [];
+    const { input, target, gradOutput } = refillProblem(dtype);
+    const classes = input.shape[1]!;
+    let state = 13579;
+    const next = () => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state / 4294967296;
+    };
+    for (let trial = 0; trial < 4; trial++) {
+      const t = target.data.slice();
+      let first = t.length;
+      for (let k = 0; k < 2 + trial; k++) {
+        const at = Math.floor(next() * t.length);
+        t[at] = next() < 0.5 ? -2 - k : classes + k;
+        first = Math.min(first, at);
+      }
+      const bad = { data: t, shape: target.shape };
+      const options = { reduction: 'none' } as const;
+      const calls = [
+        ['forward', () => backend.forward(input, bad, options)],
+        ['backward', () => backend.backward(input, bad, gradOutput, options)],
+        ['forwardBackward', () => backend.forwardBackward(input, bad, gradOutput, options)],
+      ] as const;
+      for (const [call, run] of calls) {
+        const expected = `TARGET_OUT_OF_RANGE naming index ${first} (value ${t[first]})`;
+        try {
+          await run();
+          differences.push({
+            call,
+            tensor: 'error',
+            message: `succeeded, expected ${expected}`,
+            expected,
+            actual: 'no error',
+          });
+        } catch (error) {
+          const message = isLossError(error) ? error.message : '';
+          const ok =
+            isLossError(error, 'TARGET_OUT_OF_RANGE') &&
+            message.includes("argument #2 'target' is out of range") &&
+            message.includes(`at index ${first},`);
+          if (!ok) {
+            const actual = describeError(error);
+            differences.push({
+              call,
+              tensor: 'error',
+              message: `threw ${actual}, expected ${expected}`,
+              expected,
+              actual,
+            });
+          }
+        }
+      }
+    }
+    results.push(verdict(base, differences));
   }
   return results;
 }

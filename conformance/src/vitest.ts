@@ -7,6 +7,7 @@ import {
   type CaseResult,
   checkCapabilities,
   checkDisposal,
+  checkFirstOutOfRange,
   checkReadsAtCallTime,
   checkUnsupportedDtypes,
   describeError,
@@ -72,6 +73,9 @@ export function describeConformance(
     });
     test('reads its inputs when a call is made (callers may refill them right after)', async () => {
       for (const result of await checkReadsAtCallTime(await backend())) check(result);
+    });
+    test('reports the first target out of range, however it splits the work', async () => {
+      for (const result of await checkFirstOutOfRange(await backend())) check(result);
     });
     for (const file of fixtures) {
       describe(file.source, () => {

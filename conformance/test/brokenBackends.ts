@@ -15,6 +15,7 @@ import {
   type LossOptions,
   type Problem,
   type Tensor,
+  targetOutOfRangeError,
 } from '@mlml/core-spec';
 import { createReferenceBackend, REFERENCE_CAPABILITIES } from '../src/index.ts';
 
@@ -277,4 +278,36 @@ export const BROKEN_BACKENDS: Readonly<Record<string, () => ILossBackend>> = {
         out.data instanceof Float32Array ? { ...out, data: out.data.map((v) => v * (1 + 5e-5)) } : out,
     }),
   'calls still work after dispose()': () => wrap('no-dispose', { dispose: async () => {} }),
+  'declares checksTargetRange but never checks': () =>
+    new LossBackend('unchecked-range', REFERENCE_CAPABILITIES, {
+      ...buggyKernel({}),
+      checksTargetRange: true,
+    }),
+  'checks the range itself but reports the last bad target, not the first': () =>
+    new LossBackend('last-out-of-range', REFERENCE_CAPABILITIES, lastOutOfRangeKernel()),
 };
+
+/** A kernel that checks the target range itself, scanning from the end (as a chunk finishing last might). */
+function lastOutOfRangeKernel(): LossKernel {
+  const inner = buggyKernel({});
+  const check = ({ target, classes }: Problem) => {
+    for (let i = target.length - 1; i >= 0; i--) {
+      if (target[i]! < -1 || target[i]! >= classes) throw targetOutOfRangeError(target, i, classes);
+    }
+  };
+  return {
+    checksTargetRange: true,
+    forward(problem) {
+      check(problem);
+      return inner.forward(problem);
+    },
+    backward(problem) {
+      check(problem);
+      return inner.backward(problem);
+    },
+    forwardBackward(problem) {
+      check(problem);
+      return inner.forwardBackward(problem);
+    },
+  };
+}
