@@ -1,4 +1,5 @@
 import {
+  allocate,
   type BackwardProblem,
   type FloatArray,
   type KernelResult,
@@ -178,28 +179,46 @@ export class WasmLossKernel implements LossKernel {
       simdMax: this.#simdMaxTargets ?? defaultSimdMaxTargets(classes),
     };
     const runHere = (from: number, count: number) => this.#runRows(job, from, count, scratch);
+    const gradView =
+      gradOutput === undefined
+        ? undefined
+        : dtype === 'float32'
+          ? new Float32Array(buffer, gradPtr, size)
+          : new Float64Array(buffer, gradPtr, size);
+    const gradInput = gradView === undefined ? undefined : allocate(dtype, size);
+    // Rows go out to the caller's fresh array as soon as they are computed: with workers, this
+    // thread copies (and takes the first-touch page faults of the new array, which cost ms on
+    // some VMs) while they still compute.
+    const copyOut =
+      gradInput === undefined
+        ? undefined
+        : (from: number, count: number) => {
+            const start = from * classes;
+            gradInput.set(gradView!.subarray(start, start + count * classes), start);
+          };
+    const alone = () => {
+      copyRows(0, batch);
+      const found = runHere(0, batch);
+      copyOut?.(0, batch);
+      return found;
+    };
     let outOfRange: number;
     if (team === undefined) {
-      copyRows(0, batch);
-      outOfRange = runHere(0, batch);
+      outOfRange = alone();
     } else {
       try {
-        outOfRange = await team.run(job, workerScratch, copyRows, runHere);
+        outOfRange = await team.run(job, workerScratch, copyRows, runHere, copyOut);
       } catch {
         // A worker failed mid-job: stop the team (so nothing else writes), then redo every row
         // here from a fresh copy of the input (the kernels edit their copy of each row).
         await team.stop();
-        copyRows(0, batch);
-        outOfRange = runHere(0, batch);
+        outOfRange = alone();
       }
     }
     if (outOfRange >= 0) throw targetOutOfRangeError(target, outOfRange, classes);
 
     const sums = new Float64Array(buffer, sumsPtr, batch).slice();
-    if (gradOutput === undefined) return { sums };
-    const gradView =
-      dtype === 'float32' ? new Float32Array(buffer, gradPtr, size) : new Float64Array(buffer, gradPtr, size);
-    return { sums, gradInput: gradView.slice() };
+    return gradInput === undefined ? { sums } : { sums, gradInput };
   }
 
   /**

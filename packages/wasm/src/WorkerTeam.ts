@@ -2,6 +2,8 @@ import { spawnWorker } from '#worker-host';
 import {
   CONTROL,
   CONTROL_BYTES,
+  DONE_OFFSET,
+  MAX_CHUNKS,
   MAX_WORKERS,
   PARAM,
   PARAMS_OFFSET,
@@ -74,6 +76,8 @@ export class WorkerTeam {
   readonly #workers: readonly WorkerLike[];
   readonly #control: Int32Array;
   readonly #params: Float64Array;
+  /** Chunk i's done flag (1 once computed), reset by each job. */
+  readonly #done: Int32Array;
   #generation = 0;
   #failure: string | undefined;
   readonly #failed: Promise<never>;
@@ -82,6 +86,7 @@ export class WorkerTeam {
     this.#workers = workers;
     this.#control = new Int32Array(control, 0, PARAMS_OFFSET / 4);
     this.#params = new Float64Array(control, PARAMS_OFFSET, PARAM.scratch + MAX_WORKERS);
+    this.#done = new Int32Array(control, DONE_OFFSET, MAX_CHUNKS);
     this.#failed = failed.catch((error: unknown) => {
       this.#failure ??= String(error instanceof Error ? error.message : error);
       throw error;
@@ -163,8 +168,10 @@ export class WorkerTeam {
   /**
    * Runs `job` on the workers (worker i with scratch space `scratch[i]`) and on this thread
    * (`runHere`), chunk by chunk: `prepare` first copies each chunk's input, in order, and the
-   * workers start on the first while the others are copied. Resolves when all rows are done,
-   * with the lowest index of a target out of range that any chunk found, or -1.
+   * workers start on the first while the others are copied. `finish`, if given, is called here
+   * once for every chunk, as soon as this thread sees it computed (its own chunks at once), so
+   * that copying results out overlaps the workers' computing. Resolves when all rows are done
+   * (and finished), with the lowest index of a target out of range that any chunk found, or -1.
    * Rejects if a worker fails (the caller then redoes the job alone) or a chunk threw.
    */
   async run(
@@ -172,14 +179,20 @@ export class WorkerTeam {
     scratch: readonly number[],
     prepare: RowsCallback,
     runHere: RowsKernel,
+    finish?: RowsCallback,
   ): Promise<number> {
     if (this.#failure !== undefined) throw new Error(`the worker threads are unavailable: ${this.#failure}`);
     if (!(job.batch >= 1)) return -1;
     this.#wake();
     const control = this.#control;
-    const chunks = Math.min(job.batch, CHUNKS_PER_THREAD * (this.#workers.length + 1), 0xffff);
+    const done = this.#done;
+    const chunks = Math.min(job.batch, CHUNKS_PER_THREAD * (this.#workers.length + 1), MAX_CHUNKS);
     const perChunk = Math.ceil(job.batch / chunks);
     const count = Math.ceil(job.batch / perChunk);
+    const rowsOf = (chunk: number): [from: number, count: number] => {
+      const from = chunk * perChunk;
+      return [from, Math.min(perChunk, job.batch - from)];
+    };
     const p = this.#params;
     p[PARAM.kind] = job.kind;
     p[PARAM.input] = job.input;
@@ -194,6 +207,7 @@ export class WorkerTeam {
     p[PARAM.rowsPerChunk] = perChunk;
     p[PARAM.chunks] = count;
     for (let i = 0; i < this.#workers.length; i++) p[PARAM.scratch + i] = scratch[i]!;
+    for (let i = 0; i < count; i++) Atomics.store(done, i, 0);
     const tag = (this.#generation & 0x7fff) << 16;
     Atomics.store(control, CONTROL.status, 0);
     Atomics.store(control, CONTROL.completed, 0);
@@ -204,19 +218,36 @@ export class WorkerTeam {
     Atomics.notify(control, CONTROL.go);
 
     for (let chunk = 0; chunk < count; chunk++) {
-      const from = chunk * perChunk;
-      prepare(from, Math.min(perChunk, job.batch - from));
+      prepare(...rowsOf(chunk));
       Atomics.store(control, CONTROL.ready, chunk + 1);
     }
+    const finished = new Uint8Array(count);
+    const finishDone = () => {
+      if (finish === undefined) return;
+      for (let i = 0; i < count; i++) {
+        if (finished[i] === 0 && Atomics.load(done, i) === 1) {
+          finished[i] = 1;
+          finish(...rowsOf(i));
+        }
+      }
+    };
     for (;;) {
       const claim = Atomics.load(control, CONTROL.claim);
       if ((claim & ~0xffff) !== tag || (claim & 0xffff) >= count) break;
       if (Atomics.compareExchange(control, CONTROL.claim, claim, claim + 1) !== claim) continue;
-      const from = (claim & 0xffff) * perChunk;
-      lowerOutOfRange(control, runHere(from, Math.min(perChunk, job.batch - from)));
+      const chunk = claim & 0xffff;
+      lowerOutOfRange(control, runHere(...rowsOf(chunk)));
+      Atomics.store(done, chunk, 1);
       Atomics.add(control, CONTROL.completed, 1);
+      finishDone();
     }
-    await this.#allCompleted(count);
+    for (;;) {
+      finishDone();
+      const completed = Atomics.load(control, CONTROL.completed);
+      if (completed === count) break;
+      await this.#completedPast(completed);
+    }
+    finishDone();
     if (Atomics.load(control, CONTROL.status) !== 0) throw new Error('a worker chunk threw');
     return Atomics.load(control, CONTROL.outOfRange);
   }
@@ -233,25 +264,29 @@ export class WorkerTeam {
     await Promise.all(this.#workers.map((worker) => worker.terminate()));
   }
 
-  async #allCompleted(count: number): Promise<void> {
+  /**
+   * Resolves once the count of completed chunks is past `seen`: it spins briefly, then sleeps
+   * in Atomics.wait where this thread may block (it wakes in tens of microseconds and frees the
+   * core for the workers), and past HOST_BLOCK_MS without progress, or where it may not block
+   * (browsers' main thread: it throws there, and this thread never tries again), waits
+   * asynchronously, which also notices a dead worker (then it rejects).
+   */
+  async #completedPast(seen: number): Promise<void> {
     const control = this.#control;
     const until = performance.now() + HOST_SPIN_MS;
-    while (Atomics.load(control, CONTROL.completed) !== count && performance.now() < until) {}
-    // Sleeping in Atomics.wait frees the core for the workers and wakes in tens of microseconds;
-    // browsers forbid it on their main thread (it throws there, and then this thread never tries again).
-    for (;;) {
-      const done = Atomics.load(control, CONTROL.completed);
-      if (done === count || !canBlock) break;
+    while (Atomics.load(control, CONTROL.completed) === seen && performance.now() < until) {}
+    if (Atomics.load(control, CONTROL.completed) !== seen) return;
+    if (canBlock) {
       try {
-        if (Atomics.wait(control, CONTROL.completed, done, HOST_BLOCK_MS) === 'timed-out') break;
+        if (Atomics.wait(control, CONTROL.completed, seen, HOST_BLOCK_MS) !== 'timed-out') return;
       } catch {
         canBlock = false;
       }
     }
-    if (Atomics.load(control, CONTROL.completed) === count) return;
+    if (Atomics.load(control, CONTROL.completed) !== seen) return;
     for (const worker of this.#workers) worker.hold();
     try {
-      await Promise.race([waitForValue(control, CONTROL.completed, count), this.#failed]);
+      await Promise.race([waitForChange(control, CONTROL.completed, seen), this.#failed]);
     } finally {
       for (const worker of this.#workers) worker.release();
     }
@@ -274,14 +309,12 @@ function lowerOutOfRange(control: Int32Array, index: number): void {
 /** Whether this thread may block in Atomics.wait (false on browsers' main thread, found by trying). */
 let canBlock = true;
 
-/** Resolves once `array[index]` equals `value` (Atomics.waitAsync where the engine has it, else polling). */
-async function waitForValue(array: Int32Array, index: number, value: number): Promise<void> {
+/** Resolves once `array[index]` differs from `seen` (Atomics.waitAsync where the engine has it, else polling). */
+async function waitForChange(array: Int32Array, index: number, seen: number): Promise<void> {
   const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
-  for (;;) {
-    const current = Atomics.load(array, index);
-    if (current === value) return;
+  while (Atomics.load(array, index) === seen) {
     if (waitAsync !== undefined) {
-      const result = waitAsync(array, index, current);
+      const result = waitAsync(array, index, seen);
       if (result.async) await result.value;
     } else {
       await new Promise((resolve) => setTimeout(resolve, 0));

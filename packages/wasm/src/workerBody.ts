@@ -40,8 +40,12 @@ export const PARAM = {
 } as const;
 /** The most workers a team can have. */
 export const MAX_WORKERS = 15;
+/** The most chunks a job is cut into. */
+export const MAX_CHUNKS = 256;
+/** Byte offset of the chunks' done flags (Int32, 1 once chunk i is computed, reset per job). */
+export const DONE_OFFSET = PARAMS_OFFSET + 8 * (PARAM.scratch + MAX_WORKERS);
 /** Bytes of a control block. */
-export const CONTROL_BYTES = PARAMS_OFFSET + 8 * (PARAM.scratch + MAX_WORKERS);
+export const CONTROL_BYTES = DONE_OFFSET + 4 * MAX_CHUNKS;
 /** `kind` that makes the workers return. */
 export const STOP_KIND = -1;
 
@@ -54,8 +58,8 @@ export const STOP_KIND = -1;
  * until `go` equals `wake` (the latest job's parameters are out), then claims
  * chunks of rows from `claim` until none is left (waiting, spinning, for each to be `ready`: the
  * host copies their input in order), running lossRowsF32/F64 on each (which first checks the
- * chunk's targets: the lowest index out of range goes to `outOfRange`) and counting it in
- * `completed`. A claim carries the job's generation, so a worker that arrives late never takes
+ * chunk's targets: the lowest index out of range goes to `outOfRange`), flagging it done and
+ * counting it in `completed`. A claim carries the job's generation, so a worker that arrives late never takes
  * a chunk of another job.
  */
 export const WORKER_BODY = `(receive, send) => {
@@ -69,6 +73,7 @@ export const WORKER_BODY = `(receive, send) => {
     }
     const control = new Int32Array(init.control, 0, ${PARAMS_OFFSET / 4});
     const p = new Float64Array(init.control, ${PARAMS_OFFSET}, ${PARAM.scratch + MAX_WORKERS});
+    const done = new Int32Array(init.control, ${DONE_OFFSET}, ${MAX_CHUNKS});
     send({ ready: true });
     let last = 0;
     for (;;) {
@@ -124,6 +129,7 @@ export const WORKER_BODY = `(receive, send) => {
         } catch {
           Atomics.store(control, ${CONTROL.status}, 1);
         }
+        Atomics.store(done, claim & 0xffff, 1);
         Atomics.add(control, ${CONTROL.completed}, 1);
         Atomics.notify(control, ${CONTROL.completed});
       }

@@ -252,15 +252,24 @@ describe('WorkerTeam', () => {
     const rows = { ...job, batch: 100, input: base, target: base, sums: base + 512 };
     const ran: number[] = [];
     const prepared: number[] = [];
+    const finished: number[] = [];
+    const sums = new Float64Array(kernels.memory.buffer, base + 512, 100).fill(Number.NaN);
     await team.run(
       rows,
       [base + 2048, base + 4096],
       (from, count) => prepared.push(from, count),
       (from, count) => {
         for (let r = from; r < from + count; r++) ran.push(r);
+        sums.fill(0, from, from + count);
         return -1;
       },
+      (from, count) => {
+        // Finished only once computed (the kernels write each row's sum, 0 here), by any thread.
+        expect([...sums.subarray(from, from + count)]).toEqual(new Array(count).fill(0));
+        for (let r = from; r < from + count; r++) finished.push(r);
+      },
     );
+    expect(finished.sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, r) => r));
     // Every chunk prepared once, in order, covering the rows.
     expect(prepared.filter((_, i) => i % 2 === 0)).toEqual(
       [...prepared.filter((_, i) => i % 2 === 0)].sort((a, b) => a - b),
