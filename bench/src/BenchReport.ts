@@ -67,16 +67,18 @@ export interface BenchResult {
   readonly implementation: string;
   /** Our backend, a peer, or a read pass. */
   readonly kind: 'backend' | 'peer' | 'read-pass';
-  /** Median latency, ms. */
+  /** Median latency, ms: the median of the rounds' medians (see `roundMediansMs`). */
   readonly medianMs: number;
   /** Mean latency, ms. */
   readonly meanMs: number;
   /** Fastest call, ms. */
   readonly minMs: number;
-  /** Relative margin of error of the mean (95%), percent. */
+  /** Relative margin of error of the mean (95%), percent: the largest of the rounds'. */
   readonly rme: number;
-  /** Measured calls. */
+  /** Measured calls, all rounds together. */
   readonly samples: number;
+  /** Each round's median, ms, in the order the rounds ran. */
+  readonly roundMediansMs: readonly number[];
   /** Input elements (N·C) per second at the median. */
   readonly elementsPerSecond: number;
   /** PyTorch's (1 thread) median over this one, same case and mode; null without PyTorch. */
@@ -105,10 +107,12 @@ export interface SkippedCase {
 export interface BenchSettings {
   /** `--quick`. */
   readonly quick: boolean;
-  /** Time budget per task, ms. */
+  /** Time budget per task, ms (all rounds together). */
   readonly timeMs: number;
   /** Minimum measured calls per task. */
   readonly minIterations: number;
+  /** Rounds per case (each task's budget split among them). */
+  readonly rounds: number;
   /** Data seed. */
   readonly seed: number;
   /** Shape ids run. */

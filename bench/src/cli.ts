@@ -32,6 +32,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       ...(options.jsonPath !== undefined && { jsonPath: options.jsonPath }),
       ...(options.svgDir !== undefined && { svgDir: options.svgDir }),
       ...(options.timeMs !== undefined && { timeMs: options.timeMs }),
+      ...(options.rounds !== undefined && { rounds: options.rounds }),
       ...(options.python !== undefined && { python: options.python }),
     });
     process.stdout.write(`\nSummary (float32 grid, ${report.date}):\n${renderPlainSummary(report)}\n`);

@@ -53,15 +53,18 @@ export function alignColumns(
 
 /**
  * The console table of one case (shape and dtype): a row per implementation and mode with the
- * median, elements/s, speed-up over PyTorch, fraction of the read-pass limit, rme and samples;
- * skipped implementations listed below with their reasons.
+ * median, elements/s, speed-up over PyTorch, fraction of the read-pass limit, rme, samples and,
+ * with several rounds, each round's median; skipped implementations listed below with their
+ * reasons.
  */
 export function formatCaseTable(
   title: string,
   results: readonly BenchResult[],
   skipped: readonly SkippedCase[],
 ): string {
+  const byRound = results.some((r) => r.roundMediansMs.length > 1);
   const header = ['implementation', 'mode', 'median', 'elements/s', 'vs torch', 'of limit', '±rme', 'n'];
+  if (byRound) header.push('rounds');
   const rows = results.map((r) => [
     r.implementation,
     r.mode,
@@ -71,6 +74,7 @@ export function formatCaseTable(
     r.readPassFraction === null ? '-' : `${formatPercent(r.readPassFraction)} (${r.readPass})`,
     Number.isFinite(r.rme) ? `${r.rme.toFixed(1)}%` : '-',
     String(r.samples),
+    ...(byRound ? [r.roundMediansMs.map(formatDuration).join(' ')] : []),
   ]);
   const notes = skipped.map((s) => `  skipped ${s.implementation}: ${s.reason}`);
   return [`\n${title}`, alignColumns(header, rows), ...notes].join('\n');

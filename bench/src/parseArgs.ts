@@ -28,6 +28,8 @@ export interface CliOptions {
   readonly svgDir?: string;
   /** `--time MS`. */
   readonly timeMs?: number;
+  /** `--rounds N`. */
+  readonly rounds?: number;
   /** `--python PATH`. */
   readonly python?: string;
 }
@@ -40,7 +42,9 @@ export const USAGE = `usage: pnpm bench [options]
                       'reference' adds the slow reference loops of @mlml/core-spec
   --shapes LIST       comma-separated: ${SHAPE_SELECTORS.join(', ')}
   --peers LIST        comma-separated: ${PEER_NAMES.join(', ')}, or 'none' (default: all)
-  --time MS           time budget per task in ms (default 400; quick: 60)
+  --time MS           time budget per task in ms, all rounds together (default 400; quick: 60)
+  --rounds N          rounds per case: every task of a case runs N times in turn, with MS/N each,
+                      and a row's median is the median of its rounds' (default 3; quick: 1)
   --json FILE         the JSON report (default bench/results/latest.json; quick: bench/results/quick/latest.json)
   --svg DIR           directory of the SVG charts and README-snippet.md (default: the JSON's directory)
   --python PATH       the Python with torch (default /usr/bin/python3)
@@ -108,6 +112,13 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       throw new ArgumentError(`--time needs a positive number of milliseconds, got '${values.time}'`);
     }
   }
+  let rounds: number | undefined;
+  if (values.rounds !== undefined) {
+    rounds = Number(values.rounds);
+    if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 100) || values.rounds.trim() === '') {
+      throw new ArgumentError(`--rounds needs a whole number from 1 to 100, got '${values.rounds}'`);
+    }
+  }
   const backends = list('--backends', values.backends);
   return {
     help: values.help ?? false,
@@ -118,6 +129,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     ...(values.json !== undefined && { jsonPath: values.json }),
     ...(values.svg !== undefined && { svgDir: values.svg }),
     ...(timeMs !== undefined && { timeMs }),
+    ...(rounds !== undefined && { rounds }),
     ...(values.python !== undefined && { python: values.python }),
   };
 }
@@ -136,6 +148,7 @@ function parse(argv: readonly string[]) {
       json: { type: 'string' },
       svg: { type: 'string' },
       time: { type: 'string' },
+      rounds: { type: 'string' },
       python: { type: 'string' },
     },
   });

@@ -19,7 +19,7 @@ import {
   type SkippedCase,
 } from './BenchReport.js';
 import { backendContender, WASM_SINGLE_THREAD } from './backendContender.js';
-import { type Contender, MODES, type Mode } from './Contender.js';
+import { type Contender, MODES, type Mode, type PreparedCase } from './Contender.js';
 import { formatCaseTable, formatDuration } from './formatTable.js';
 import { type BenchData, DEFAULT_SEED, generateData } from './generateData.js';
 import { collectMachineInfo } from './machineInfo.js';
@@ -53,8 +53,16 @@ export interface BenchOptions {
   readonly peers?: readonly PeerName[];
   /** Time budget per task, ms. @default 400 (quick: 60) */
   readonly timeMs?: number;
-  /** Minimum measured calls per task. @default 5 (quick: 3) */
+  /** Minimum measured calls per task (spread over the rounds, at least 2 per round). @default 5 (quick: 3) */
   readonly minIterations?: number;
+  /**
+   * Rounds per case: the case's timed tasks (every implementation and mode, then the read passes)
+   * run this many times in turn, each round with `timeMs / rounds`; a row's median is the median
+   * of its rounds' medians. On a shared machine a slow spell then falls on every implementation
+   * alike instead of on whichever task happened to run during it.
+   * @default 3 (quick: 1)
+   */
+  readonly rounds?: number;
   /** Data seed. */
   readonly seed?: number;
   /**
@@ -110,6 +118,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const quick = options.quick ?? false;
   const timeMs = options.timeMs ?? (quick ? 60 : 400);
   const minIterations = options.minIterations ?? (quick ? 3 : 5);
+  const rounds = Math.max(1, Math.floor(options.rounds ?? (quick ? 1 : 3)));
   const seed = options.seed ?? DEFAULT_SEED;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
@@ -253,7 +262,12 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       const bounding = readPasses.filter(({ kind }) =>
         running.some((c) => c.kind === 'backend' && readPassFor(c.name) === kind),
       );
-      return { benchCase, running, bounding, tasks: running.length * MODES.length + bounding.length };
+      return {
+        benchCase,
+        running,
+        bounding,
+        tasks: rounds * (running.length * MODES.length + bounding.length),
+      };
     });
     const totalTasks = plan.reduce((sum, p) => sum + p.tasks, 0);
     let done = 0;
@@ -266,7 +280,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       );
     };
     log(
-      `bench: ${cases.length} cases, ${contenders.length} implementations, ${readPasses.length} read passes, ${totalTasks} timed tasks, ${timeMs} ms each`,
+      `bench: ${cases.length} cases, ${contenders.length} implementations, ${readPasses.length} read passes, ${totalTasks} timed tasks (${rounds} round${rounds === 1 ? '' : 's'} per case), ${formatDuration(timeMs / rounds)} each`,
     );
 
     for (const [caseIndex, { benchCase, running, bounding }] of plan.entries()) {
@@ -313,23 +327,21 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       log(`  ${running.map((c) => c.name).join(', ') || 'nothing'} agree with the reference`);
 
       const caseResults: BenchResult[] = [];
-      const timing = timingFor(timeMs, minIterations);
+      const roundMs = timeMs / rounds;
+      const timing = timingFor(roundMs, Math.max(2, Math.ceil(minIterations / rounds)));
       // A call longer than the budget: the checked call was the warm-up; measure a few calls only.
-      const slowTiming = { timeMs, minIterations: quick ? 1 : 2, warmupMs: 0, warmupIterations: 0 };
-      const timingOf = (key: string) => ((firstCallMs.get(key) ?? 0) > timeMs ? slowTiming : timing);
+      const slowTiming = { timeMs: roundMs, minIterations: quick ? 1 : 2, warmupMs: 0, warmupIterations: 0 };
+      const timingOf = (key: string) => ((firstCallMs.get(key) ?? 0) > roundMs ? slowTiming : timing);
       // A call of several seconds (webgpu on SwiftShader, TF.js on big broadcasts): the checked call
-      // is the one measurement (n = 1), so that one slow row cannot take the run hostage.
+      // is the one measurement (n = 1, in the first round only), so that one slow row cannot take
+      // the run hostage.
       const singleCallMs = quick ? 2000 : 5000;
-      const measure = async (key: string, time: () => Promise<TimingStats>): Promise<TimingStats> => {
-        const first = firstCallMs.get(key) ?? 0;
-        if (first <= singleCallMs) return time();
-        return { medianMs: first, meanMs: first, minMs: first, rme: Number.NaN, samples: 1 };
-      };
+      const isSingleCall = (key: string) => (firstCallMs.get(key) ?? 0) > singleCallMs;
       const row = (
         implementation: string,
         kind: BenchResult['kind'],
         mode: BenchResult['mode'],
-        stats: TimingStats,
+        stats: TimingStats & { roundMediansMs: number[] },
       ): BenchResult => ({
         shape: shape.id,
         label: shape.label,
@@ -348,34 +360,72 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         readPassFraction: null,
         agreement: mode === 'read' ? null : (agreements.get(`${implementation}/${mode}`) ?? null),
       });
-      for (const contender of running) {
-        const prepared = await contender.prepare(data);
-        try {
-          for (const mode of MODES) {
-            const key = `${contender.name}/${mode}`;
-            await settle();
-            const stats = await measure(key, () => prepared.time(mode, timingOf(key)));
-            caseResults.push(row(contender.name, contender.kind, mode, stats));
-            progress(`${shape.id} ${dtype} ${mode} ${contender.name}`, stats);
+      const measured = new Map<string, TimingStats[]>();
+      const keep = (key: string, stats: TimingStats) =>
+        measured.set(key, [...(measured.get(key) ?? []), stats]);
+      const failedPasses = new Set<string>();
+      const prepared = new Map<Contender, PreparedCase>();
+      try {
+        for (const contender of running) prepared.set(contender, await contender.prepare(data));
+        for (let round = 0; round < rounds; round++) {
+          const of = rounds > 1 ? ` (round ${round + 1}/${rounds})` : '';
+          for (const contender of running) {
+            for (const mode of MODES) {
+              const key = `${contender.name}/${mode}`;
+              if (isSingleCall(key)) {
+                if (round === 0) {
+                  const first = firstCallMs.get(key)!;
+                  const stats = { medianMs: first, meanMs: first, minMs: first, rme: Number.NaN, samples: 1 };
+                  keep(key, stats);
+                  progress(`${shape.id} ${dtype} ${mode} ${contender.name}`, stats);
+                } else {
+                  done++;
+                }
+                continue;
+              }
+              await settle();
+              const stats = await prepared.get(contender)!.time(mode, timingOf(key));
+              keep(key, stats);
+              progress(`${shape.id} ${dtype} ${mode} ${contender.name}${of}`, stats);
+            }
           }
-        } finally {
-          await prepared.release();
+          for (const { kind, pass } of bounding) {
+            const name = readPassRowName(kind);
+            if (failedPasses.has(name)) {
+              done++;
+              continue;
+            }
+            try {
+              const value = await pass.run(data.input.data, data.target.data);
+              if (typeof value !== 'number' || Number.isNaN(value))
+                throw new Error(`returned ${String(value)}`);
+              await settle();
+              const stats = await timeTask(name, () => pass.run(data.input.data, data.target.data), timing);
+              keep(name, stats);
+              progress(`${shape.id} ${dtype} ${name}${of}`, stats);
+            } catch (error) {
+              done++;
+              failedPasses.add(name);
+              measured.delete(name);
+              skipped.push({ shape: shape.id, dtype, implementation: name, reason: errorMessage(error) });
+              log(`  ${name} failed on ${caseLabel}: ${errorMessage(error)}`);
+            }
+          }
+        }
+      } finally {
+        await Promise.all([...prepared.values()].map((p) => p.release()));
+      }
+      for (const contender of running) {
+        for (const mode of MODES) {
+          const stats = measured.get(`${contender.name}/${mode}`);
+          if (stats !== undefined)
+            caseResults.push(row(contender.name, contender.kind, mode, combineRounds(stats)));
         }
       }
-      for (const { kind, pass } of bounding) {
+      for (const { kind } of bounding) {
         const name = readPassRowName(kind);
-        try {
-          const value = await pass.run(data.input.data, data.target.data);
-          if (typeof value !== 'number' || Number.isNaN(value)) throw new Error(`returned ${String(value)}`);
-          await settle();
-          const stats = await timeTask(name, () => pass.run(data.input.data, data.target.data), timing);
-          caseResults.push(row(name, 'read-pass', 'read', stats));
-          progress(`${shape.id} ${dtype} ${name}`, stats);
-        } catch (error) {
-          done++;
-          skipped.push({ shape: shape.id, dtype, implementation: name, reason: errorMessage(error) });
-          log(`  ${name} failed on ${caseLabel}: ${errorMessage(error)}`);
-        }
+        const stats = measured.get(name);
+        if (stats !== undefined) caseResults.push(row(name, 'read-pass', 'read', combineRounds(stats)));
       }
       const finished = withRatios(caseResults);
       results.push(...finished);
@@ -398,6 +448,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         timeMs,
         minIterations,
         seed,
+        rounds,
         shapes: shapes.map((s) => s.id),
         tfjsMaxBroadcast,
         reduction: 'mean',
@@ -424,6 +475,26 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     await torch?.close();
     if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * One row's statistics from its rounds: the median of the rounds' medians, the mean over every
+ * call, the fastest call, the largest rme of a round, every call counted, and the rounds' medians.
+ */
+export function combineRounds(rounds: readonly TimingStats[]): TimingStats & { roundMediansMs: number[] } {
+  const medians = rounds.map((r) => r.medianMs);
+  const sorted = [...medians].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  const medianMs = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  const samples = rounds.reduce((sum, r) => sum + r.samples, 0);
+  return {
+    medianMs,
+    meanMs: rounds.reduce((sum, r) => sum + r.meanMs * r.samples, 0) / samples,
+    minMs: Math.min(...rounds.map((r) => r.minMs)),
+    rme: Math.max(...rounds.map((r) => r.rme)),
+    samples,
+    roundMediansMs: medians,
+  };
 }
 
 /** The reference's values for both modes of a case. */

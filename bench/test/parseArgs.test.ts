@@ -18,6 +18,8 @@ describe('parseCliArgs', () => {
         'charts',
         '--time',
         '250',
+        '--rounds',
+        '4',
       ]),
     ).toEqual({
       help: false,
@@ -28,6 +30,7 @@ describe('parseCliArgs', () => {
       jsonPath: 'out.json',
       svgDir: 'charts',
       timeMs: 250,
+      rounds: 4,
     });
     expect(parseCliArgs([])).toEqual({ help: false, quick: false });
     expect(parseCliArgs(['--peers', 'none']).peers).toEqual([]);
@@ -39,6 +42,8 @@ describe('parseCliArgs', () => {
     [['--time', 'soon'], "--time needs a positive number of milliseconds, got 'soon'"],
     [['--time=-5'], '--time needs a positive number'],
     [['--time', '-5'], "--time needs a value; a value starting with '-' is written --time=VALUE"],
+    [['--rounds', '0'], "--rounds needs a whole number from 1 to 100, got '0'"],
+    [['--rounds', '2.5'], "--rounds needs a whole number from 1 to 100, got '2.5'"],
     [['--peers', 'jax'], "--peers: unknown peer 'jax' (known: torch, tfjs-cpu, tfjs-wasm, none)"],
     [['--shapes', 'huge'], "--shapes: unknown shape 'huge'"],
     [['--backends', ','], '--backends needs a comma-separated list'],

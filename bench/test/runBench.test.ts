@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BenchReport } from '../src/BenchReport.js';
-import { runBench } from '../src/runBench.js';
+import { combineRounds, runBench } from '../src/runBench.js';
 
 describe('runBench', () => {
   it('checks, times and reports the reference, the JS read pass and TF.js on a small run', async () => {
@@ -52,5 +52,52 @@ describe('runBench', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('runs every task of a case once per round, in turn, and keeps the median of the rounds', async () => {
+    const lines: string[] = [];
+    const report = await runBench({
+      backends: ['reference'],
+      peers: [],
+      shapes: ['small'],
+      quick: true,
+      timeMs: 6,
+      rounds: 3,
+      jsonPath: null,
+      log: (line) => lines.push(line),
+      print: () => {},
+    });
+    expect(report.settings.rounds).toBe(3);
+    for (const result of report.results) {
+      expect(result.roundMediansMs).toHaveLength(3);
+      expect(result.medianMs).toBe([...result.roundMediansMs].sort((a, b) => a - b)[1]);
+    }
+    // In turn: round 1 of every task, then round 2 of every task...
+    const order = lines
+      .filter((line) => / small float32 .*\(round \d\/3\)/.test(line))
+      .map((line) => /round (\d)/.exec(line)![1]);
+    expect(order).toEqual(['1', '1', '1', '2', '2', '2', '3', '3', '3']);
+  });
+});
+
+describe('combineRounds', () => {
+  it('takes the median of the medians, the overall mean and minimum, and counts every call', () => {
+    const round = (medianMs: number, meanMs: number, minMs: number, samples: number) => ({
+      medianMs,
+      meanMs,
+      minMs,
+      rme: medianMs,
+      samples,
+    });
+    const combined = combineRounds([round(3, 3, 2, 10), round(1, 1, 0.5, 30), round(2, 2, 1, 10)]);
+    expect(combined).toEqual({
+      medianMs: 2,
+      meanMs: (30 + 30 + 20) / 50,
+      minMs: 0.5,
+      rme: 3,
+      samples: 50,
+      roundMediansMs: [3, 1, 2],
+    });
+    expect(combineRounds([round(4, 4, 4, 1), round(2, 2, 2, 1)]).medianMs).toBe(3);
   });
 });
