@@ -111,8 +111,8 @@ export interface BenchSettings {
   readonly timeMs: number;
   /** Minimum measured calls per task. */
   readonly minIterations: number;
-  /** Rounds per case (each task's budget split among them). */
-  readonly rounds: number;
+  /** Rounds per case (each task's budget split among them); absent in reports from before rounds: 1. */
+  readonly rounds?: number;
   /** Data seed. */
   readonly seed: number;
   /** Shape ids run. */

@@ -64,8 +64,7 @@ export function renderMarkdownSnippet(
     `### Benchmark (${report.date.slice(0, 10)})`,
     '',
     `Measured ${report.date.replace('T', ' ').slice(0, 16)} UTC on ${describeMachine(report.machine)}; ` +
-      `median of the calls made in ${report.settings.timeMs} ms per task (at least ${report.settings.minIterations}; ` +
-      `calls of several seconds fewer, down to 1), ` +
+      timingSentence(report.settings) +
       `reduction mean, float32. "vs torch": PyTorch's median over ours (1 thread); "of limit": a pass that only ` +
       `reads the same bytes, over ours (100% = as fast as reading the input). Produced by \`pnpm bench\`.`,
     '',
@@ -80,6 +79,17 @@ export function renderMarkdownSnippet(
     ...(unavailable.length > 0 ? [...unavailable, ''] : []),
     ...chartLines.flatMap((line) => [line, '']),
   ].join('\n');
+}
+
+/** How the medians were taken (reports from before rounds existed have none: one round). */
+function timingSentence(settings: BenchReport['settings']): string {
+  const rounds = settings.rounds ?? 1;
+  const limits = `at least ${settings.minIterations} calls; calls of several seconds fewer, down to 1`;
+  if (rounds === 1) return `median of the calls made in ${settings.timeMs} ms per task (${limits}), `;
+  return (
+    `${settings.timeMs} ms per task in ${rounds} rounds, every task of a case in turn, and the median of the ` +
+    `rounds' medians (${limits}), `
+  );
 }
 
 /** The same table as plain aligned text (for the console). */

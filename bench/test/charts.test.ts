@@ -148,6 +148,12 @@ describe('charts', () => {
       expect(snippet).toContain('not in this run: **webgpu**: no adapter');
       expect(snippet).not.toContain('SwiftShader');
       expect(renderMarkdownSnippet(syntheticReport())).not.toContain('![');
+      expect(snippet).toContain('median of the calls made in 10 ms per task');
+      const rounds = syntheticReport();
+      const inRounds = { ...rounds, settings: { ...rounds.settings, rounds: 3 } };
+      expect(renderMarkdownSnippet(inRounds)).toContain(
+        "10 ms per task in 3 rounds, every task of a case in turn, and the median of the rounds' medians",
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
