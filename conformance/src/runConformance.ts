@@ -352,7 +352,7 @@ export async function checkUnsupportedDtypes(backend: ILossBackend): Promise<Cas
  * first is still running), the arrays are then overwritten, and each result must still be the
  * one for the original values (the backend's own result on untouched copies, within its
  * tolerance). A caller that refills its batch buffers right after a call relies on this. The
- * problem (256 x 512) is large enough for backends that share big problems between threads.
+ * problem (512 x 512) is large enough for backends that share big problems between threads.
  */
 export async function checkReadsAtCallTime(backend: ILossBackend): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
@@ -397,7 +397,7 @@ export async function checkReadsAtCallTime(backend: ILossBackend): Promise<CaseR
 
 /**
  * Checks that an out-of-range target is reported at its first occurrence, however the backend
- * splits the work (chunks, threads, workgroups): targets of the 256 x 512 problem below get two
+ * splits the work (chunks, threads, workgroups): targets of the 512 x 512 problem below get two
  * to four bad values at seeded places (before and after a row's -1, below -1 and at C or above),
  * and forward, backward and forwardBackward must each reject with `TARGET_OUT_OF_RANGE`, a
  * message with DESIGN's wording, and the index of the first bad element as core-spec's
@@ -465,9 +465,9 @@ export async function checkFirstOutOfRange(backend: ILossBackend): Promise<CaseR
   return results;
 }
 
-/** 256 rows of 512 classes, 1 to 8 targets each, and a per-sample grad_output (seeded). */
+/** 512 rows of 512 classes, 1 to 8 targets each, and a per-sample grad_output (seeded). */
 function refillProblem(dtype: Dtype) {
-  const [batch, classes] = [256, 512];
+  const [batch, classes] = [512, 512];
   let state = 987654321;
   const next = () => {
     state = (Math.imul(state, 1103515245) + 12345) >>> 0;

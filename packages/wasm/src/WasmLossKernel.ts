@@ -27,10 +27,13 @@ export function defaultSimdMaxTargets(classes: number): number {
 }
 
 /**
- * Problems with fewer elements (N·C) run on one thread: waking a worker costs tens of
- * microseconds, about what the kernels take for this many elements.
+ * Problems with fewer elements (N·C) run on one thread: sharing a job costs tens of
+ * microseconds (waking a worker, the shared memory's slower copies), about what the kernels take
+ * for this many elements. Measured on 2 cores, J=4, interleaved: at 2^17 elements (128×1024) one
+ * thread is faster (forward 115 against 135 µs), at 2^18 (256×1024) two are (185 against 229 µs;
+ * forward+backward 404 against 502 µs).
  */
-export const MIN_PARALLEL_ELEMENTS = 65_536;
+export const MIN_PARALLEL_ELEMENTS = 196_608;
 
 /** What one kernel call leaves behind: the row sums and, when asked, the gradient. */
 interface RowResults {

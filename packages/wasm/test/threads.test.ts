@@ -76,9 +76,9 @@ describe('worker threads', () => {
 
   it('give bit-identical forward, backward and fused results to one thread (both dtypes, small and large J)', async () => {
     const shapes: [number, number, number[], boolean][] = [
-      [300, 400, [5, 1, 0, 3], false],
-      [64, 2048, [50, 9, 30], false],
-      [128, 600, [4, 40], true],
+      [600, 400, [5, 1, 0, 3], false],
+      [128, 2048, [50, 9, 30], false],
+      [384, 600, [4, 40], true],
     ];
     for (const [index, [batch, classes, targets, f64]] of shapes.entries()) {
       expect(batch * classes).toBeGreaterThanOrEqual(MIN_PARALLEL_ELEMENTS);
@@ -100,7 +100,7 @@ describe('worker threads', () => {
   });
 
   it('return plain (not shared) arrays and leave the caller arrays untouched', async () => {
-    const { input, target } = bigCase(7, 256, 512, [5]);
+    const { input, target } = bigCase(7, 512, 512, [5]);
     const inputCopy = input.data.slice();
     const targetCopy = target.data.slice();
     const { output, gradInput } = await threaded.forwardBackward(input, target);
@@ -111,10 +111,11 @@ describe('worker threads', () => {
   });
 
   it('serve concurrent calls in order with the right results, errors included', async () => {
+    // Both sides of MIN_PARALLEL_ELEMENTS: 160 000 to 300 800 elements.
     const cases = Array.from({ length: 12 }, (_, i) =>
-      bigCase(200 + i, 200 + 16 * i, 400, [1 + (i % 6), 30]),
+      bigCase(200 + i, 400 + 32 * i, 400, [1 + (i % 6), 30]),
     );
-    const bad = bigCase(999, 256, 400, [5]);
+    const bad = bigCase(999, 600, 400, [5]);
     bad.target.data[bad.target.data.length - 3] = 400;
     const expected = [];
     for (const c of cases)
@@ -132,24 +133,24 @@ describe('worker threads', () => {
   });
 
   it('read the inputs when the call is made: refilling them right after the call changes nothing', async () => {
-    const { input, target } = bigCase(21, 256, 512, [5, 30]);
+    const { input, target } = bigCase(21, 512, 512, [5, 30]);
     const options = { reduction: 'none' } as const;
     const expected = bits((await single.forward(input, target, options)).data);
     const gradExpected = bits(
-      (await single.backward(input, target, { data: new Float32Array(256).fill(2), shape: [256] }, options))
+      (await single.backward(input, target, { data: new Float32Array(512).fill(2), shape: [512] }, options))
         .data,
     );
     for (const backend of [single, threaded]) {
       const x = input.data.slice();
       const t = target.data.slice();
-      const g = new Float32Array(256).fill(2);
+      const g = new Float32Array(512).fill(2);
       const tensors = [
         { data: x, shape: input.shape },
         { data: t, shape: target.shape },
       ] as const;
       const first = backend.forward(...tensors, options); // runs at once
       const second = backend.forward(...tensors, options); // waits for the first
-      const third = backend.backward(...tensors, { data: g, shape: [256] }, options);
+      const third = backend.backward(...tensors, { data: g, shape: [512] }, options);
       x.fill(0);
       t.fill(-1);
       g.fill(0);
@@ -161,7 +162,7 @@ describe('worker threads', () => {
 
   it('report the first target out of range, whichever thread checks its rows', async () => {
     const next = random(31);
-    const { input, target } = bigCase(13, 512, 256, [5]);
+    const { input, target } = bigCase(13, 1024, 256, [5]);
     for (let trial = 0; trial < 12; trial++) {
       const t = target.data.slice();
       // Two to four bad values anywhere: ahead of a row's -1, after it, in any chunk.
@@ -178,12 +179,12 @@ describe('worker threads', () => {
   });
 
   it('recover from a rejected call', async () => {
-    const bad = bigCase(11, 512, 256, [5]);
+    const bad = bigCase(11, 1024, 256, [5]);
     bad.target.data[17] = -2;
     await expect(threaded.forward(bad.input, bad.target)).rejects.toMatchObject({
       code: 'TARGET_OUT_OF_RANGE',
     });
-    const good = bigCase(12, 512, 256, [5, 12]);
+    const good = bigCase(12, 1024, 256, [5, 12]);
     const a = await single.forward(good.input, good.target, { reduction: 'none' });
     const b = await threaded.forward(good.input, good.target, { reduction: 'none' });
     expect(bits(b.data)).toEqual(bits(a.data));
@@ -197,16 +198,16 @@ describe('a kernel whose workers have stopped', () => {
     const kernel = new WasmLossKernel(kernels, undefined, team);
     expect(kernel.threads).toBe(2);
     const reference = new WasmLossKernel(await instantiateKernels());
-    const { input, target } = bigCase(5, 256, 512, [4, 20]);
+    const { input, target } = bigCase(5, 512, 512, [4, 20]);
     const problem = {
       dtype: 'float32' as const,
       input: input.data,
       target: target.data,
-      batch: 256,
+      batch: 512,
       classes: 512,
       reduction: 'none' as const,
-      inputShape: [256, 512],
-      outputShape: [256],
+      inputShape: [512, 512],
+      outputShape: [512],
     };
     const before = await kernel.forward(problem);
     await team.stop();

@@ -17,7 +17,7 @@ for (const { name } of listBackends()) {
 }
 
 async function wasmThreads() {
-  const [batch, classes] = [256, 512];
+  const [batch, classes] = [512, 512];
   const input = new Float32Array(batch * classes);
   const target = new Int32Array(batch * classes).fill(-1);
   let state = 12345;
@@ -38,13 +38,18 @@ async function wasmThreads() {
   try {
     const a = await threaded.forwardBackward(...tensors, undefined, { reduction: 'none' });
     const b = await single.forwardBackward(...tensors, undefined, { reduction: 'none' });
+    const fa = await threaded.forward(...tensors, { reduction: 'none' });
+    const fb = await single.forward(...tensors, { reduction: 'none' });
     const same = (x: ArrayLike<number>, y: ArrayLike<number>) =>
       x.length === y.length && Array.from(x).every((v, i) => Object.is(v, y[i]));
     return {
       crossOriginIsolated: globalThis.crossOriginIsolated,
       threads: threaded.capabilities.threads ?? 1,
       notes: threaded.capabilities.notes ?? [],
-      agree: same(a.output.data, b.output.data) && same(a.gradInput.data, b.gradInput.data),
+      agree:
+        same(a.output.data, b.output.data) &&
+        same(a.gradInput.data, b.gradInput.data) &&
+        same(fa.data, fb.data),
       positive: a.output.data.every((v) => v > 0),
     };
   } finally {
