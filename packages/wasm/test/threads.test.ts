@@ -4,10 +4,11 @@ import {
   findTargetOutOfRange,
   type ILossBackend,
   isLossError,
+  LossBackend,
   type Tensor,
 } from '@mlml/core-spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWasmBackend } from '../src/index.js';
+import { createWasmBackend, WASM_CAPABILITIES } from '../src/index.js';
 import { instantiateKernels } from '../src/WasmKernels.js';
 import { MIN_PARALLEL_ELEMENTS, WasmLossKernel } from '../src/WasmLossKernel.js';
 import { WorkerTeam } from '../src/WorkerTeam.js';
@@ -216,6 +217,29 @@ describe('a kernel whose workers have stopped', () => {
     const expected = await reference.forward(problem);
     expect(bits(before)).toEqual(bits(expected));
     expect(bits(after)).toEqual(bits(expected));
+  });
+});
+
+describe('a threaded kernel', () => {
+  it('keeps its shared memory flat over 1,000 shared calls', async () => {
+    const kernels = await instantiateKernels(65_536, true);
+    const team = await WorkerTeam.start(kernels.module, kernels.memory, 1);
+    const kernel = new WasmLossKernel(kernels, undefined, team);
+    const backend = new LossBackend('wasm', WASM_CAPABILITIES, kernel);
+    try {
+      const { input, target } = bigCase(41, 512, 400, [3, 12]);
+      expect(512 * 400).toBeGreaterThanOrEqual(MIN_PARALLEL_ELEMENTS);
+      await backend.forwardBackward(input, target);
+      const start = kernels.memory.buffer.byteLength;
+      for (let i = 0; i < 1_000; i++) {
+        if (i % 2 === 0) await backend.forward(input, target);
+        else await backend.forwardBackward(input, target);
+      }
+      expect(kernels.memory.buffer.byteLength).toBe(start);
+      expect(kernel.threads).toBe(2);
+    } finally {
+      await backend.dispose();
+    }
   });
 });
 
