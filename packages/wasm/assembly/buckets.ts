@@ -25,7 +25,7 @@
 // than extracting lanes right before the gathers.
 
 import { clear16 } from './clear';
-import { gradientLanes } from './lanes';
+import { convertHigh, gradientLanes, promoteHigh } from './lanes';
 
 /** Most buckets in a table: 16-byte entries, so at most 64 KiB. */
 const MAX_BUCKETS: i32 = 4096;
@@ -397,14 +397,14 @@ function bucketPass(
       c3 = i32x4.sub(c3, mo);
     }
     const xl = f64x2.promote_low_f32x4(xv);
-    const xh = f64x2.promote_low_f32x4(i32x4.shuffle(xv, xv, 2, 3, 2, 3));
+    const xh = promoteHigh(xv);
     const kl = f64x2.convert_low_i32x4_s(k);
-    const kh = f64x2.convert_low_i32x4_s(i32x4.shuffle(k, k, 2, 3, 2, 3));
+    const kh = convertHigh(k);
     if (!withGrad) {
       // k x minus the counted primaries: Q of the bucket plus its threshold where x is above it.
       const tm = v128.and(t, m);
       const ql = f64x2.add(i64x2.shuffle(e0, e1, 0, 2), f64x2.promote_low_f32x4(tm));
-      const qh = f64x2.add(i64x2.shuffle(e2, e3, 0, 2), f64x2.promote_low_f32x4(i32x4.shuffle(tm, tm, 2, 3, 2, 3)));
+      const qh = f64x2.add(i64x2.shuffle(e2, e3, 0, 2), promoteHigh(tm));
       s0 = f64x2.add(s0, f64x2.add(f64x2.sub(f64x2.mul(kl, xl), ql), f64x2.sub(f64x2.mul(kh, xh), qh)));
     } else {
       s0 = f64x2.add(s0, f64x2.add(f64x2.mul(kl, xl), f64x2.mul(kh, xh)));

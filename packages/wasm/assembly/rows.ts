@@ -33,7 +33,7 @@ import {
   thOffset,
   tsumOffset,
 } from './scratch';
-import { gradientLanes } from './lanes';
+import { convertHigh, gradientLanes, promoteHigh } from './lanes';
 
 /**
  * Row sums at or beyond this (every term is positive, so the sum bounds each term) are summed
@@ -521,12 +521,12 @@ function hingePass(row: usize, groups: usize, th: usize, nb: i32): f64 {
     let u = hingeGroup(v128.load(p), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7);
     if (step == 2) u = f32x4.add(u, hingeGroup(v128.load(p, 16), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7));
     s0 = f64x2.add(s0, f64x2.promote_low_f32x4(u));
-    s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(u, u, 2, 3, 2, 3)));
+    s1 = f64x2.add(s1, promoteHigh(u));
   }
   for (let i = whole; i < groups; i++) {
     const u = hingeGroup(v128.load(row + (i << 4)), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7);
     s0 = f64x2.add(s0, f64x2.promote_low_f32x4(u));
-    s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(u, u, 2, 3, 2, 3)));
+    s1 = f64x2.add(s1, promoteHigh(u));
   }
   const s = f64x2.add(s0, s1);
   return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
@@ -728,9 +728,9 @@ function pass(
       v128.store(kbuf + off, k);
     } else {
       const xl = f64x2.promote_low_f32x4(xv);
-      const xh = f64x2.promote_low_f32x4(i32x4.shuffle(xv, xv, 2, 3, 2, 3));
+      const xh = promoteHigh(xv);
       const kl = f64x2.convert_low_i32x4_s(k);
-      const kh = f64x2.convert_low_i32x4_s(i32x4.shuffle(k, k, 2, 3, 2, 3));
+      const kh = convertHigh(k);
       s0 = f64x2.add(s0, f64x2.mul(kl, xl));
       s1 = f64x2.add(s1, f64x2.mul(kh, xh));
       if (withGrad) {

@@ -5,7 +5,7 @@
 // below x and those in higher buckets above it. Rows with fuller buckets are left to binary
 // search. Four lanes at a time; bases and slots are gathered lane by lane.
 
-import { gradientLanes } from './lanes';
+import { convertHigh, gather4, gradientLanes, promoteHigh } from './lanes';
 
 const MAX_SLOTS = 3;
 /** Whether the last slotCount call did the row (else the caller must). */
@@ -105,33 +105,16 @@ export function slotCount(
     const a1 = <usize>i32x4.extract_lane(bi, 1) << 2;
     const a2 = <usize>i32x4.extract_lane(bi, 2) << 2;
     const a3 = <usize>i32x4.extract_lane(bi, 3) << 2;
-    let k = v128.load32_zero(base + a0);
-    k = v128.load32_lane(base + a1, k, 1);
-    k = v128.load32_lane(base + a2, k, 2);
-    k = v128.load32_lane(base + a3, k, 3);
-    let t = v128.load32_zero(slots + a0);
-    t = v128.load32_lane(slots + a1, t, 1);
-    t = v128.load32_lane(slots + a2, t, 2);
-    t = v128.load32_lane(slots + a3, t, 3);
-    k = i32x4.sub(k, f32x4.gt(xv, t));
+    let k = gather4(base, a0, a1, a2, a3);
+    k = i32x4.sub(k, f32x4.gt(xv, gather4(slots, a0, a1, a2, a3)));
     if (maxOcc > 1) {
-      t = v128.load32_zero(slot1 + a0);
-      t = v128.load32_lane(slot1 + a1, t, 1);
-      t = v128.load32_lane(slot1 + a2, t, 2);
-      t = v128.load32_lane(slot1 + a3, t, 3);
-      k = i32x4.sub(k, f32x4.gt(xv, t));
-      if (maxOcc > 2) {
-        t = v128.load32_zero(slot2 + a0);
-        t = v128.load32_lane(slot2 + a1, t, 1);
-        t = v128.load32_lane(slot2 + a2, t, 2);
-        t = v128.load32_lane(slot2 + a3, t, 3);
-        k = i32x4.sub(k, f32x4.gt(xv, t));
-      }
+      k = i32x4.sub(k, f32x4.gt(xv, gather4(slot1, a0, a1, a2, a3)));
+      if (maxOcc > 2) k = i32x4.sub(k, f32x4.gt(xv, gather4(slot2, a0, a1, a2, a3)));
     }
     const xl = f64x2.promote_low_f32x4(xv);
-    const xh = f64x2.promote_low_f32x4(i32x4.shuffle(xv, xv, 2, 3, 2, 3));
+    const xh = promoteHigh(xv);
     const kl = f64x2.convert_low_i32x4_s(k);
-    const kh = f64x2.convert_low_i32x4_s(i32x4.shuffle(k, k, 2, 3, 2, 3));
+    const kh = convertHigh(k);
     s0 = f64x2.add(s0, f64x2.mul(kl, xl));
     s1 = f64x2.add(s1, f64x2.mul(kh, xh));
     if (grow == 0) {
