@@ -410,11 +410,7 @@ export async function checkFirstOutOfRange(backend: ILossBackend): Promise<CaseR
     const differences: Difference[] = [];
     const { input, target, gradOutput } = refillProblem(dtype);
     const classes = input.shape[1]!;
-    let state = 13579;
-    const next = () => {
-      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-      return state / 4294967296;
-    };
+    const next = seededUniform(13579);
     for (let trial = 0; trial < 4; trial++) {
       const t = target.data.slice();
       let first = t.length;
@@ -465,14 +461,19 @@ export async function checkFirstOutOfRange(backend: ILossBackend): Promise<CaseR
   return results;
 }
 
-/** 512 rows of 512 classes, 1 to 8 targets each, and a per-sample grad_output (seeded). */
-function refillProblem(dtype: Dtype) {
-  const [batch, classes] = [512, 512];
-  let state = 987654321;
-  const next = () => {
+/** A seeded generator of uniform numbers in [0, 1) (a 32-bit linear congruential one). */
+function seededUniform(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
     state = (Math.imul(state, 1103515245) + 12345) >>> 0;
     return state / 4294967296;
   };
+}
+
+/** 512 rows of 512 classes, 1 to 8 targets each, and a per-sample grad_output (seeded). */
+function refillProblem(dtype: Dtype) {
+  const [batch, classes] = [512, 512];
+  const next = seededUniform(987654321);
   const x = dtype === 'float32' ? new Float32Array(batch * classes) : new Float64Array(batch * classes);
   for (let i = 0; i < x.length; i++) x[i] = next() * 4 - 2;
   const t = new Int32Array(batch * classes).fill(-1);
