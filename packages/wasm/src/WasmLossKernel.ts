@@ -218,7 +218,9 @@ export class WasmLossKernel implements LossKernel {
         outOfRange = alone();
       }
     }
-    if (outOfRange >= 0) throw targetOutOfRangeError(target, outOfRange, classes);
+    // The message names the value the kernels read (their copy), not the caller's array now:
+    // on the threaded path the caller may have refilled it while this call waited.
+    if (outOfRange >= 0) throw targetOutOfRangeError(targetView, outOfRange, classes);
 
     const sums = new Float64Array(buffer, sumsPtr, batch).slice();
     return gradInput === undefined ? { sums } : { sums, gradInput };

@@ -179,6 +179,23 @@ describe('worker threads', () => {
     }
   });
 
+  it('name, in a TARGET_OUT_OF_RANGE message, the value read at call time, not what the caller wrote there afterwards', async () => {
+    const { input, target } = bigCase(17, 1024, 256, [5]);
+    expect(1024 * 256).toBeGreaterThanOrEqual(MIN_PARALLEL_ELEMENTS);
+    const index = 700 * 256 + 9; // a chunk in the middle: a worker or this thread checks it
+    for (const backend of [single, threaded]) {
+      for (const call of ['forward', 'forwardBackward'] as const) {
+        const t = target.data.slice();
+        t[index] = 300;
+        const tensor = { data: t, shape: target.shape };
+        const pending =
+          call === 'forward' ? backend.forward(input, tensor) : backend.forwardBackward(input, tensor);
+        t[index] = 7; // the caller refills its array at once
+        await expect(pending).rejects.toThrow(`found 300 at index ${index},`);
+      }
+    }
+  });
+
   it('recover from a rejected call', async () => {
     const bad = bigCase(11, 1024, 256, [5]);
     bad.target.data[17] = -2;
