@@ -20,6 +20,8 @@ export class LossBackend implements ILossBackend {
   readonly capabilities: BackendCapabilities;
   readonly #kernel: LossKernel;
   #disposed = false;
+  /** Calls started and not yet settled: `dispose()` lets them finish before releasing the kernel. */
+  readonly #inFlight = new Set<Promise<unknown>>();
 
   constructor(name: string, capabilities: BackendCapabilities, kernel: LossKernel) {
     this.name = name;
@@ -33,8 +35,9 @@ export class LossBackend implements ILossBackend {
     options?: LossOptions,
   ): Promise<Tensor<FloatArray>> {
     const problem = validateForward(input, target, options, this.#context());
-    const data = problem.batch === 0 ? emptyBatchOutput(problem) : await this.#kernel.forward(problem);
-    return { data, shape: [...problem.outputShape] };
+    const data =
+      problem.batch === 0 ? emptyBatchOutput(problem) : await this.#track(this.#kernel.forward(problem));
+    return { data: intoOut(data, problem.out?.output), shape: [...problem.outputShape] };
   }
 
   async backward(
@@ -44,8 +47,9 @@ export class LossBackend implements ILossBackend {
     options?: LossOptions,
   ): Promise<Tensor<FloatArray>> {
     const problem = validateBackward(input, target, gradOutput, options, this.#context());
-    const data = problem.batch === 0 ? allocate(problem.dtype, 0) : await this.#kernel.backward(problem);
-    return { data, shape: [...problem.inputShape] };
+    const data =
+      problem.batch === 0 ? allocate(problem.dtype, 0) : await this.#track(this.#kernel.backward(problem));
+    return { data: intoOut(data, problem.out?.gradInput), shape: [...problem.inputShape] };
   }
 
   async forwardBackward(
@@ -62,17 +66,36 @@ export class LossBackend implements ILossBackend {
     const result =
       problem.batch === 0
         ? { output: emptyBatchOutput(problem), gradInput: allocate(problem.dtype, 0) }
-        : await this.#kernel.forwardBackward(problem);
+        : await this.#track(this.#kernel.forwardBackward(problem));
     return {
-      output: { data: result.output, shape: [...problem.outputShape] },
-      gradInput: { data: result.gradInput, shape: [...problem.inputShape] },
+      output: { data: intoOut(result.output, problem.out?.output), shape: [...problem.outputShape] },
+      gradInput: {
+        data: intoOut(result.gradInput, problem.out?.gradInput),
+        shape: [...problem.inputShape],
+      },
     };
   }
 
+  /**
+   * Releases the kernel. Calls already in flight complete normally (with their results) first;
+   * calls made after this one reject with `BACKEND_DISPOSED`. The same on every backend.
+   */
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
     await this.#kernel.dispose?.();
+  }
+
+  /** Awaits a kernel call, keeping it in {@link #inFlight} until it settles. */
+  async #track<T>(call: T | Promise<T>): Promise<T> {
+    if (!(call instanceof Promise)) return call;
+    this.#inFlight.add(call);
+    try {
+      return await call;
+    } finally {
+      this.#inFlight.delete(call);
+    }
   }
 
   #context(): ValidationContext {
@@ -83,6 +106,13 @@ export class LossBackend implements ILossBackend {
       kernelChecksTargetRange: this.#kernel.checksTargetRange === true,
     };
   }
+}
+
+/** The caller's array holding `data` (copied in unless the kernel wrote there), or `data` itself. */
+function intoOut(data: FloatArray, out: FloatArray | undefined): FloatArray {
+  if (out === undefined || out === data) return data;
+  out.set(data);
+  return out;
 }
 
 /** DESIGN §2 for N = 0: none -> `[]` data, sum -> 0, mean -> NaN. */

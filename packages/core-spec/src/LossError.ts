@@ -1,6 +1,7 @@
 /** Every error code mlml raises. The codes of DESIGN §2 keep their meaning forever. */
 export type LossErrorCode =
   | 'INVALID_REDUCTION'
+  | 'INVALID_OPTIONS'
   | 'INVALID_DTYPE'
   | 'INVALID_SHAPE'
   | 'TARGET_SHAPE_MISMATCH'
@@ -11,11 +12,13 @@ export type LossErrorCode =
   | 'INPUT_TOO_LARGE'
   | 'UNKNOWN_BACKEND'
   | 'BACKEND_UNAVAILABLE'
-  | 'DEVICE_LOST';
+  | 'DEVICE_LOST'
+  | 'UNSUPPORTED_LOCATION';
 
 /** The codes of errors in the caller's arguments (as opposed to the environment). */
 export const ARGUMENT_ERROR_CODES: readonly LossErrorCode[] = [
   'INVALID_REDUCTION',
+  'INVALID_OPTIONS',
   'INVALID_DTYPE',
   'INVALID_SHAPE',
   'TARGET_SHAPE_MISMATCH',

@@ -1,4 +1,4 @@
-import type { Dtype, FloatArray, Reduction } from './types.js';
+import type { Dtype, FloatArray, OutArrays, Reduction } from './types.js';
 
 /**
  * A validated call, in the flat form kernels consume: `input` is `[batch, classes]` row-major
@@ -24,6 +24,12 @@ export interface Problem {
   readonly inputShape: readonly number[];
   /** The shape of the forward output: `[N]` for 2-D input with `none`, else `[]`. */
   readonly outputShape: readonly number[];
+  /**
+   * The caller's arrays for the results (validated: the problem's dtype and exact lengths, no
+   * overlap with the inputs). A kernel may write its results straight into them and return them
+   * ({@link outputArrayFor}, {@link gradientArrayFor}); whatever else it returns is copied in.
+   */
+  readonly out?: OutArrays;
 }
 
 /** A {@link Problem} together with the incoming gradient of a backward call. */
@@ -38,4 +44,28 @@ export interface BackwardProblem extends Problem {
 /** Creates an array of the given dtype. */
 export function allocate(dtype: Dtype, length: number): FloatArray {
   return dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
+}
+
+/** The length of a problem's forward output: N for `none`, else 1. */
+export function outputLength(problem: Problem): number {
+  return problem.reduction === 'none' ? problem.batch : 1;
+}
+
+/**
+ * The array a kernel writes the forward output into: the caller's `out.output` when given, else a
+ * fresh one of {@link outputLength}. Its contents are not cleared: write every element.
+ */
+export function outputArrayFor(problem: Problem): FloatArray {
+  return problem.out?.output ?? allocate(problem.dtype, outputLength(problem));
+}
+
+/**
+ * The array a kernel accumulates the gradient into: the caller's `out.gradInput` (cleared to
+ * zeros) when given, else a fresh zero-filled one of the input's length.
+ */
+export function gradientArrayFor(problem: Problem): FloatArray {
+  const given = problem.out?.gradInput;
+  if (given === undefined) return allocate(problem.dtype, problem.batch * problem.classes);
+  given.fill(0);
+  return given;
 }

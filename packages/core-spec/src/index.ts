@@ -1,3 +1,4 @@
+export { isGpuTensor } from './isGpuTensor.js';
 export { LossBackend } from './LossBackend.js';
 export {
   ARGUMENT_ERROR_CODES,
@@ -7,7 +8,14 @@ export {
   type LossErrorCode,
 } from './LossError.js';
 export type { KernelResult, LossKernel } from './LossKernel.js';
-export { allocate, type BackwardProblem, type Problem } from './Problem.js';
+export {
+  allocate,
+  type BackwardProblem,
+  gradientArrayFor,
+  outputArrayFor,
+  outputLength,
+  type Problem,
+} from './Problem.js';
 export { countTargets, referenceBackward, referenceForward } from './reference.js';
 export { createReferenceBackend, REFERENCE_CAPABILITIES, referenceKernel } from './referenceBackend.js';
 export {
@@ -29,8 +37,11 @@ export type {
   Dtype,
   FloatArray,
   ForwardBackwardResult,
+  GpuTensor,
   ILossBackend,
   LossOptions,
+  OutArrays,
+  OutputLocation,
   Reduction,
   Tensor,
   Tolerance,

@@ -15,7 +15,24 @@ export interface Tensor<A> {
   readonly shape: readonly number[];
 }
 
-/** Options of the loss, with PyTorch's names and meaning. */
+/**
+ * Caller-owned arrays that a call writes its results into and returns, instead of allocating
+ * fresh ones (a training loop reuses them call after call). Each must have the input's dtype and
+ * the exact length of the result, and must not overlap the input, the target, the grad_output or
+ * each other; otherwise the call is rejected with `INVALID_OPTIONS`. Their previous contents are
+ * never read.
+ */
+export interface OutArrays {
+  /** Receives the loss: length N for `reduction: 'none'` on 2-D input, else 1. */
+  readonly output?: FloatArray;
+  /** Receives the gradient w.r.t. the input: the input's length. */
+  readonly gradInput?: FloatArray;
+}
+
+/** Where a call returns its results: as typed arrays, or as GPU buffers the caller then owns. */
+export type OutputLocation = 'cpu' | 'gpu-buffer';
+
+/** Options of the loss, with PyTorch's names and meaning, plus where results go. */
 export interface LossOptions {
   /** @default 'mean' */
   reduction?: Reduction;
@@ -23,6 +40,28 @@ export interface LossOptions {
   size_average?: boolean | null;
   /** Deprecated PyTorch option; when set (not null/undefined) it overrides `reduction`. */
   reduce?: boolean | null;
+  /** Caller-owned arrays to write the results into (see {@link OutArrays}). @default undefined */
+  out?: OutArrays;
+  /**
+   * `'gpu-buffer'` returns results as {@link GpuTensor}s, on a backend that keeps tensors on a
+   * GPU (others reject it with `UNSUPPORTED_LOCATION`).
+   * @default 'cpu'
+   */
+  outputLocation?: OutputLocation;
+}
+
+/**
+ * A tensor that lives in a GPU buffer (e.g. a WebGPU `GPUBuffer`), dense and row-major like
+ * {@link Tensor}. Only a backend that keeps tensors on a GPU accepts it; the others reject it with
+ * `UNSUPPORTED_LOCATION`. Typed structurally, so core-spec needs no GPU typings.
+ */
+export interface GpuTensor<B = unknown> {
+  /** The buffer holding the elements, from offset 0. */
+  readonly buffer: B;
+  /** The size of each dimension. */
+  readonly shape: readonly number[];
+  /** The element type: `'float32'` for inputs and results, `'int32'` for targets. */
+  readonly dtype: 'float32' | 'int32';
 }
 
 /** How close a backend promises to be to the reference, per dtype: `|a - e| <= atol + rtol * scale`. */

@@ -1,4 +1,6 @@
+import { isGpuTensor } from './isGpuTensor.js';
 import { formatShape, LossError } from './LossError.js';
+import { checkOutArrays, readOptions } from './options.js';
 import type { BackwardProblem, Problem } from './Problem.js';
 import { resolveReduction } from './resolveReduction.js';
 import { findTargetOutOfRange, targetOutOfRangeError } from './targetRange.js';
@@ -19,6 +21,12 @@ export interface ValidationContext {
    * @default false
    */
   readonly kernelChecksTargetRange?: boolean;
+  /**
+   * Whether the backend accepts GPU-resident tensors and `outputLocation: 'gpu-buffer'`; without
+   * it they are rejected with `UNSUPPORTED_LOCATION`.
+   * @default false
+   */
+  readonly gpuResident?: boolean;
 }
 
 const ANY_BACKEND: ValidationContext = { backend: 'any', dtypes: ['float32', 'float64'], disposed: false };
@@ -34,7 +42,10 @@ export function validateForward(
   context: ValidationContext = ANY_BACKEND,
 ): Problem {
   const problem = checkArguments(input, target, options, context);
-  afterRangeCheck(problem, context, () => checkBackend(problem.dtype, context));
+  afterRangeCheck(problem, context, () => {
+    checkOutArrays(problem, []);
+    checkBackend(problem.dtype, context);
+  });
   return problem;
 }
 
@@ -52,6 +63,7 @@ export function validateBackward(
   const problem = checkArguments(input, target, options, context);
   const grad = afterRangeCheck(problem, context, () => {
     const checked = checkGradOutput(gradOutput, problem);
+    checkOutArrays(problem, [checked]);
     checkBackend(problem.dtype, context);
     return checked;
   });
@@ -84,24 +96,38 @@ function checkArguments(
   options: LossOptions | undefined,
   context: ValidationContext,
 ): Problem {
-  const reduction = resolveReduction(options);
-  const dtype = dtypeOf(input?.data);
+  const { options: checked, out } = readOptions(options);
+  const reduction = resolveReduction(checked);
+  if (checked.outputLocation === 'gpu-buffer' && context.gpuResident !== true) {
+    throw unsupportedLocation(context, "outputLocation 'gpu-buffer'");
+  }
+  // Each property is read once: a getter or Proxy cannot answer differently after validation.
+  const data: unknown = input?.data;
+  const dtype = dtypeOf(data);
+  if (dtype === undefined && isGpuTensor(input) && context.gpuResident !== true) {
+    throw unsupportedLocation(context, 'a GpuTensor input');
+  }
   if (dtype === undefined) {
     throw new LossError(
       'INVALID_DTYPE',
-      `input must be a Float32Array or Float64Array tensor, but got: ${describe(input?.data)}`,
+      `input must be a Float32Array or Float64Array tensor, but got: ${describe(data)}`,
     );
   }
+  const x = data as FloatArray;
   const inputShape = checkShape(input.shape, 'input');
-  checkLength(input.data.length, inputShape, 'input');
-  if (!(target?.data instanceof Int32Array)) {
+  checkLength(x.length, inputShape, 'input');
+  const targetData: unknown = target?.data;
+  if (!(targetData instanceof Int32Array) && isGpuTensor(target) && context.gpuResident !== true) {
+    throw unsupportedLocation(context, 'a GpuTensor target');
+  }
+  if (!(targetData instanceof Int32Array)) {
     throw new LossError(
       'INVALID_DTYPE',
-      `target must be an Int32Array tensor of class indices, but got: ${describe(target?.data)}`,
+      `target must be an Int32Array tensor of class indices, but got: ${describe(targetData)}`,
     );
   }
   const targetShape = checkShape(target.shape, 'target');
-  checkLength(target.data.length, targetShape, 'target');
+  checkLength(targetData.length, targetShape, 'target');
 
   const rank = inputShape.length;
   const classes = rank === 0 ? 1 : inputShape[rank - 1]!;
@@ -115,29 +141,47 @@ function checkArguments(
   const targetFits =
     rank === 2
       ? targetShape.length === 2 && targetShape[0] === batch && targetShape[1] === classes
-      : targetShape.length <= 1 && target.data.length === classes;
+      : targetShape.length <= 1 && targetData.length === classes;
   if (!targetFits) {
     throw new LossError(
       'TARGET_SHAPE_MISMATCH',
       `inconsistent target size: ${formatShape(targetShape)} for input of size: ${formatShape(inputShape)}`,
     );
   }
-  const t = target.data;
-  if (context.kernelChecksTargetRange !== true) checkTargetRange(t, classes);
+  if (context.kernelChecksTargetRange !== true) checkTargetRange(targetData, classes);
   const outputShape = reduction === 'none' && rank === 2 ? [batch] : [];
-  return { dtype, input: input.data, target: t, batch, classes, reduction, inputShape, outputShape };
+  const problem: Problem = {
+    dtype,
+    input: x,
+    target: targetData,
+    batch,
+    classes,
+    reduction,
+    inputShape,
+    outputShape,
+  };
+  return out === undefined ? problem : { ...problem, out };
+}
+
+function unsupportedLocation(context: ValidationContext, what: string): LossError {
+  return new LossError(
+    'UNSUPPORTED_LOCATION',
+    `backend '${context.backend}' computes on typed arrays only and does not accept ${what}; use a GPU-resident backend (webgpu created on your device) or pass typed arrays`,
+  );
 }
 
 function checkGradOutput(gradOutput: Tensor<FloatArray>, problem: Problem): FloatArray {
-  const dtype = dtypeOf(gradOutput?.data);
+  const data: unknown = gradOutput?.data;
+  const dtype = dtypeOf(data);
   if (dtype === undefined) {
     throw new LossError(
       'INVALID_DTYPE',
-      `grad_output must be a Float32Array or Float64Array tensor, but got: ${describe(gradOutput?.data)}`,
+      `grad_output must be a Float32Array or Float64Array tensor, but got: ${describe(data)}`,
     );
   }
+  const grad = data as FloatArray;
   const shape = checkShape(gradOutput.shape, 'grad_output');
-  checkLength(gradOutput.data.length, shape, 'grad_output');
+  checkLength(grad.length, shape, 'grad_output');
   const expected = problem.outputShape;
   if (shape.length !== expected.length || shape.some((size, i) => size !== expected[i])) {
     throw new LossError(
@@ -151,7 +195,7 @@ function checkGradOutput(gradOutput: Tensor<FloatArray>, problem: Problem): Floa
       `grad_output has dtype ${dtype} but the input has dtype ${problem.dtype}; they must match`,
     );
   }
-  return gradOutput.data;
+  return grad;
 }
 
 function checkBackend(dtype: Dtype, context: ValidationContext): void {
@@ -173,14 +217,24 @@ export function dtypeOf(data: unknown): Dtype | undefined {
   return undefined;
 }
 
+/** The shape as a plain array, each size read once (a getter or Proxy is not consulted again). */
 function checkShape(shape: unknown, what: string): readonly number[] {
-  if (!Array.isArray(shape) || !shape.every((s) => Number.isSafeInteger(s) && s >= 0)) {
+  const copy = Array.isArray(shape) ? Array.from(shape as readonly unknown[]) : undefined;
+  if (copy === undefined || !copy.every((s) => Number.isSafeInteger(s) && (s as number) >= 0)) {
     throw new LossError(
       'INVALID_DTYPE',
-      `${what} shape must be an array of non-negative integers, but got: ${JSON.stringify(shape)}`,
+      `${what} shape must be an array of non-negative integers, but got: ${safeJson(copy ?? shape)}`,
     );
   }
-  return shape as readonly number[];
+  return copy as number[];
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return describe(value);
+  }
 }
 
 function checkLength(length: number, shape: readonly number[], what: string): void {

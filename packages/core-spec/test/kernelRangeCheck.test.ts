@@ -101,3 +101,35 @@ describe('a kernel that checks the target range itself', () => {
     expect(findTargetOutOfRange(t, 6)).toBe(9_500);
   });
 });
+
+describe('dispose with calls in flight', () => {
+  it('lets calls in flight complete, then releases the kernel; later calls reject', async () => {
+    const events: string[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow: LossKernel = {
+      ...referenceKernel,
+      forward: async (problem: Problem) => {
+        await gate;
+        events.push('forward done');
+        return referenceKernel.forward(problem);
+      },
+      dispose: () => {
+        events.push('kernel disposed');
+      },
+    };
+    const backend = new LossBackend('slow', REFERENCE_CAPABILITIES, slow);
+    const call = backend.forward(x, good, { reduction: 'sum' });
+    const disposed = backend.dispose();
+    await Promise.resolve();
+    expect(events).toEqual([]);
+    release();
+    const loss = await call;
+    await disposed;
+    expect(Math.abs(loss.data[0]! - 0.85)).toBeLessThan(1e-6);
+    expect(events).toEqual(['forward done', 'kernel disposed']);
+    expect(await codeOf(() => backend.forward(x, good))).toBe('BACKEND_DISPOSED');
+  });
+});
