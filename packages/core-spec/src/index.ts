@@ -16,6 +16,7 @@ export {
   outputLength,
   type Problem,
 } from './Problem.js';
+export { gradientUnit, gradOutputOfRow, reduceRowSums } from './reduceRowSums.js';
 export { countTargets, referenceBackward, referenceForward } from './reference.js';
 export { createReferenceBackend, REFERENCE_CAPABILITIES, referenceKernel } from './referenceBackend.js';
 export {

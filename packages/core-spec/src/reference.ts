@@ -1,4 +1,5 @@
-import { allocate, type BackwardProblem, type Problem } from './Problem.js';
+import { type BackwardProblem, gradientArrayFor, type Problem } from './Problem.js';
+import { gradientUnit, gradOutputOfRow, reduceRowSums } from './reduceRowSums.js';
 import type { FloatArray } from './types.js';
 
 /*
@@ -59,19 +60,9 @@ function rowSum(problem: Problem, row: number): number {
 
 /** The forward loss, as DESIGN §2 defines it (output data only; its shape is `problem.outputShape`). */
 export function referenceForward(problem: Problem): FloatArray {
-  const { batch, classes, reduction, dtype } = problem;
-  if (reduction === 'none') {
-    const out = allocate(dtype, batch);
-    for (let n = 0; n < batch; n++) out[n] = rowSum(problem, n) / classes;
-    return out;
-  }
-  let total = 0;
-  for (let n = 0; n < batch; n++) total += rowSum(problem, n);
-  total /= classes;
-  if (reduction === 'mean') total /= batch;
-  const out = allocate(dtype, 1);
-  out[0] = total;
-  return out;
+  const sums = new Float64Array(problem.batch);
+  for (let n = 0; n < problem.batch; n++) sums[n] = rowSum(problem, n);
+  return reduceRowSums(problem, sums);
 }
 
 /**
@@ -79,7 +70,7 @@ export function referenceForward(problem: Problem): FloatArray {
  * target, accumulated in double as whole counts, then scaled by `grad_output` once.
  */
 export function referenceBackward(problem: BackwardProblem): FloatArray {
-  const { batch, classes, reduction, dtype, gradOutput } = problem;
+  const { batch, classes } = problem;
   const counts = new Float64Array(batch * classes);
   for (let n = 0; n < batch; n++) {
     const offset = n * classes;
@@ -88,10 +79,10 @@ export function referenceBackward(problem: BackwardProblem): FloatArray {
       counts[offset + y]! -= 1;
     });
   }
-  const g = reduction === 'mean' ? 1 / (batch * classes) : 1 / classes;
-  const grad = allocate(dtype, batch * classes);
+  const g = gradientUnit(problem);
+  const grad = gradientArrayFor(problem);
   for (let n = 0; n < batch; n++) {
-    const scale = reduction === 'none' ? gradOutput[n]! : gradOutput[0]!;
+    const scale = gradOutputOfRow(problem, n);
     for (let c = 0; c < classes; c++) {
       const i = n * classes + c;
       grad[i] = counts[i]! * g * scale;
