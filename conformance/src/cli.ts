@@ -188,16 +188,19 @@ export function formatMatrix(result: MatrixResult, maxFailures = 5): string[] {
 }
 
 const CONFORMANCE_USAGE =
-  'usage: mlml conformance [--backend all|NAME[,NAME]] [--fixtures FILE]...  (FILE may be "builtin"; default: the built-in fixtures)';
+  'usage: mlml conformance [--backend all|NAME[,NAME]] [--fixtures FILE]... [--browser]  (FILE may be "builtin"; default: the built-in fixtures; --browser: in headless Chromium, a plain and a cross-origin isolated page)';
 
-interface ParsedArgs {
+/** Parsed `--name value` arguments (shared with the `--browser` commands). */
+export interface ParsedArgs {
   readonly values: Map<string, string[]>;
   readonly help: boolean;
 }
 
-class UsageError extends Error {}
+/** A bad argument or file: printed as one line, exit code 2. */
+export class UsageError extends Error {}
 
-function parseArgs(args: readonly string[], allowed: readonly string[]): ParsedArgs {
+/** Parses `--name value` / `--name=value` arguments of the allowed names (and `--help`). */
+export function parseArgs(args: readonly string[], allowed: readonly string[]): ParsedArgs {
   const values = new Map<string, string[]>();
   let help = false;
   for (let i = 0; i < args.length; i++) {
@@ -218,7 +221,8 @@ function parseArgs(args: readonly string[], allowed: readonly string[]): ParsedA
   return { values, help };
 }
 
-async function readFixtures(files: readonly string[]): Promise<GoldenFile[]> {
+/** Reads golden files (`builtin` names the built-in set); a bad file is a {@link UsageError}. */
+export async function readFixtures(files: readonly string[]): Promise<GoldenFile[]> {
   const paths = files.flatMap((file) => (file === 'builtin' ? builtinFixturePaths() : [file]));
   try {
     return await loadGoldenFiles(paths);
@@ -237,6 +241,13 @@ async function readFixtures(files: readonly string[]): Promise<GoldenFile[]> {
  * @returns the exit code: 0 all passed, 1 a failed case or an unavailable named backend, 2 bad arguments.
  */
 export async function runConformanceCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  if (args.includes('--browser')) {
+    const { runBrowserConformanceCommand } = await import('./browser/browserCommands.js');
+    return runBrowserConformanceCommand(
+      args.filter((arg) => arg !== '--browser'),
+      io,
+    );
+  }
   let parsed: ParsedArgs;
   let fixtures: GoldenFile[];
   let backends: 'all' | string[];
@@ -280,7 +291,7 @@ export async function runConformanceCommand(args: readonly string[], io: Command
   return result.ok ? 0 : 1;
 }
 
-const RUN_USAGE = 'usage: mlml run --backend NAME --fixtures FILE [--out FILE]';
+const RUN_USAGE = 'usage: mlml run --backend NAME --fixtures FILE [--out FILE] [--browser]';
 
 function encodeTensor(tensor: Tensor<FloatArray>): { shape: number[]; data: (number | string)[] } {
   return { shape: [...tensor.shape], data: Array.from(tensor.data, encodeFloat) };
@@ -293,6 +304,13 @@ function encodeTensor(tensor: Tensor<FloatArray>): { shape: number[]; data: (num
  * @returns the exit code: 0 written, 1 the backend did not initialise, 2 bad arguments or file.
  */
 export async function runGoldenCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  if (args.includes('--browser')) {
+    const { runBrowserGoldenCommand } = await import('./browser/browserCommands.js');
+    return runBrowserGoldenCommand(
+      args.filter((arg) => arg !== '--browser'),
+      io,
+    );
+  }
   let backendName: string;
   let fixtures: GoldenFile[];
   let out: string | undefined;

@@ -1,0 +1,164 @@
+import { writeFile } from 'node:fs/promises';
+import { listBackends } from '@mlml/loss';
+import { BUILTIN_FIXTURE_FILES } from '../builtinFixtures.js';
+import { type CommandIo, formatMatrix, parseArgs, readFixtures, UsageError } from '../cli.js';
+import { builtinFixturePaths } from '../node.js';
+import { type FixtureFile, PAGE_TITLES, type PageKind, PageSession } from './PageSession.js';
+import {
+  PAGE_API_GLOBAL,
+  type PageApi,
+  type PageMatrixRequest,
+  type PageResultsRequest,
+} from './protocol.js';
+import { toMatrixResult } from './toMatrixResult.js';
+
+const CONFORMANCE_USAGE =
+  'usage: mlml conformance --browser [--backend all|NAME[,NAME]] [--fixtures FILE]...  (in headless Chromium: a plain and a cross-origin isolated page; every backend must run)';
+const RUN_USAGE =
+  'usage: mlml run --browser --backend NAME --fixtures FILE [--out FILE]  (in a cross-origin isolated page)';
+
+/** The golden files named by `--fixtures` (`builtin` expands to the built-in set), validated. */
+async function fixtureFiles(files: readonly string[] | undefined): Promise<FixtureFile[]> {
+  if (files === undefined) {
+    return builtinFixturePaths().map((path, i) => ({ path, source: BUILTIN_FIXTURE_FILES[i]! }));
+  }
+  await readFixtures(files); // parses every file in Node first: a bad one is a usage error here
+  return files
+    .flatMap((file) => (file === 'builtin' ? builtinFixturePaths() : [file]))
+    .map((path) => ({ path, source: path }));
+}
+
+function backendNames(values: readonly string[] | undefined): 'all' | string[] {
+  const names = (values ?? ['all']).flatMap((b) => b.split(',')).map((b) => b.trim());
+  if (names.some((n) => n === '')) throw new UsageError('--backend has an empty name');
+  if (names.includes('all')) return 'all';
+  const registered = listBackends().map((b) => b.name);
+  const unknown = names.filter((n) => !registered.includes(n));
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown backend '${unknown[0]}' (registered: ${registered.join(', ')})`);
+  }
+  return [...new Set(names)];
+}
+
+function usageFailure(command: string, error: unknown, io: CommandIo): number {
+  if (!(error instanceof UsageError)) throw error;
+  io.err(`mlml ${command}: ${error.message}`);
+  return 2;
+}
+
+/**
+ * `mlml conformance --browser [--backend all|NAME[,NAME]] [--fixtures FILE]...`: the Node command's
+ * suite, fixtures and matrix, run inside headless Chromium in a plain page and in a cross-origin
+ * isolated page (wasm on worker threads there). Every backend must initialise in both pages: a
+ * missing WebGPU adapter is a failure.
+ * @returns the exit code: 0 all passed in both pages, 1 a failure, 2 bad arguments.
+ */
+export async function runBrowserConformanceCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  let files: FixtureFile[];
+  let backends: 'all' | string[];
+  try {
+    const parsed = parseArgs(args, ['backend', 'fixtures']);
+    if (parsed.help) {
+      io.out(CONFORMANCE_USAGE);
+      return 0;
+    }
+    backends = backendNames(parsed.values.get('backend'));
+    files = await fixtureFiles(parsed.values.get('fixtures'));
+  } catch (error) {
+    return usageFailure('conformance', error, io);
+  }
+  io.out(
+    `conformance --browser: ${files.length} golden file(s); backends: ${backends === 'all' ? 'all registered in the page' : backends.join(', ')}; building the page...`,
+  );
+  const session = await PageSession.start(files);
+  const failedPages: PageKind[] = [];
+  try {
+    for (const kind of ['plain', 'isolated'] as const) {
+      const started = performance.now();
+      const { page, environment, fixtures } = await session.open(kind, (line) => io.out(`  ${line}`));
+      io.out('');
+      io.out(
+        `== ${PAGE_TITLES[kind]}: ${environment.userAgent.match(/(?:Headless)?Chrome\/[\d.]+/)?.[0] ?? environment.userAgent} ==`,
+      );
+      const request: PageMatrixRequest = { backends, fixtures };
+      const outcomes = await page.evaluate(
+        ([name, r]) => (globalThis as unknown as Record<string, PageApi>)[name]!.matrix(r),
+        [PAGE_API_GLOBAL, request] as const,
+      );
+      await page.close();
+      const result = toMatrixResult(
+        outcomes,
+        files.map((f) => f.source),
+      );
+      io.out('');
+      for (const line of formatMatrix(result)) io.out(line);
+      const threads = outcomes
+        .filter((o) => (o.threads ?? 1) > 1)
+        .map((o) => `${o.name} on ${o.threads} threads`);
+      io.out(
+        `(${((performance.now() - started) / 1000).toFixed(1)} s${threads.length > 0 ? `; ${threads.join(', ')}` : ''})`,
+      );
+      if (!result.ok) failedPages.push(kind);
+    }
+  } finally {
+    await session.close();
+  }
+  io.out('');
+  io.out(
+    failedPages.length === 0
+      ? 'conformance --browser: PASS (plain and cross-origin isolated page)'
+      : `conformance --browser: FAIL (${failedPages.join(' and ')} page)`,
+  );
+  return failedPages.length === 0 ? 0 : 1;
+}
+
+/**
+ * `mlml run --browser --backend NAME --fixtures FILE [--out FILE]`: `mlml run` computed inside
+ * headless Chromium, in a cross-origin isolated page: the same `mlml-results-v1` JSON.
+ * @returns the exit code: 0 written, 1 the backend did not initialise in the page, 2 bad arguments.
+ */
+export async function runBrowserGoldenCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  let files: FixtureFile[];
+  let backend: string;
+  let out: string | undefined;
+  try {
+    const parsed = parseArgs(args, ['backend', 'fixtures', 'out']);
+    if (parsed.help) {
+      io.out(RUN_USAGE);
+      return 0;
+    }
+    const names = parsed.values.get('backend');
+    const given = parsed.values.get('fixtures');
+    if (names?.length !== 1) throw new UsageError(`give exactly one --backend (${RUN_USAGE})`);
+    if (given === undefined) throw new UsageError(`give --fixtures FILE (${RUN_USAGE})`);
+    if ((parsed.values.get('out')?.length ?? 0) > 1) throw new UsageError('give at most one --out');
+    const chosen = backendNames(names);
+    if (chosen === 'all') throw new UsageError(`give one backend name, not all (${RUN_USAGE})`);
+    backend = chosen[0]!;
+    files = await fixtureFiles(given);
+    out = parsed.values.get('out')?.[0];
+  } catch (error) {
+    return usageFailure('run', error, io);
+  }
+  const session = await PageSession.start(files);
+  let answer: { readonly json?: string; readonly unavailable?: string };
+  try {
+    const { page, fixtures } = await session.open('isolated', (line) => io.err(line));
+    const request: PageResultsRequest = { backend, fixtures };
+    answer = await page.evaluate(
+      ([name, r]) => (globalThis as unknown as Record<string, PageApi>)[name]!.results(r),
+      [PAGE_API_GLOBAL, request] as const,
+    );
+  } finally {
+    await session.close();
+  }
+  if (answer.json === undefined) {
+    io.err(
+      `mlml run: backend '${backend}' did not initialise in the browser: ${answer.unavailable ?? 'unknown reason'}`,
+    );
+    return 1;
+  }
+  if (out === undefined) io.out(answer.json);
+  else await writeFile(out, answer.json, 'utf8');
+  return 0;
+}
