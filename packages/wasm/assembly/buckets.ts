@@ -59,8 +59,9 @@ export function setCoarseBucketsPerThreshold(p: i32): void {
 }
 
 /** Bytes of scratch for rows of c classes: the table and its auxiliary area. */
-export function bucketTableBytes(c: usize): usize {
-  return 16 * (<usize>maxBuckets(<i32>c) + 1) + AUX_BYTES;
+export function bucketTableBytes<N>(c: N): N {
+  const buckets: N = c >= <N>(MAX_BUCKETS / FINE_PER_THRESHOLD) ? <N>MAX_BUCKETS : c * <N>FINE_PER_THRESHOLD;
+  return <N>16 * (buckets + <N>1) + <N>AUX_BYTES;
 }
 
 // The area after the table: overflows (8 bytes each), k's scratch, the bitmap.

@@ -11,9 +11,13 @@ export function heapBase(): usize {
   return __heap_base;
 }
 
-/** Scratch bytes the kernels need for rows of c classes. */
-export function scratchBytes(c: i32): usize {
-  return scratchSize(<usize>c);
+/**
+ * Scratch bytes the kernels need for rows of c classes, computed in 64 bits and returned as a
+ * double (exact below 2^53): the host checks it against the memory before forming any 32-bit
+ * offset, so a huge c cannot wrap it into a small number.
+ */
+export function scratchBytes(c: f64): f64 {
+  return <f64>scratchSize<u64>(<u64>c);
 }
 
 /**

@@ -62,7 +62,7 @@ export function lossRows<T>(
   simdMax: i32,
 ): void {
   const cz = <usize>c;
-  memory.fill(scratch + markOffset(cz), 0, cz);
+  memory.fill(scratch + markOffset<usize>(cz), 0, cz);
   for (let r = 0; r < n; r++) {
     const rz = <usize>r;
     const row = x + rz * cz * sizeof<T>();
@@ -84,9 +84,9 @@ function rowLoss<T>(
   simdMax: i32,
 ): f64 {
   const cz = <usize>c;
-  const th = scratch + thOffset(cz);
-  const cnt = scratch + cntOffset(cz);
-  const mark = scratch + markOffset(cz);
+  const th = scratch + thOffset<usize>(cz);
+  const cnt = scratch + cntOffset<usize>(cz);
+  const mark = scratch + markOffset<usize>(cz);
   const esz = sizeof<T>();
 
   let jn = 0;
@@ -129,7 +129,7 @@ function rowLoss<T>(
     clear16(cnt, <usize>jn << 2);
     sum = sizeof<T>() == 8 ? hingeSum64(row, c, jn, th) : hingeSum(row, c, jn, th);
   } else if (useSimd) {
-    sum = simdCount(row, c, jn, th, cnt, scratch + kbufOffset(cz), grow, g, scale);
+    sum = simdCount(row, c, jn, th, cnt, scratch + kbufOffset<usize>(cz), grow, g, scale);
   } else {
     sum = sortedCount<T>(row, c, jn, th, scratch, grow, g, scale);
   }
@@ -148,7 +148,7 @@ function rowLoss<T>(
   let m: f64 = 0;
   if (sizeof<T>() == 8 && !direct && isFinite<f64>(sum)) {
     m = weightedMedianThreshold<T>(scratch, cz);
-    if (m != 0) sum = shiftedSum<T>(row, scratch + kbufOffset(cz), cz, m);
+    if (m != 0) sum = shiftedSum<T>(row, scratch + kbufOffset<usize>(cz), cz, m);
   }
   // Neumaier-compensated for f64 (the f32 paths need no more than plain double sums).
   let comp: f64 = 0;
@@ -171,7 +171,7 @@ function rowLoss<T>(
   }
 
   if (grow != 0) {
-    const tsum = scratch + tsumOffset(cz);
+    const tsum = scratch + tsumOffset<usize>(cz);
     for (let j = 0; j < jn; j++) {
       store<f64>(tsum + (<usize>load<i32>(tgt + (<usize>j << 2)) << 3), 0);
     }
@@ -237,11 +237,11 @@ function sortedCount<T>(
 ): f64 {
   const cz = <usize>c;
   const esz = sizeof<T>();
-  const ord = scratch + ordOffset(cz);
-  const sorted = scratch + sortedOffset(cz);
-  const hist = scratch + histOffset(cz);
-  const cnt = scratch + cntOffset(cz);
-  const kbuf = scratch + kbufOffset(cz);
+  const ord = scratch + ordOffset<usize>(cz);
+  const sorted = scratch + sortedOffset<usize>(cz);
+  const hist = scratch + histOffset<usize>(cz);
+  const cnt = scratch + cntOffset<usize>(cz);
+  const kbuf = scratch + kbufOffset<usize>(cz);
 
   // NaN thresholds never count; the others are sorted, padded with +inf to a power of two.
   let jv = 0;
@@ -254,7 +254,7 @@ function sortedCount<T>(
   }
   clear16(cnt, <usize>jn << 2);
   if (sizeof<T>() == 4 && jv >= 8) {
-    const bucketSum = bucketRow(row, c, th, ord, jv, cnt, hist, scratch + bucketOffset(cz), sorted, grow, g, scale);
+    const bucketSum = bucketRow(row, c, th, ord, jv, cnt, hist, scratch + bucketOffset<usize>(cz), sorted, grow, g, scale);
     if (bucketUsed()) {
       // The pass left the counts (with a gradient) or needed none (forward only).
       countsFromHist = false;
@@ -275,7 +275,7 @@ function sortedCount<T>(
   countsFromHist = true;
 
   if (sizeof<T>() == 4 && jv >= 8) {
-    const slotSum = slotCount(row, c, jv, sorted, size, hist, scratch + bucketOffset(cz), grow, g, scale);
+    const slotSum = slotCount(row, c, jv, sorted, size, hist, scratch + bucketOffset<usize>(cz), grow, g, scale);
     if (slotUsed()) {
       // Forward only, the pass summed the thresholds itself: no counts needed.
       countsFromHist = grow != 0;
@@ -299,9 +299,9 @@ function sortedCount<T>(
 
 /** The sorted threshold at which the running sum of c (largest first) reaches half; 0 if none. */
 function weightedMedianThreshold<T>(scratch: usize, cz: usize): f64 {
-  const ord = scratch + ordOffset(cz);
-  const sorted = scratch + sortedOffset(cz);
-  const cnt = scratch + cntOffset(cz);
+  const ord = scratch + ordOffset<usize>(cz);
+  const sorted = scratch + sortedOffset<usize>(cz);
+  const cnt = scratch + cntOffset<usize>(cz);
   let total: f64 = 0;
   for (let i = 0; i < sortedCountValid; i++) {
     total += <f64>load<i32>(cnt + (<usize>load<i32>(ord + (<usize>i << 2)) << 2));
@@ -335,9 +335,9 @@ function shiftedSum<T>(row: usize, kbuf: usize, cz: usize, m: f64): f64 {
 
 /** c_j from the histogram of k: the j-th smallest threshold is below every x with k > j. */
 function histToCounts(scratch: usize, cz: usize, jn: i32): void {
-  const ord = scratch + ordOffset(cz);
-  const hist = scratch + histOffset(cz);
-  const cnt = scratch + cntOffset(cz);
+  const ord = scratch + ordOffset<usize>(cz);
+  const hist = scratch + histOffset<usize>(cz);
+  const cnt = scratch + cntOffset<usize>(cz);
   let running = 0;
   for (let i = sortedCountValid - 1; i >= 0; i--) {
     const h = hist + (<usize>(i + 1) << 4);

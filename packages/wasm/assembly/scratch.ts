@@ -1,51 +1,59 @@
 // Layout of the per-call scratch area, in bytes from its start, for rows of `c` classes.
-// The host reserves scratchBytes(c) bytes; every part is 16-byte aligned.
+// The host reserves scratchBytes(c) bytes; every part is 16-byte aligned. The layout is generic
+// over the integer type N: the kernels use usize (the host has checked that the whole area fits
+// the memory, so no offset wraps), and the host asks for the size in u64 (scratchBytes64), so
+// that no class count makes it wrap before it is checked.
 
 import { bucketTableBytes } from './buckets';
 import { slotTableBytes } from './slots';
 
-@inline function align16(n: usize): usize {
-  return (n + 15) & ~(<usize>15);
+@inline function align16<N>(n: N): N {
+  return (n + <N>15) & ~(<N>15);
 }
 
 /** Thresholds t_j = -fl(1 - x[y_j]), 8 bytes each (f32 uses the first half). */
-export function thOffset(c: usize): usize {
-  return 0;
+export function thOffset<N>(c: N): N {
+  return <N>0;
 }
 /** c_j, i32 each. */
-export function cntOffset(c: usize): usize {
-  return align16(thOffset(c) + 8 * c);
+export function cntOffset<N>(c: N): N {
+  return align16<N>(thOffset<N>(c) + <N>8 * c);
 }
 /** Order of thresholds by value, i32 each. */
-export function ordOffset(c: usize): usize {
-  return align16(cntOffset(c) + 4 * c);
+export function ordOffset<N>(c: N): N {
+  return align16<N>(cntOffset<N>(c) + <N>4 * c);
 }
 /** Sorted thresholds padded with +inf to a power of two, 8 bytes each. */
-export function sortedOffset(c: usize): usize {
-  return align16(ordOffset(c) + 4 * c);
+export function sortedOffset<N>(c: N): N {
+  return align16<N>(ordOffset<N>(c) + <N>4 * c);
 }
-/** Histogram of k over the row, i32 each: four interleaved copies of c + 2 entries (or, forward
- * only in slots.ts, the prefix sums Q of the sorted thresholds, f64 each). */
-export function histOffset(c: usize): usize {
-  return align16(sortedOffset(c) + 8 * (2 * c + 2));
+/** Histogram of k over the row, i32 each: four interleaved copies of c + 2 entries. */
+export function histOffset<N>(c: N): N {
+  return align16<N>(sortedOffset<N>(c) + <N>8 * (<N>2 * c + <N>2));
+}
+/** Prefix sums Q of the sorted (distinct) thresholds, f64 each, c + 2 entries. */
+export function qsumOffset<N>(c: N): N {
+  return align16<N>(histOffset<N>(c) + <N>16 * (c + <N>2));
 }
 /** Bucket table: that of buckets.ts or, in its place, that of slots.ts. */
-export function bucketOffset(c: usize): usize {
-  return align16(histOffset(c) + 16 * (c + 2));
+export function bucketOffset<N>(c: N): N {
+  return align16<N>(qsumOffset<N>(c) + <N>8 * (c + <N>2));
 }
 /** Per-class running sums for the target positions' gradient, f64 each. */
-export function tsumOffset(c: usize): usize {
-  return align16(bucketOffset(c) + max(bucketTableBytes(c), slotTableBytes(c)));
+export function tsumOffset<N>(c: N): N {
+  const b = bucketTableBytes<N>(c);
+  const s = slotTableBytes<N>(c);
+  return align16<N>(bucketOffset<N>(c) + (b > s ? b : s));
 }
 /** k of each element between SIMD threshold blocks, i32 each. */
-export function kbufOffset(c: usize): usize {
-  return align16(tsumOffset(c) + 8 * c);
+export function kbufOffset<N>(c: N): N {
+  return align16<N>(tsumOffset<N>(c) + <N>8 * c);
 }
 /** One byte per class: 1 where the class is a target of the current row. */
-export function markOffset(c: usize): usize {
-  return align16(kbufOffset(c) + 4 * (c + 4));
+export function markOffset<N>(c: N): N {
+  return align16<N>(kbufOffset<N>(c) + <N>4 * (c + <N>4));
 }
 /** Total scratch bytes for rows of `c` classes. */
-export function scratchBytes(c: usize): usize {
-  return align16(markOffset(c) + c + 16);
+export function scratchBytes<N>(c: N): N {
+  return align16<N>(markOffset<N>(c) + c + <N>16);
 }

@@ -17,8 +17,8 @@ export function slotUsed(): bool {
 }
 
 /** Table bytes for rows of c classes. */
-export function slotTableBytes(c: usize): usize {
-  return 16 * (4 * c + 4);
+export function slotTableBytes<N>(c: N): N {
+  return <N>16 * (<N>4 * c + <N>4);
 }
 
 /**

@@ -27,7 +27,7 @@ type LossRows = (
 export interface KernelExports {
   /** First free byte after the module's static data. */
   heapBase(): number;
-  /** Scratch bytes the loss kernels need for rows of `classes` classes. */
+  /** Scratch bytes the loss kernels need for rows of `classes` classes (computed in 64 bits). */
   scratchBytes(classes: number): number;
   /** Checks and computes rows of a float32 job. */
   lossRowsF32: LossRows;

@@ -139,7 +139,8 @@ export class WasmLossKernel implements LossKernel {
     const elementBytes = dtype === 'float32' ? 4 : 8;
     const size = batch * classes;
     const team = this.#parallel(batch, classes) ? this.#team : undefined;
-    const scratchBytes = this.#kernels.exports.scratchBytes(classes) >>> 0;
+    // A double computed in 64 bits: the arena checks it before any 32-bit address is formed.
+    const scratchBytes = this.#kernels.exports.scratchBytes(classes);
     const arena = this.#arena.reset();
     const targetPtr = arena.take(size * 4, 'the target');
     const inputPtr = arena.take(size * elementBytes, 'the input');
