@@ -1,13 +1,24 @@
-import type { Dtype, FloatArray, ILossBackend, LossOptions, Tensor } from '@mlml/core-spec';
+import {
+  type Dtype,
+  type FloatArray,
+  type ILossBackend,
+  isLossError,
+  LossError,
+  type LossOptions,
+  type Tensor,
+} from '@mlml/core-spec';
 import { type BackendChoice, withBackend } from './backendCache.js';
-import { type InputLike, toInputTensor } from './toInputTensor.js';
-import { type TargetLike, toTargetTensor } from './toTargetTensor.js';
+import { describe, type InputLike, toInputTensor } from './toInputTensor.js';
+import { clampedTargetValue, type TargetLike, toTargetTensor } from './toTargetTensor.js';
 
 /** Options of the torch-like API: PyTorch's loss options plus where to run. */
 export interface MultiLabelMarginLossOptions extends LossOptions {
   /** Which backend computes: `'auto'`, a name, names in order, or an `ILossBackend`. @default 'auto' */
   backend?: BackendChoice;
-  /** The dtype nested/plain number arrays are converted to (typed arrays keep theirs). @default 'float32' */
+  /**
+   * The dtype nested/plain number arrays are converted to (typed arrays keep theirs); any other
+   * value is a `LossError` (`INVALID_OPTIONS`). @default 'float32'
+   */
   dtype?: Dtype;
 }
 
@@ -25,9 +36,50 @@ export interface LossAndGradient {
   readonly gradInput: LossTensor;
 }
 
+/**
+ * The backend's options: the API's own keys taken out; any other key is left for the backend's
+ * validation to accept or reject (`INVALID_OPTIONS`).
+ * @throws {LossError} `INVALID_OPTIONS` when `options` is not a plain object (e.g. `'sum'`).
+ */
 function lossOptions(options: MultiLabelMarginLossOptions): LossOptions {
+  checkOptionsObject(options);
   const { backend: _backend, dtype: _dtype, ...rest } = options;
   return rest;
+}
+
+/**
+ * Checks that the options argument is a plain object (PyTorch's keyword arguments), not a string,
+ * an array or null.
+ * @throws {LossError} `INVALID_OPTIONS` naming what was given.
+ */
+export function checkOptionsObject(options: unknown): void {
+  const prototype =
+    typeof options === 'object' && options !== null ? Object.getPrototypeOf(options) : undefined;
+  if (prototype !== Object.prototype && prototype !== null) {
+    throw new LossError(
+      'INVALID_OPTIONS',
+      `options must be an object such as { reduction: 'sum' }, but got: ${typeof options === 'string' ? `'${options}'` : describe(options)}`,
+    );
+  }
+}
+
+/**
+ * Runs a call; a `TARGET_OUT_OF_RANGE` error about a target that did not fit int32 (clamped by
+ * {@link toTargetTensor}) is given again with the user's own value instead of the clamped one.
+ */
+async function withOwnTargetValues<T>(target: Tensor<Int32Array>, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!isLossError(error, 'TARGET_OUT_OF_RANGE')) throw error;
+    const match = /found (-?\d+) at index (\d+)/.exec(error.message);
+    const own = match === null ? undefined : clampedTargetValue(target.data, Number(match[2]));
+    if (match === null || own === undefined) throw error;
+    throw new LossError(
+      'TARGET_OUT_OF_RANGE',
+      error.message.replace(match[0], `found ${own} at index ${match[2]}`),
+    );
+  }
 }
 
 function tagged(tensor: Tensor<FloatArray>, backend: ILossBackend): LossTensor {
@@ -54,10 +106,11 @@ export async function multilabelMarginLoss(
   target: TargetLike,
   options: MultiLabelMarginLossOptions = {},
 ): Promise<LossTensor> {
+  const rest = lossOptions(options);
   const x = toInputTensor(input, options.dtype);
   const y = toTargetTensor(target);
-  return withBackend(options.backend, async (backend) =>
-    tagged(await backend.forward(x, y, lossOptions(options)), backend),
+  return withOwnTargetValues(y, () =>
+    withBackend(options.backend, async (backend) => tagged(await backend.forward(x, y, rest), backend)),
   );
 }
 
@@ -86,11 +139,14 @@ export async function multilabelMarginLossWithGrad(
   gradOutput?: InputLike,
   options: MultiLabelMarginLossOptions = {},
 ): Promise<LossAndGradient> {
+  const rest = lossOptions(options);
   const x = toInputTensor(input, options.dtype);
   const y = toTargetTensor(target);
   const g = gradTensor(gradOutput, x);
-  return withBackend(options.backend, async (backend) => {
-    const { output, gradInput } = await backend.forwardBackward(x, y, g, lossOptions(options));
-    return { output: tagged(output, backend), gradInput: tagged(gradInput, backend) };
-  });
+  return withOwnTargetValues(y, () =>
+    withBackend(options.backend, async (backend) => {
+      const { output, gradInput } = await backend.forwardBackward(x, y, g, rest);
+      return { output: tagged(output, backend), gradInput: tagged(gradInput, backend) };
+    }),
+  );
 }

@@ -13,9 +13,11 @@ export type InputLike =
 /**
  * Converts user input to a float tensor without copying typed arrays (backends never mutate).
  * Nested arrays and plain number arrays become `dtype` (float32 by default, like `torch.tensor`).
- * @throws {LossError} `INVALID_DTYPE` for non-numbers, `INVALID_SHAPE` for ragged arrays.
+ * @throws {LossError} `INVALID_OPTIONS` for a dtype other than `'float32'`/`'float64'`,
+ *   `INVALID_DTYPE` for non-numbers, `INVALID_SHAPE` for ragged arrays.
  */
 export function toInputTensor(input: InputLike, dtype: Dtype = 'float32'): Tensor<FloatArray> {
+  checkDtype(dtype);
   if (input instanceof Float32Array || input instanceof Float64Array) {
     return { data: input, shape: [input.length] };
   }
@@ -31,6 +33,19 @@ export function toInputTensor(input: InputLike, dtype: Dtype = 'float32'): Tenso
   }
   const { values, shape } = flatten(input, 'input');
   return { data: toFloatArray(values, dtype, 'input'), shape };
+}
+
+/**
+ * Checks a dtype option: only `'float32'` and `'float64'` exist (never a silent float32).
+ * @throws {LossError} `INVALID_OPTIONS` naming the value given.
+ */
+export function checkDtype(dtype: unknown): asserts dtype is Dtype {
+  if (dtype !== 'float32' && dtype !== 'float64') {
+    throw new LossError(
+      'INVALID_OPTIONS',
+      `dtype must be 'float32' or 'float64', but got: ${typeof dtype === 'string' ? `'${dtype}'` : describe(dtype)}`,
+    );
+  }
 }
 
 /** Whether a value looks like `{ data, shape }`. */

@@ -22,9 +22,21 @@ const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
 /**
+ * The values outside int32 that {@link toTargetTensor} clamped, by index, as the user wrote them
+ * (the API reports them in a `TARGET_OUT_OF_RANGE` message instead of the clamped value).
+ */
+const clampedValues = new WeakMap<Int32Array, Map<number, string>>();
+
+/** The user's own value at `index` of a converted target, when it was clamped to fit int32. */
+export function clampedTargetValue(data: Int32Array, index: number): string | undefined {
+  return clampedValues.get(data)?.get(index);
+}
+
+/**
  * Converts user targets to an `Int32Array` tensor. Values outside int32 are clamped to its ends,
  * which keeps them out of range (so validation still reports `TARGET_OUT_OF_RANGE` instead of a
- * wrapped, silently valid class).
+ * wrapped, silently valid class); the torch-like API's error then names the value as given
+ * ({@link clampedTargetValue}).
  * @throws {LossError} `INVALID_DTYPE` for float arrays and non-integer values.
  */
 export function toTargetTensor(target: TargetLike): Tensor<Int32Array> {
@@ -65,12 +77,23 @@ function toInt32(data: unknown, what: string): Int32Array {
   }
   const values = data as ArrayLike<unknown>;
   const out = new Int32Array(values.length);
+  const clamped = new Map<number, string>();
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (typeof v === 'bigint') {
-      out[i] = v > BigInt(INT32_MAX) ? INT32_MAX : v < BigInt(INT32_MIN) ? INT32_MIN : Number(v);
-    } else if (typeof v === 'number' && Number.isInteger(v)) {
-      out[i] = Math.min(INT32_MAX, Math.max(INT32_MIN, v));
+    if (typeof v === 'number' && Number.isInteger(v)) {
+      if (v > INT32_MAX || v < INT32_MIN) {
+        out[i] = v > 0 ? INT32_MAX : INT32_MIN;
+        clamped.set(i, BigInt(v).toString());
+      } else {
+        out[i] = v;
+      }
+    } else if (typeof v === 'bigint') {
+      if (v > BigInt(INT32_MAX) || v < BigInt(INT32_MIN)) {
+        out[i] = v > 0n ? INT32_MAX : INT32_MIN;
+        clamped.set(i, v.toString());
+      } else {
+        out[i] = Number(v);
+      }
     } else {
       throw new LossError(
         'INVALID_DTYPE',
@@ -78,5 +101,6 @@ function toInt32(data: unknown, what: string): Int32Array {
       );
     }
   }
+  if (clamped.size > 0) clampedValues.set(out, clamped);
   return out;
 }

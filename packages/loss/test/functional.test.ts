@@ -1,6 +1,6 @@
+import { createReferenceBackend } from '@mlml/core-spec';
 import { describe, expect, it } from 'vitest';
 import {
-  createReferenceBackend,
   listBackends,
   MultiLabelMarginLoss,
   multilabelMarginLoss,

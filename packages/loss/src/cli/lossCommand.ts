@@ -1,27 +1,31 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { multilabelMarginLoss, multilabelMarginLossWithGrad } from '../functional.js';
 import { toNested } from '../toNested.js';
 import { CliError } from './CliError.js';
 import type { CliIo } from './io.js';
-import { encodeNpy, type NpyArray, parseNpy } from './npy.js';
+import { encodeNpy } from './npy.js';
 import { parseArgs, required } from './parseArgs.js';
+import { readNpyFile } from './readNpyFile.js';
 
 const REDUCTIONS = ['none', 'mean', 'sum'];
 
-async function readNpy(path: string): Promise<NpyArray> {
-  let bytes: Uint8Array;
+/** Writes a file; an I/O error is a {@link CliError} naming the path and the reason. */
+async function writeUserFile(path: string, bytes: Uint8Array): Promise<void> {
   try {
-    bytes = await readFile(path);
+    await writeFile(path, bytes);
   } catch (error) {
-    throw new CliError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(
+      `cannot write ${path}: ${code ?? (error instanceof Error ? error.message : String(error))}`,
+    );
   }
-  return parseNpy(bytes, path);
 }
 
 /**
  * `mlml loss --input X.npy --target Y.npy [--reduction R] [--backend B] [--grad-out G.npy]`:
  * prints the loss as JSON; with `--grad-out`, also writes the gradient w.r.t. the input
- * (for grad_output = ones) to G.npy.
+ * (for grad_output = ones) to G.npy. Each file is read up to its header's size, at most
+ * `MAX_NPY_BYTES` (2 GiB) of data; an unreadable or unwritable path is a {@link CliError}.
  */
 export async function lossCommand(args: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseArgs(args, { single: ['input', 'target', 'reduction', 'backend', 'grad-out'] });
@@ -29,8 +33,8 @@ export async function lossCommand(args: readonly string[], io: CliIo): Promise<n
   if (!REDUCTIONS.includes(reduction)) {
     throw new CliError(`--reduction must be one of ${REDUCTIONS.join(', ')}, got '${reduction}'`);
   }
-  const input = await readNpy(required(parsed, 'input'));
-  const target = await readNpy(required(parsed, 'target'));
+  const input = await readNpyFile(required(parsed, 'input'));
+  const target = await readNpyFile(required(parsed, 'target'));
   if (input.dtype !== 'float32' && input.dtype !== 'float64') {
     throw new CliError(`--input must hold float32 or float64, found ${input.dtype}`);
   }
@@ -57,7 +61,7 @@ export async function lossCommand(args: readonly string[], io: CliIo): Promise<n
     return 0;
   }
   const { output, gradInput } = await multilabelMarginLossWithGrad(x, y, undefined, options);
-  await writeFile(gradPath, encodeNpy(gradInput.data, gradInput.shape));
+  await writeUserFile(gradPath, encodeNpy(gradInput.data, gradInput.shape));
   io.out(
     JSON.stringify({
       backend: output.backend,
