@@ -1,6 +1,7 @@
 import { isLossError, LossBackend, LossError } from '@mlml/core-spec';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createWasmBackend, createWasmReadPass, hasWasmSimd, WASM_CAPABILITIES } from '../src/index.js';
+import { createWasmReadPass } from '../src/createWasmReadPass.js';
+import { createWasmBackend, hasWasmSimd, WASM_CAPABILITIES } from '../src/index.js';
 import { instantiateKernels, PAGE_BYTES, type WasmKernels } from '../src/WasmKernels.js';
 import { WasmLossKernel } from '../src/WasmLossKernel.js';
 import { nextFloat32 } from './cases.js';

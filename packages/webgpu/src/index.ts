@@ -11,5 +11,4 @@ export {
   WebGpuBackend,
   type WebGpuBackendOptions,
 } from './createWebGpuBackend.js';
-export { createWebGpuReadPass, type WebGpuReadPass } from './createWebGpuReadPass.js';
 export type { RowStrategy, WebGpuResourceStats } from './WebGpuKernel.js';
