@@ -17,6 +17,7 @@ float32, which drifts when one entry receives thousands of counted pairs) leakin
 """
 
 import math
+from fractions import Fraction
 import os
 import sys
 import warnings
@@ -24,6 +25,10 @@ import warnings
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from exact_loss import exact_values, round_to, row_sums_and_counts  # noqa: E402
+from seeded_problems import make_grad_output, make_problem  # noqa: E402
 
 SEED = 1129
 SCRIPT = 'conformance/scripts/generate_fixtures.py'
@@ -106,14 +111,30 @@ def int_tensor(array):
     return {'shape': [int(s) for s in array.shape], 'data': [int(v) for v in array.reshape(-1)]}
 
 
+def torch_build():
+    """The PyTorch build that computed the goldens, as it reports itself, and the Debian package it came
+    from (Debian's python3-torch 1.13.1 reports torch.__version__ '1.13.0a0' and git_version 'Unknown')."""
+    package = 'unknown'
+    try:
+        import subprocess
+        package = subprocess.run(['dpkg-query', '-W', '-f', '${Package} ${Version}', 'python3-torch'],
+                                 capture_output=True, text=True, check=True).stdout.strip() or 'unknown'
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return {'torch_version': torch.__version__, 'git_version': torch.version.git_version, 'package': package,
+            'numpy_version': np.__version__}
+
+
+def generator_header(generator_name):
+    return {'name': generator_name, 'version': torch.__version__, 'script': SCRIPT, 'seed': SEED,
+            'build': torch_build()}
+
+
 def write_file(name, generator_name, cases):
     ids = [c['id'] for c in cases]
     if len(set(ids)) != len(ids):
         raise SystemExit(f'{name}: duplicate case ids')
-    header = {
-        'format': 'mlml-golden-v1',
-        'generator': {'name': generator_name, 'version': torch.__version__, 'script': SCRIPT, 'seed': SEED},
-    }
+    header = {'format': 'mlml-golden-v1', 'generator': generator_header(generator_name)}
     lines = ['{', f'  "format": {dump(header["format"])},', f'  "generator": {dump(header["generator"])},']
     lines.append('  "cases": [')
     lines.append(',\n'.join('    ' + dump(c) for c in cases))
@@ -135,49 +156,6 @@ def write_file(name, generator_name, cases):
 
 # ---------------------------------------------------------------------------------------------------
 # The independent float64 recomputation
-
-
-def exact(x, y, dtype, reduction, grad_output):
-    """Output and gradient in float64, counted pairs decided in the input's precision (DESIGN §2)."""
-    scalar = NP_DTYPES[dtype]
-    x = np.asarray(x, dtype=scalar)
-    rank = x.ndim
-    classes = 1 if rank == 0 else x.shape[-1]
-    batch = x.shape[0] if rank == 2 else 1
-    xs = x.reshape(batch, classes)
-    ys = np.asarray(y).reshape(batch, classes)
-    sums = np.zeros(batch)
-    counts = np.zeros((batch, classes))
-    with np.errstate(all='ignore'):
-        for n in range(batch):
-            row = ys[n]
-            stop = np.nonzero(row < 0)[0]
-            j_count = int(stop[0]) if len(stop) else classes
-            targets = row[:j_count]
-            others = np.ones(classes, dtype=bool)
-            others[targets] = False
-            for t in targets:
-                a = scalar(1) - xs[n, t]
-                z = a + xs[n, others]
-                counted = z > 0
-                sums[n] += z[counted].astype(np.float64).sum()
-                counts[n, others] += counted
-                counts[n, t] -= counted.sum()
-        if reduction == 'none':
-            output = sums / classes
-            if rank < 2:
-                output = output.reshape(())
-        else:
-            output = np.float64(sums.sum() / classes)
-            if reduction == 'mean':
-                output = output / batch
-        g = 1 / (batch * classes) if reduction == 'mean' else 1 / classes
-        grad = None
-        if grad_output is not None:
-            go = np.asarray(grad_output, dtype=np.float64)
-            scale = go.reshape(batch, 1) if reduction == 'none' else go.reshape(1, 1)
-            grad = (counts * g * scale).reshape(x.shape)
-    return np.asarray(output), grad
 
 
 def check_close(case_id, what, actual, expected, dtype, sample_size):
@@ -247,7 +225,7 @@ def make_case(case_id, tags, dtype, x, y, options=None, grad_output='ones'):
     output = out.detach().numpy()
     grad = xt.grad.detach().numpy()
 
-    exact_output, exact_grad = exact(x, y, dtype, reduction, go)
+    exact_output, exact_grad = exact_values(x, y, dtype, reduction, go)
     if tuple(exact_output.shape) != tuple(output.shape):
         raise SystemExit(f'{case_id}: output shape {output.shape}, expected {exact_output.shape}')
     classes = 1 if x.ndim == 0 else x.shape[-1]
@@ -261,7 +239,11 @@ def make_case(case_id, tags, dtype, x, y, options=None, grad_output='ones'):
         'target': int_tensor(y),
         'options': options,
         'grad_output': float_tensor(go, dtype),
-        'expected': {'output': float_tensor(output, dtype), 'grad_input': float_tensor(grad, dtype)},
+        'expected': {
+            'output': float_tensor(output, dtype),
+            'grad_input': float_tensor(grad, dtype),
+            'exact': {'output': float_tensor(exact_output, dtype), 'grad_input': float_tensor(exact_grad, dtype)},
+        },
     }
 
 
@@ -651,6 +633,129 @@ def error_cases():
     return cases
 
 
+# ---------------------------------------------------------------------------------------------------
+# Large seeded problems (pytorch-large.json): generated, not stored; PyTorch's results and checksums are
+
+LARGE_FORMAT = 'mlml-golden-large-v1'
+# Weights of the gradient's count checksum: sum over i of count[i] * (i % 65521 + 1), exact in doubles.
+CHECKSUM_MODULUS = 65521
+SAMPLES = 8
+
+# Shapes past every backend's splitting points (wasm shares problems of 196,608 elements and more with
+# worker threads; J > 8 takes other kernel paths), powers of two so that PyTorch's float32 gradient
+# (repeated float32 += g) is exact and can be compared with the exact one at any tolerance.
+LARGE_RECIPES = [
+    {'id': 'large/batch-512x1024', 'batch': 512, 'classes': 1024, 'dtype': 'float32', 'seed': 101,
+     'values': 'spread', 'targets': {'from': 1, 'to': 12}, 'borderline': 4},
+    {'id': 'large/many-classes-32x16384', 'batch': 32, 'classes': 16384, 'dtype': 'float32', 'seed': 102,
+     'values': 'spread', 'targets': [9, 1000, 10, 12, 16, 17, 24, 33, 48, 64, 9, 500, 31, 40, 20, 11,
+                                     13, 15, 60, 9, 100, 18, 14, 27, 9, 36, 50, 10, 22, 44, 9, 25],
+     'borderline': 48},
+    {'id': 'large/ties-1024x512', 'batch': 1024, 'classes': 512, 'dtype': 'float32', 'seed': 103,
+     'values': 'ties', 'targets': {'from': 0, 'to': 20}, 'borderline': 0},
+    {'id': 'large/batch-512x1024-f64', 'batch': 512, 'classes': 1024, 'dtype': 'float64', 'seed': 104,
+     'values': 'spread', 'targets': {'from': 1, 'to': 16}, 'borderline': 4},
+]
+
+
+def count_checksums(counts):
+    flat = counts.reshape(-1).astype(np.int64)
+    weights = np.arange(flat.size, dtype=np.int64) % CHECKSUM_MODULUS + 1
+    return {'weighted_counts': int(np.sum(flat * weights)), 'squared_counts': int(np.sum(flat * flat)),
+            'nonzero': int(np.count_nonzero(flat))}
+
+
+def large_cases():
+    """Each recipe x reduction: PyTorch's output (whole) and gradient (count checksums, samples), and the
+    exact values; PyTorch's gradient must give exactly the exact counts."""
+    problems = []
+    for recipe in LARGE_RECIPES:
+        dtype = recipe['dtype']
+        x, y, _ = make_problem(recipe)
+        batch, classes = x.shape
+        sums, counts = row_sums_and_counts(x, y, dtype)
+        words = seeded_words_for_samples(recipe, x.size)
+        for reduction in REDUCTIONS:
+            go = make_grad_output(recipe, reduction)
+            xt = torch.tensor(x, requires_grad=True)
+            out = F.multilabel_margin_loss(xt, torch.tensor(y), reduction=reduction)
+            out.backward(torch.tensor(go))
+            output = out.detach().numpy().astype(np.float64)
+            grad = xt.grad.detach().numpy().astype(np.float64)
+            case_id = f"{recipe['id']}/{reduction}/{dtype}"
+            if reduction == 'none':
+                exact_output = np.array([round_to(s / classes, dtype) for s in sums])
+            else:
+                total = sum(sums, Fraction(0)) / (classes * (batch if reduction == 'mean' else 1))
+                exact_output = np.array(round_to(total, dtype))
+            check_close(case_id, 'output', output, exact_output, dtype, 1)
+            g = Fraction(1, batch * classes) if reduction == 'mean' else Fraction(1, classes)
+            unit = np.array([float(g * Fraction(float(v))) for v in np.asarray(go, np.float64).reshape(-1)])
+            unit = unit.reshape(-1, 1) if reduction == 'none' else unit.reshape(1, 1)
+            derived = np.rint(grad / unit).astype(np.int64)
+            if not np.array_equal(derived, counts):
+                raise SystemExit(f'{case_id}: PyTorch\'s gradient does not give the exact counts')
+            row_max = np.max(np.abs(counts), axis=1, keepdims=True) * np.abs(unit)
+            drift = np.max(np.abs(grad - counts * unit) / np.maximum(row_max, 1e-300))
+            if drift > CHECK_RTOL[dtype]:
+                raise SystemExit(f'{case_id}: PyTorch\'s gradient drifts {drift:.3g} from the exact one')
+            flat_counts = counts.reshape(-1)
+            largest = np.argsort(-np.abs(flat_counts), kind='stable')[:SAMPLES // 2]
+            picked = sorted(set(int(i) for i in words[:SAMPLES]) | set(int(i) for i in largest))
+            go_flat = np.asarray(go, np.float64).reshape(-1)
+
+            def exact_entry(i):
+                n = i // classes
+                scale = Fraction(float(go_flat[n if reduction == 'none' else 0]))
+                return round_to(int(flat_counts[i]) * g * scale, dtype)
+
+            problems.append({
+                'id': case_id,
+                'tags': ['large', recipe['values']],
+                'dtype': dtype,
+                'recipe': {k: v for k, v in recipe.items() if k not in ('id', 'dtype')},
+                'options': {'reduction': reduction},
+                'expected': {
+                    'output': float_tensor(output, dtype),
+                    'grad_input': {
+                        'shape': [int(batch), int(classes)],
+                        'counts': count_checksums(counts),
+                        'samples': {'index': picked,
+                                    'data': Raw('[' + ', '.join(float_token(grad.reshape(-1)[i], dtype)
+                                                                for i in picked) + ']')},
+                    },
+                    'exact': {
+                        'output': float_tensor(exact_output, dtype),
+                        'grad_input': {'samples': {'index': picked, 'data': Raw(
+                            '[' + ', '.join(float_token(exact_entry(i), dtype) for i in picked) + ']')}},
+                    },
+                },
+            })
+    return problems
+
+
+def seeded_words_for_samples(recipe, size):
+    from seeded_problems import scaled_index, seeded_words
+    return scaled_index(seeded_words(recipe['seed'] * 8 + 7, SAMPLES), size)
+
+
+def write_large_file(name, problems):
+    header = {'format': LARGE_FORMAT, 'generator': generator_header('pytorch')}
+    text = '\n'.join(['{', f'  "format": {dump(header["format"])},', f'  "generator": {dump(header["generator"])},',
+                      '  "problems": [', ',\n'.join('    ' + dump(p) for p in problems), '  ]', '}']) + '\n'
+    path = os.path.join(OUT_DIR, name)
+    if CHECK_ONLY:
+        with open(path, encoding='utf-8') as f:
+            same = f.read() == text
+        print(f'{name}: {"identical" if same else "DIFFERS from the regenerated file"}')
+        if not same:
+            CHANGED.append(name)
+        return
+    with open(path, 'w', encoding='utf-8', newline='\n') as f:
+        f.write(text)
+    print(f'{name}: {len(problems)} problems, {os.path.getsize(path)} bytes')
+
+
 def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     write_file('pytorch-reference.json', 'pytorch', reference_cases())
@@ -658,6 +763,7 @@ def main():
     write_file('pytorch-special.json', 'pytorch', nonfinite_cases() + borderline_cases())
     write_file('pytorch-wide.json', 'pytorch', wide_cases())
     write_file('pytorch-errors.json', 'pytorch', error_cases())
+    write_large_file('pytorch-large.json', large_cases())
     return 1 if CHANGED else 0
 
 

@@ -13,6 +13,11 @@ export interface GoldenGenerator {
   readonly script?: string;
   /** The random seed the script used. */
   readonly seed?: number | string;
+  /**
+   * The build that computed the values as it reports itself, e.g. `{ torch_version: '1.13.0a0',
+   * git_version: 'Unknown', package: 'python3-torch 1.13.1+dfsg-4' }` (strings only).
+   */
+  readonly build?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -28,14 +33,28 @@ export interface GoldenOptions {
   readonly reduce?: boolean | null;
 }
 
-/** What a successful case must produce. */
-export interface GoldenValues {
-  /** Discriminant. */
-  readonly kind: 'values';
+/** DESIGN §2's exact values of a case: exact sums of the counted terms, rounded once to the dtype. */
+export interface ExactValues {
   /** The forward output. */
   readonly output: Tensor<FloatArray>;
   /** The gradient w.r.t. the input, present exactly when the case has `grad_output`. */
   readonly gradInput?: Tensor<FloatArray>;
+}
+
+/** What a successful case must produce. */
+export interface GoldenValues {
+  /** Discriminant. */
+  readonly kind: 'values';
+  /** The forward output (PyTorch's, in a PyTorch file). */
+  readonly output: Tensor<FloatArray>;
+  /** The gradient w.r.t. the input, present exactly when the case has `grad_output`. */
+  readonly gradInput?: Tensor<FloatArray>;
+  /**
+   * The exact values (`expected.exact` in the file; a `hand` file's values are exact by construction,
+   * so there they are `output`/`gradInput` themselves). A backend is held to these within the
+   * tolerance it declares. Absent in a file that gives only PyTorch's numbers.
+   */
+  readonly exact?: ExactValues;
 }
 
 /** A call that must be refused with a `LossError` of this code. */

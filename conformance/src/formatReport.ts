@@ -10,7 +10,8 @@ export function formatCaseResult(result: CaseResult): string {
       d.expected === undefined
         ? ''
         : ` (expected ${d.expected}, actual ${d.actual}${d.tolerance === undefined ? '' : `, tolerance ${d.tolerance.toPrecision(3)}`})`;
-    return `  - ${d.call} ${d.tensor}${where}: ${d.message}${values}`;
+    const context = d.context === undefined ? '' : `\n      ${d.context}`;
+    return `  - ${d.call} ${d.tensor}${where}: ${d.message}${values}${context}`;
   });
   return [head, ...lines].join('\n');
 }

@@ -41,7 +41,8 @@ export {
   compareTensor,
   type Difference,
   effectiveTolerance,
+  PYTORCH_DRIFT,
+  pytorchTolerance,
   type TensorName,
-  TOLERANCE_FLOORS,
   TOLERANCE_LIMITS,
 } from './tolerance.js';

@@ -1,6 +1,7 @@
 import type { Dtype, FloatArray, Tensor } from '@mlml/core-spec';
 import { decodeFloat } from './floatEncoding.js';
 import {
+  type ExactValues,
   GOLDEN_FORMAT,
   type GoldenCase,
   type GoldenFile,
@@ -56,8 +57,10 @@ export function parseGoldenFile(json: Json, source = 'golden file'): GoldenFile 
   const cases = file.cases;
   if (!Array.isArray(cases)) fail('cases', `expected an array, got ${show(cases)}`);
   const seen = new Set<string>();
+  // A hand-written file's values are DESIGN §2's exact ones (edge cases worked out by hand).
+  const handWritten = generator.name === 'hand';
   const decoded = (cases as Json[]).map((raw, i) => {
-    const parsed = parseCase(raw, `cases[${i}]`, fail);
+    const parsed = parseCase(raw, `cases[${i}]`, handWritten, fail);
     if (seen.has(parsed.id)) fail(`cases[${i}].id`, `duplicate id ${JSON.stringify(parsed.id)}`);
     seen.add(parsed.id);
     return parsed;
@@ -71,9 +74,13 @@ function parseGenerator(raw: Json, fail: Fail): GoldenGenerator {
   const g = object(raw, 'generator', fail);
   if (typeof g.name !== 'string' || g.name === '')
     fail('generator.name', `expected a non-empty string, got ${show(g.name)}`);
-  const generator: { name: string; version?: string; script?: string; seed?: number | string } = {
-    name: g.name as string,
-  };
+  const generator: {
+    name: string;
+    version?: string;
+    script?: string;
+    seed?: number | string;
+    build?: Record<string, string>;
+  } = { name: g.name as string };
   for (const key of ['version', 'script'] as const) {
     if (g[key] === undefined) continue;
     if (typeof g[key] !== 'string') fail(`generator.${key}`, `expected a string, got ${show(g[key])}`);
@@ -85,10 +92,17 @@ function parseGenerator(raw: Json, fail: Fail): GoldenGenerator {
     }
     generator.seed = g.seed as number | string;
   }
+  if (g.build !== undefined) {
+    const build = object(g.build, 'generator.build', fail);
+    for (const [key, value] of Object.entries(build)) {
+      if (typeof value !== 'string') fail(`generator.build.${key}`, `expected a string, got ${show(value)}`);
+    }
+    generator.build = build as Record<string, string>;
+  }
   return generator;
 }
 
-function parseCase(raw: Json, path: string, fail: Fail): GoldenCase {
+function parseCase(raw: Json, path: string, handWritten: boolean, fail: Fail): GoldenCase {
   const c = object(raw, path, fail);
   for (const key of Object.keys(c)) {
     if (!CASE_KEYS.has(key)) fail(`${path}.${key}`, `unknown field (expected ${[...CASE_KEYS].join(', ')})`);
@@ -134,8 +148,8 @@ function parseCase(raw: Json, path: string, fail: Fail): GoldenCase {
     expected = { kind: 'error', code: error.code as string };
   } else {
     for (const key of Object.keys(expectedRaw)) {
-      if (key !== 'output' && key !== 'grad_input') {
-        fail(`${path}.expected.${key}`, 'unknown field (expected output, grad_input or error)');
+      if (key !== 'output' && key !== 'grad_input' && key !== 'exact') {
+        fail(`${path}.expected.${key}`, 'unknown field (expected output, grad_input, exact or error)');
       }
     }
     if (expectedRaw.output === undefined) fail(`${path}.expected.output`, 'missing (or give expected.error)');
@@ -146,14 +160,22 @@ function parseCase(raw: Json, path: string, fail: Fail): GoldenCase {
     if (gradOutput === undefined && expectedRaw.grad_input !== undefined) {
       fail(`${path}.expected.grad_input`, 'given without grad_output (which gradient would it be?)');
     }
-    expected =
+    const gradInput =
       expectedRaw.grad_input === undefined
-        ? { kind: 'values', output }
-        : {
-            kind: 'values',
-            output,
-            gradInput: floatTensor(expectedRaw.grad_input, `${path}.expected.grad_input`, dtype, true, fail),
-          };
+        ? undefined
+        : floatTensor(expectedRaw.grad_input, `${path}.expected.grad_input`, dtype, true, fail);
+    const exact =
+      expectedRaw.exact === undefined
+        ? handWritten
+          ? { output, ...(gradInput === undefined ? {} : { gradInput }) }
+          : undefined
+        : parseExact(expectedRaw.exact, `${path}.expected.exact`, dtype, gradInput !== undefined, fail);
+    expected = {
+      kind: 'values',
+      output,
+      ...(gradInput === undefined ? {} : { gradInput }),
+      ...(exact === undefined ? {} : { exact }),
+    };
   }
   return {
     id: c.id as string,
@@ -165,6 +187,25 @@ function parseCase(raw: Json, path: string, fail: Fail): GoldenCase {
     ...(gradOutput === undefined ? {} : { gradOutput }),
     expected,
   };
+}
+
+function parseExact(raw: Json, path: string, dtype: Dtype, withGradient: boolean, fail: Fail): ExactValues {
+  const e = object(raw, path, fail);
+  for (const key of Object.keys(e)) {
+    if (key !== 'output' && key !== 'grad_input')
+      fail(`${path}.${key}`, 'unknown field (expected output, grad_input)');
+  }
+  if (e.output === undefined) fail(`${path}.output`, 'missing');
+  const output = floatTensor(e.output, `${path}.output`, dtype, true, fail);
+  if (withGradient !== (e.grad_input !== undefined)) {
+    fail(
+      `${path}.grad_input`,
+      withGradient ? 'missing (the case has grad_output)' : 'given without grad_output',
+    );
+  }
+  return withGradient
+    ? { output, gradInput: floatTensor(e.grad_input, `${path}.grad_input`, dtype, true, fail) }
+    : { output };
 }
 
 function parseOptions(raw: Json, path: string, isError: boolean, fail: Fail): GoldenOptions {

@@ -3,13 +3,31 @@ import {
   type FloatArray,
   type ILossBackend,
   isLossError,
-  type LossErrorCode,
   type Tensor,
   type Tolerance,
 } from '@mlml/core-spec';
 import { loadBuiltinFixtures } from './builtinFixtures.js';
+import {
+  copyTensor,
+  describeError,
+  expectError,
+  sameBytes,
+  supportedDtypes,
+  tinyProblem,
+  verdict,
+} from './caseHelpers.js';
+import { fusedLossDifference } from './fusedLoss.js';
 import { caseGroup, type GoldenCase, type GoldenFile, toLossOptions } from './GoldenFile.js';
-import { compareTensor, type Difference, effectiveTolerance, TOLERANCE_LIMITS } from './tolerance.js';
+import { withRowContext } from './rowContext.js';
+import {
+  compareTensor,
+  type Difference,
+  effectiveTolerance,
+  pytorchTolerance,
+  TOLERANCE_LIMITS,
+} from './tolerance.js';
+
+export { describeError } from './caseHelpers.js';
 
 /** The verdict on one case. */
 export type CaseStatus = 'passed' | 'failed' | 'skipped';
@@ -170,11 +188,6 @@ export function summarize(backend: ILossBackend, cases: readonly CaseResult[]): 
   };
 }
 
-function supportedDtypes(backend: ILossBackend): Dtype[] {
-  const dtypes = backend.capabilities?.dtypes;
-  return Array.isArray(dtypes) ? dtypes.filter((d): d is Dtype => d === 'float32' || d === 'float64') : [];
-}
-
 /** Runs one golden case on a backend. */
 export async function runGoldenCase(
   backend: ILossBackend,
@@ -235,6 +248,7 @@ export async function runGoldenCase(
   }
 
   const tolerance = effectiveTolerance(backend.capabilities, dtype);
+  const againstPytorch = pytorchTolerance(tolerance, dtype);
   const classes = goldenCase.input.shape.length === 0 ? 1 : goldenCase.input.shape.at(-1)!;
   const attempt = async <T>(call: string, run: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -246,35 +260,50 @@ export async function runGoldenCase(
       checkUnchanged(call);
     }
   };
-  const compare = (
-    call: string,
-    tensor: 'output' | 'grad_input',
-    actual: unknown,
-    wanted: Tensor<FloatArray>,
-  ) => {
-    differences.push(
-      ...compareTensor(
-        call,
-        tensor,
-        actual as Tensor<FloatArray>,
-        wanted,
-        tolerance,
-        tensor === 'output' ? 1 : classes,
-      ),
-    );
+  // Two-sided: within the declared tolerance of the exact value, and within it plus PyTorch's drift
+  // of PyTorch's value (a file without exact values gives only the second).
+  const compare = (call: string, tensor: 'output' | 'grad_input', actual: unknown) => {
+    const sampleSize = tensor === 'output' ? 1 : classes;
+    const pytorch = tensor === 'output' ? expected.output : expected.gradInput;
+    const exact = tensor === 'output' ? expected.exact?.output : expected.exact?.gradInput;
+    const found =
+      exact === undefined
+        ? []
+        : compareTensor(call, tensor, actual as Tensor<FloatArray>, exact, tolerance, sampleSize, 3, 'exact');
+    if (found.length === 0 && pytorch !== undefined) {
+      const label = exact === undefined ? 'expected' : 'PyTorch';
+      found.push(
+        ...compareTensor(
+          call,
+          tensor,
+          actual as Tensor<FloatArray>,
+          pytorch,
+          againstPytorch,
+          sampleSize,
+          3,
+          label,
+        ),
+      );
+    }
+    differences.push(...found.map((d) => withRowContext(d, goldenCase)));
   };
 
   const output = await attempt('forward', () => backend.forward(input, target, options));
-  if (output !== undefined) compare('forward', 'output', output, expected.output);
+  if (output !== undefined) compare('forward', 'output', output);
+  const sameLoss = (call: string, fused: Tensor<FloatArray> | undefined) => {
+    const difference = fusedLossDifference(call, output, fused);
+    if (difference !== undefined) differences.push(withRowContext(difference, goldenCase));
+  };
   if (gradOutput !== undefined && expected.gradInput !== undefined) {
     const gradInput = await attempt('backward', () => backend.backward(input, target, gradOutput, options));
-    if (gradInput !== undefined) compare('backward', 'grad_input', gradInput, expected.gradInput);
+    if (gradInput !== undefined) compare('backward', 'grad_input', gradInput);
     const both = await attempt('forwardBackward', () =>
       backend.forwardBackward(input, target, gradOutput, options),
     );
     if (both !== undefined) {
-      compare('forwardBackward', 'output', both?.output, expected.output);
-      compare('forwardBackward', 'grad_input', both?.gradInput, expected.gradInput);
+      compare('forwardBackward', 'output', both?.output);
+      compare('forwardBackward', 'grad_input', both?.gradInput);
+      sameLoss('forwardBackward', both?.output);
     }
   }
   // Without grad_output (or with ones), forwardBackward's default grad_output (ones) is checked too.
@@ -282,8 +311,9 @@ export async function runGoldenCase(
     const call = 'forwardBackward(default grad_output)';
     const both = await attempt(call, () => backend.forwardBackward(input, target, undefined, options));
     if (both !== undefined) {
-      compare(call, 'output', both?.output, expected.output);
-      if (expected.gradInput !== undefined) compare(call, 'grad_input', both?.gradInput, expected.gradInput);
+      compare(call, 'output', both?.output);
+      sameLoss(call, both?.output);
+      if (expected.gradInput !== undefined) compare(call, 'grad_input', both?.gradInput);
       else if (both?.gradInput?.shape?.join(',') !== goldenCase.input.shape.join(',')) {
         differences.push({
           call,
@@ -509,66 +539,4 @@ export async function checkDisposal(backend: ILossBackend): Promise<CaseResult> 
     ...(await expectError('forward', () => backend.forward(input, target), 'BACKEND_DISPOSED')),
   );
   return verdict(base, differences);
-}
-
-function tinyProblem(dtype: Dtype): { input: Tensor<FloatArray>; target: Tensor<Int32Array> } {
-  const data =
-    dtype === 'float32' ? new Float32Array([0.1, 0.2, 0.4, 0.8]) : new Float64Array([0.1, 0.2, 0.4, 0.8]);
-  return { input: { data, shape: [1, 4] }, target: { data: new Int32Array([3, 0, -1, 1]), shape: [1, 4] } };
-}
-
-async function expectError(call: string, run: () => Promise<unknown>, code: string): Promise<Difference[]> {
-  try {
-    await run();
-  } catch (error) {
-    if (isLossError(error, code as LossErrorCode)) return [];
-    return [
-      {
-        call,
-        tensor: 'error',
-        message: `threw ${describeError(error)}, expected a LossError ${code}`,
-        expected: code,
-        actual: isLossError(error) ? error.code : describeError(error),
-      },
-    ];
-  }
-  return [
-    {
-      call,
-      tensor: 'error',
-      message: `succeeded, expected a LossError ${code}`,
-      expected: code,
-      actual: 'no error',
-    },
-  ];
-}
-
-function verdict(
-  base: { id: string; group: string; source: string; dtype?: Dtype },
-  differences: readonly Difference[],
-): CaseResult {
-  if (differences.length === 0) return { ...base, status: 'passed', differences };
-  const first = differences[0]!;
-  const more = differences.length > 1 ? ` (+${differences.length - 1} more)` : '';
-  return { ...base, status: 'failed', reason: `${first.call}: ${first.message}${more}`, differences };
-}
-
-/** A short description of a thrown value. */
-export function describeError(error: unknown): string {
-  const oneLine = (message: string) => message.replace(/\s*\n\s*/g, ' ');
-  if (isLossError(error)) return `LossError ${error.code}: ${oneLine(error.message)}`;
-  if (error instanceof Error) return `${error.name}: ${oneLine(error.message)}`;
-  return String(error);
-}
-
-function copyTensor<A extends FloatArray | Int32Array>(tensor: Tensor<A>): { data: A; shape: number[] } {
-  return { data: tensor.data.slice() as A, shape: [...tensor.shape] };
-}
-
-function sameBytes(a: FloatArray | Int32Array, b: FloatArray | Int32Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
 }

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   compareTensor,
   effectiveTolerance,
+  PYTORCH_DRIFT,
+  pytorchTolerance,
   REFERENCE_CAPABILITIES,
-  TOLERANCE_FLOORS,
   TOLERANCE_LIMITS,
 } from '../src/index.ts';
 
@@ -64,10 +65,18 @@ describe('compareTensor', () => {
       tolerance: { float32: { rtol: 1e-2, atol: 1 }, float64: { rtol: 1e-12, atol: 0 } },
     };
     expect(effectiveTolerance(loose, 'float32')).toEqual(TOLERANCE_LIMITS.float32);
-    expect(effectiveTolerance(loose, 'float64')).toEqual({ rtol: 2e-12, atol: 0 });
-    // Never tighter than the goldens' own accuracy.
+    expect(effectiveTolerance(loose, 'float64')).toEqual({ rtol: 1e-12, atol: 0 });
+    // A tight declaration is held as declared (against the exact values): nothing is added to it.
     const tight = { ...REFERENCE_CAPABILITIES, tolerance: { float32: { rtol: 1e-9, atol: 0 } } };
-    expect(effectiveTolerance(tight, 'float32')).toEqual(TOLERANCE_FLOORS.float32);
+    expect(effectiveTolerance(tight, 'float32')).toEqual({ rtol: 1e-9, atol: 0 });
+    // Against PyTorch's numbers, PyTorch's own drift is added.
+    expect(pytorchTolerance({ rtol: 1e-9, atol: 0 }, 'float32')).toEqual({
+      rtol: 1e-9 + PYTORCH_DRIFT.float32,
+      atol: 0,
+    });
+    // A malformed declaration counts as the limit.
+    const malformed = { ...REFERENCE_CAPABILITIES, tolerance: { float32: { rtol: Number.NaN, atol: -1 } } };
+    expect(effectiveTolerance(malformed, 'float32')).toEqual(TOLERANCE_LIMITS.float32);
     expect(
       effectiveTolerance(
         { ...REFERENCE_CAPABILITIES, tolerance: { float32: { rtol: 7e-6, atol: 0 } } },
