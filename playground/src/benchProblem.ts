@@ -1,0 +1,66 @@
+import type { Tensor } from '@mlml/loss';
+
+/** A bench shape: N samples of C classes with J distinct targets each. */
+export interface BenchShape {
+  /** Shown in the table and chart. */
+  readonly label: string;
+  /** N. */
+  readonly batch: number;
+  /** C. */
+  readonly classes: number;
+  /** J. */
+  readonly targets: number;
+}
+
+/** The preset shapes of the Compare tab (the bench's small, typical and big-batch shapes). */
+export const PRESET_SHAPES: readonly BenchShape[] = [
+  { label: 'small 32×10 J=2', batch: 32, classes: 10, targets: 2 },
+  { label: 'typical 1024×1000 J=5', batch: 1024, classes: 1000, targets: 5 },
+  { label: 'big batch 65536×128 J=3', batch: 65536, classes: 128, targets: 3 },
+];
+
+/** The bench's seeded generator (mulberry32): uniform numbers in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A float32 problem of the shape: inputs uniform in [-2, 2), per row J distinct classes, then -1s.
+ * @throws {RangeError} unless 1 ≤ N, 1 ≤ C and 0 ≤ J ≤ C are integers.
+ */
+export function benchProblem(
+  shape: BenchShape,
+  seed = 20240601,
+): { input: Tensor<Float32Array>; target: Tensor<Int32Array> } {
+  const { batch, classes, targets } = shape;
+  const ok = [batch, classes, targets].every(Number.isInteger) && batch >= 1 && classes >= 1;
+  if (!ok || targets < 0 || targets > classes) {
+    throw new RangeError(`need integers N ≥ 1, C ≥ 1, 0 ≤ J ≤ C; got N=${batch}, C=${classes}, J=${targets}`);
+  }
+  const random = seededRandom(seed);
+  const input = new Float32Array(batch * classes);
+  const target = new Int32Array(batch * classes).fill(-1);
+  const permutation = Int32Array.from({ length: classes }, (_, c) => c);
+  for (let n = 0; n < batch; n++) {
+    const offset = n * classes;
+    for (let c = 0; c < classes; c++) input[offset + c] = random() * 4 - 2;
+    for (let j = 0; j < targets; j++) {
+      const k = j + Math.floor(random() * (classes - j));
+      const picked = permutation[k]!;
+      permutation[k] = permutation[j]!;
+      permutation[j] = picked;
+      target[offset + j] = picked;
+    }
+  }
+  return {
+    input: { data: input, shape: [batch, classes] },
+    target: { data: target, shape: [batch, classes] },
+  };
+}
