@@ -7,8 +7,15 @@ import {
 } from '@mlml/core-spec';
 import type { AcquiredDevice, EffectiveLimits } from './acquireDevice.js';
 import { BufferPool, type BufferPoolStats } from './BufferPool.js';
-import { dispatchGrid, planChunks } from './planChunks.js';
-import { ROW_KERNEL_WGSL, THREAD_ROWS_KERNEL_WGSL, THREAD_ROWS_WORKGROUP_SIZE } from './shaders.js';
+import { type ChunkPlan, dispatchGrid, planChunks } from './planChunks.js';
+import {
+  ELEMENTS_WGSL,
+  FINISH_WGSL,
+  LOSS_WORKGROUP_SIZE,
+  NO_BAD_TARGET,
+  PREP_WGSL,
+  STATUS_WORDS,
+} from './shaders.js';
 
 type Mode = 'forward' | 'backward' | 'fused';
 
@@ -22,6 +29,7 @@ const STORAGE_IN = STORAGE | COPY_DST;
 const MAP_MODE_READ = 0x1;
 const COMPUTE_STAGE = 0x4;
 const TWO_POW_64 = 2 ** 64;
+const PARAMS_BYTES = 32;
 
 /** What a kernel holds on the GPU, for tests and diagnostics. */
 export interface WebGpuResourceStats extends BufferPoolStats {
@@ -29,29 +37,41 @@ export interface WebGpuResourceStats extends BufferPoolStats {
   readonly pipelines: number;
 }
 
-/**
- * How rows are mapped to threads: a workgroup per row (parallel within a row, for few large
- * rows), a thread per row (no barriers, for many rows), or `auto` to choose by shape.
- */
-export type RowStrategy = 'auto' | 'workgroup-per-row' | 'thread-per-row';
-
-type ModePipelines = Readonly<Record<Mode, GPUComputePipeline>>;
-
-interface Pipelines {
-  readonly workgroupPerRow: ModePipelines;
-  readonly threadPerRow: ModePipelines;
-  readonly rowLayout: GPUBindGroupLayout;
+interface PassPipelines {
+  readonly prep: GPUComputePipeline;
+  readonly elements: GPUComputePipeline;
+  readonly finish: GPUComputePipeline;
 }
 
-/** Rows per call from which a thread per row keeps every core busy anyway. */
-const MANY_ROWS = 128;
+interface Pipelines {
+  readonly modes: Readonly<Record<Mode, PassPipelines>>;
+  readonly layout: GPUBindGroupLayout;
+  readonly count: number;
+}
+
+/** Buffers a call shares between its chunks (dispatches in one encoder run in order). */
+interface CallBuffers {
+  readonly scratch: GPUBuffer;
+  readonly status: GPUBuffer;
+  readonly partials: GPUBuffer;
+  readonly grad: GPUBuffer;
+  readonly rowTotals: GPUBuffer;
+}
+
+/** What a chunk reads back once the GPU is done. */
+interface ChunkReadback {
+  readonly start: number;
+  readonly rows: number;
+  readonly lossRead: GPUBuffer | undefined;
+  readonly gradRead: GPUBuffer | undefined;
+}
 
 /**
- * The WGSL kernel behind the 'webgpu' backend: cuts a validated float32 problem into chunks of
- * rows that fit the device's limits, runs a row kernel on each (a workgroup per row for few wide
- * rows, a thread per row for many) and finishes in double on the host: each row's double-float
- * sums are combined and divided by C, or added up in row order (a fixed order) and divided by C
- * (and N), then rounded to float32 once. Gradients come back final from the GPU.
+ * The WGSL kernel behind the 'webgpu' backend (see shaders.ts for the passes). A call uploads
+ * every chunk's data before it returns its promise (the caller may refill its arrays at once),
+ * encodes every chunk's passes into one command encoder, submits once, and reads back only what
+ * was asked for: each row's double-float sums (finished in double on the host: divided by C, or
+ * added up in row order and divided by C, and N) and/or the gradient, final from the GPU.
  */
 export class WebGpuKernel implements LossKernel {
   readonly #device: GPUDevice;
@@ -60,20 +80,20 @@ export class WebGpuKernel implements LossKernel {
   readonly #pool: BufferPool;
   readonly #pipelines: Pipelines;
   readonly #dummyRead: GPUBuffer;
-  readonly #dummyWrite: GPUBuffer;
+  /** Stand-ins for writable bindings a mode does not use (grad, partials, row totals): distinct, as writable bindings may not alias. */
+  readonly #dummyWrites: readonly [GPUBuffer, GPUBuffer, GPUBuffer];
   #lost: GPUDeviceLostInfo | undefined;
   readonly #lostPromise: Promise<GPUDeviceLostInfo>;
-  readonly #strategy: RowStrategy;
 
-  private constructor(acquired: AcquiredDevice, pipelines: Pipelines, strategy: RowStrategy) {
-    this.#strategy = strategy;
+  private constructor(acquired: AcquiredDevice, pipelines: Pipelines) {
     this.#device = acquired.device;
     this.#ownsDevice = acquired.ownsDevice;
     this.#limits = acquired.limits;
     this.#pipelines = pipelines;
     this.#pool = new BufferPool(this.#device);
     this.#dummyRead = this.#device.createBuffer({ size: 256, usage: STORAGE_IN });
-    this.#dummyWrite = this.#device.createBuffer({ size: 256, usage: STORAGE });
+    const dummy = (): GPUBuffer => this.#device.createBuffer({ size: 256, usage: STORAGE });
+    this.#dummyWrites = [dummy(), dummy(), dummy()];
     this.#lostPromise = this.#device.lost.then((info) => {
       this.#lost = info;
       return info;
@@ -81,8 +101,8 @@ export class WebGpuKernel implements LossKernel {
   }
 
   /** Compiles the pipelines (once) on an acquired device. */
-  static async create(acquired: AcquiredDevice, strategy: RowStrategy = 'auto'): Promise<WebGpuKernel> {
-    return new WebGpuKernel(acquired, await compilePipelines(acquired.device), strategy);
+  static async create(acquired: AcquiredDevice): Promise<WebGpuKernel> {
+    return new WebGpuKernel(acquired, await compilePipelines(acquired.device));
   }
 
   /** The device the kernel runs on. */
@@ -92,7 +112,7 @@ export class WebGpuKernel implements LossKernel {
 
   /** Live and pooled buffers and compiled pipelines. */
   resourceStats(): WebGpuResourceStats {
-    return { ...this.#pool.stats(), pipelines: 6 };
+    return { ...this.#pool.stats(), pipelines: this.#pipelines.count };
   }
 
   /** The loss data (length N for `none`, else 1). */
@@ -114,7 +134,7 @@ export class WebGpuKernel implements LossKernel {
   async dispose(): Promise<void> {
     this.#pool.clear();
     this.#dummyRead.destroy();
-    this.#dummyWrite.destroy();
+    for (const buffer of this.#dummyWrites) buffer.destroy();
     if (this.#ownsDevice) this.#device.destroy();
   }
 
@@ -124,145 +144,35 @@ export class WebGpuKernel implements LossKernel {
     gradOutput: Problem['input'] | undefined,
   ): Promise<{ output: Float32Array; gradInput: Float32Array }> {
     this.#throwIfLost();
-    const { batch, classes, reduction } = problem;
+    const { batch, classes } = problem;
     const withLoss = mode !== 'backward';
     const withGradient = mode !== 'forward';
-    const plan = planChunks(batch, classes, withGradient, this.#limits);
-    const rowTotals = withLoss ? new Float64Array(reduction === 'none' ? batch : 1) : undefined;
-    const gradInput = new Float32Array(withGradient ? batch * classes : 0);
+    const plan = planChunks(
+      {
+        batch,
+        classes,
+        maxTargets: maxTargetCount(problem.target, batch, classes),
+        withGradient,
+        rowAlignment: 1,
+      },
+      this.#limits,
+    );
     const gradScale = withGradient ? gradientScales(problem, gradOutput as Problem['input']) : undefined;
-    for (let start = 0; start < batch; start += plan.rowsPerChunk) {
-      const rows = Math.min(plan.rowsPerChunk, batch - start);
-      await this.#runChunk(problem, mode, plan, start, rows, gradScale, gradInput, rowTotals);
-    }
-    const output = new Float32Array(withLoss ? (reduction === 'none' ? batch : 1) : 0);
-    if (rowTotals !== undefined) {
-      if (reduction === 'none') {
-        for (let n = 0; n < batch; n++) output[n] = (rowTotals[n] as number) / classes;
-      } else {
-        let total = (rowTotals[0] as number) / classes;
-        if (reduction === 'mean') total /= batch;
-        output[0] = total;
-      }
-    }
-    return { output, gradInput };
-  }
-
-  async #runChunk(
-    problem: Problem,
-    mode: Mode,
-    plan: ReturnType<typeof planChunks>,
-    start: number,
-    rows: number,
-    gradScale: Float32Array | undefined,
-    gradInput: Float32Array,
-    rowTotals: Float64Array | undefined,
-  ): Promise<void> {
-    const device = this.#device;
-    const { classes, reduction } = problem;
-    const input = problem.input as Float32Array;
-    const target = problem.target;
-    const withLoss = mode !== 'backward';
-    const withGradient = mode !== 'forward';
-    const elementBytes = rows * classes * 4;
-    const lossBytes = rows * 16;
     const held: GPUBuffer[] = [];
-    const acquire = (bytes: number, usage: number): GPUBuffer => {
-      const buffer = this.#pool.acquire(bytes, usage);
-      held.push(buffer);
-      return buffer;
-    };
-    const threadPerRow =
-      this.#strategy === 'thread-per-row' ||
-      (this.#strategy === 'auto' && (problem.batch >= MANY_ROWS || classes <= 64));
-    const workgroups = threadPerRow ? Math.ceil(rows / THREAD_ROWS_WORKGROUP_SIZE) : rows;
-    const [dispatchX, dispatchY] = dispatchGrid(workgroups, this.#limits.maxComputeWorkgroupsPerDimension);
-
-    device.pushErrorScope('out-of-memory');
-    device.pushErrorScope('validation');
-    let lossRead: GPUBuffer | undefined;
-    let gradRead: GPUBuffer | undefined;
+    const readbacks: ChunkReadback[] = [];
+    this.#device.pushErrorScope('out-of-memory');
+    this.#device.pushErrorScope('validation');
     let encodeError: unknown;
     try {
-      const params = acquire(32, UNIFORM | COPY_DST);
-      device.queue.writeBuffer(
-        params,
-        0,
-        new Uint32Array([rows, classes, plan.maskWords, plan.scratchStride, dispatchX]),
-      );
-      const inputBuffer = acquire(elementBytes, STORAGE_IN);
-      device.queue.writeBuffer(
-        inputBuffer,
-        0,
-        input.buffer,
-        input.byteOffset + start * classes * 4,
-        elementBytes,
-      );
-      const targetBuffer = acquire(elementBytes, STORAGE_IN);
-      device.queue.writeBuffer(
-        targetBuffer,
-        0,
-        target.buffer,
-        target.byteOffset + start * classes * 4,
-        elementBytes,
-      );
-      const scratch = acquire(rows * plan.scratchStride * 4, STORAGE);
-      const gradBuffer = withGradient ? acquire(elementBytes, STORAGE | COPY_SRC) : this.#dummyWrite;
-      let scaleBuffer = this.#dummyRead;
-      if (gradScale !== undefined) {
-        scaleBuffer = acquire(rows * 4, STORAGE_IN);
-        device.queue.writeBuffer(
-          scaleBuffer,
-          0,
-          gradScale.buffer,
-          gradScale.byteOffset + start * 4,
-          rows * 4,
-        );
-      }
-      const rowLoss = withLoss ? acquire(rows * 16, STORAGE | COPY_SRC) : this.#dummyWrite;
-
-      const encoder = device.createCommandEncoder();
-      const pass = encoder.beginComputePass();
-      pass.setPipeline((threadPerRow ? this.#pipelines.threadPerRow : this.#pipelines.workgroupPerRow)[mode]);
-      pass.setBindGroup(
-        0,
-        device.createBindGroup({
-          layout: this.#pipelines.rowLayout,
-          entries: [
-            { binding: 0, resource: { buffer: params, size: 32 } },
-            { binding: 1, resource: { buffer: inputBuffer, size: elementBytes } },
-            { binding: 2, resource: { buffer: targetBuffer, size: elementBytes } },
-            { binding: 3, resource: { buffer: scratch, size: rows * plan.scratchStride * 4 } },
-            {
-              binding: 4,
-              resource: withGradient ? { buffer: gradBuffer, size: elementBytes } : { buffer: gradBuffer },
-            },
-            {
-              binding: 5,
-              resource:
-                gradScale !== undefined ? { buffer: scaleBuffer, size: rows * 4 } : { buffer: scaleBuffer },
-            },
-            { binding: 6, resource: withLoss ? { buffer: rowLoss, size: rows * 16 } : { buffer: rowLoss } },
-          ],
-        }),
-      );
-      pass.dispatchWorkgroups(dispatchX, dispatchY);
-
-      pass.end();
-      if (withLoss) {
-        lossRead = acquire(lossBytes, MAP_READ | COPY_DST);
-        encoder.copyBufferToBuffer(rowLoss, 0, lossRead, 0, lossBytes);
-      }
-      if (withGradient) {
-        gradRead = acquire(elementBytes, MAP_READ | COPY_DST);
-        encoder.copyBufferToBuffer(gradBuffer, 0, gradRead, 0, elementBytes);
-      }
-      device.queue.submit([encoder.finish()]);
+      this.#encode(problem, mode, plan, gradScale, held, readbacks);
     } catch (error) {
       encodeError = error;
     }
     // Both scopes are popped now, before any other call can push its own.
-    const [validation, outOfMemory] = await Promise.all([device.popErrorScope(), device.popErrorScope()]);
+    const [validation, outOfMemory] = await Promise.all([
+      this.#device.popErrorScope(),
+      this.#device.popErrorScope(),
+    ]);
     if (encodeError !== undefined || validation !== null || outOfMemory !== null) {
       this.#releaseAll(held);
       this.#throwIfLost();
@@ -272,37 +182,147 @@ export class WebGpuKernel implements LossKernel {
       if (validation !== null) throw new Error(`webgpu: internal validation error: ${validation.message}`);
       throw encodeError;
     }
-
     try {
       await this.#whileAlive(
-        Promise.all([
-          lossRead?.mapAsync(MAP_MODE_READ, 0, lossBytes),
-          gradRead?.mapAsync(MAP_MODE_READ, 0, elementBytes),
-        ]),
+        Promise.all(
+          readbacks.flatMap((chunk) => [
+            chunk.lossRead?.mapAsync(MAP_MODE_READ, 0, chunk.rows * 16),
+            chunk.gradRead?.mapAsync(MAP_MODE_READ, 0, chunk.rows * classes * 4),
+          ]),
+        ),
       );
     } catch (error) {
       this.#releaseAll(held);
       this.#throwIfLost();
       throw error;
     }
-    if (lossRead !== undefined && rowTotals !== undefined) {
-      const sums = new Float32Array(lossRead.getMappedRange(0, lossBytes));
-      // Rows are added in order, in double, on the host (deterministic, and as exact as the
-      // reference's double sum); the result is rounded to float32 once.
-      if (reduction === 'none') {
+    const rowTotals = withLoss ? new Float64Array(batch) : undefined;
+    const gradInput = new Float32Array(withGradient ? batch * classes : 0);
+    for (const { start, rows, lossRead, gradRead } of readbacks) {
+      if (lossRead !== undefined && rowTotals !== undefined) {
+        const sums = new Float32Array(lossRead.getMappedRange(0, rows * 16));
         for (let r = 0; r < rows; r++) rowTotals[start + r] = combine(sums, r * 4);
-      } else {
-        let total = rowTotals[0] as number;
-        for (let r = 0; r < rows; r++) total += combine(sums, r * 4);
-        rowTotals[0] = total;
+        lossRead.unmap();
       }
-      lossRead.unmap();
-    }
-    if (gradRead !== undefined) {
-      gradInput.set(new Float32Array(gradRead.getMappedRange(0, elementBytes)), start * classes);
-      gradRead.unmap();
+      if (gradRead !== undefined) {
+        gradInput.set(new Float32Array(gradRead.getMappedRange(0, rows * classes * 4)), start * classes);
+        gradRead.unmap();
+      }
     }
     this.#releaseAll(held);
+    return { output: finishOutput(problem, rowTotals), gradInput };
+  }
+
+  /** Uploads every chunk (now: the caller's arrays are read at call time) and submits once. */
+  #encode(
+    problem: Problem,
+    mode: Mode,
+    plan: ChunkPlan,
+    gradScale: Float32Array | undefined,
+    held: GPUBuffer[],
+    readbacks: ChunkReadback[],
+  ): void {
+    const device = this.#device;
+    const { batch, classes } = problem;
+    const withLoss = mode !== 'backward';
+    const withGradient = mode !== 'forward';
+    const acquire = (bytes: number, usage: number): GPUBuffer => {
+      const buffer = this.#pool.acquire(bytes, usage);
+      held.push(buffer);
+      return buffer;
+    };
+    const maxRows = plan.rowsPerChunk;
+    const sizes = {
+      scratch: maxRows * plan.scratchStride * 4,
+      status: STATUS_WORDS * 4 + (withGradient ? maxRows * plan.keyStride * 4 : 0),
+      partials: withLoss ? maxRows * plan.segments * 16 : 0,
+      grad: withGradient ? maxRows * classes * 4 : 0,
+      rowTotals: withLoss ? maxRows * 16 : 0,
+    };
+    const shared: CallBuffers = {
+      scratch: acquire(sizes.scratch, STORAGE),
+      status: acquire(sizes.status, STORAGE | COPY_DST | COPY_SRC),
+      partials: withLoss ? acquire(sizes.partials, STORAGE) : this.#dummyWrites[0],
+      grad: withGradient ? acquire(sizes.grad, STORAGE | COPY_SRC) : this.#dummyWrites[1],
+      rowTotals: withLoss ? acquire(sizes.rowTotals, STORAGE | COPY_SRC) : this.#dummyWrites[2],
+    };
+    const sized = (buffer: GPUBuffer, size: number): GPUBufferBinding =>
+      size === 0 ? { buffer } : { buffer, size };
+    device.queue.writeBuffer(shared.status, 0, new Uint32Array([NO_BAD_TARGET, 0, 0, 0]));
+    const encoder = device.createCommandEncoder();
+    const input = problem.input as Float32Array;
+    for (let start = 0; start < batch; start += maxRows) {
+      const rows = Math.min(maxRows, batch - start);
+      const elementBytes = rows * classes * 4;
+      const params = acquire(PARAMS_BYTES, UNIFORM | COPY_DST);
+      device.queue.writeBuffer(
+        params,
+        0,
+        new Uint32Array([
+          rows,
+          classes,
+          plan.segments,
+          plan.keyStride,
+          plan.maskWords,
+          plan.scratchStride,
+          0,
+          start * classes,
+        ]),
+      );
+      const inputBuffer = acquire(elementBytes, STORAGE_IN);
+      upload(device, inputBuffer, input, start * classes, rows * classes);
+      const targetBuffer = acquire(elementBytes, STORAGE_IN);
+      upload(device, targetBuffer, problem.target, start * classes, rows * classes);
+      let scaleBuffer = this.#dummyRead;
+      if (gradScale !== undefined) {
+        scaleBuffer = acquire(rows * 4, STORAGE_IN);
+        upload(device, scaleBuffer, gradScale, start, rows);
+      }
+      const bindGroup = device.createBindGroup({
+        layout: this.#pipelines.layout,
+        entries: [
+          { binding: 0, resource: { buffer: params, size: PARAMS_BYTES } },
+          { binding: 1, resource: { buffer: inputBuffer, size: elementBytes } },
+          { binding: 2, resource: { buffer: targetBuffer, size: elementBytes } },
+          { binding: 3, resource: sized(shared.scratch, sizes.scratch) },
+          { binding: 4, resource: sized(shared.status, sizes.status) },
+          { binding: 5, resource: sized(shared.grad, sizes.grad) },
+          { binding: 6, resource: sized(scaleBuffer, gradScale === undefined ? 0 : rows * 4) },
+          { binding: 7, resource: sized(shared.partials, sizes.partials) },
+          { binding: 8, resource: sized(shared.rowTotals, sizes.rowTotals) },
+        ],
+      });
+      const pipelines = this.#pipelines.modes[mode];
+      const pass = encoder.beginComputePass();
+      pass.setBindGroup(0, bindGroup);
+      pass.setPipeline(pipelines.prep);
+      this.#dispatch(pass, rows);
+      pass.setPipeline(pipelines.elements);
+      this.#dispatch(pass, rows * plan.segments);
+      pass.setPipeline(pipelines.finish);
+      this.#dispatch(pass, rows);
+      pass.end();
+      let lossRead: GPUBuffer | undefined;
+      let gradRead: GPUBuffer | undefined;
+      if (withLoss) {
+        lossRead = acquire(rows * 16, MAP_READ | COPY_DST);
+        encoder.copyBufferToBuffer(shared.rowTotals, 0, lossRead, 0, rows * 16);
+      }
+      if (withGradient) {
+        gradRead = acquire(elementBytes, MAP_READ | COPY_DST);
+        encoder.copyBufferToBuffer(shared.grad, 0, gradRead, 0, elementBytes);
+      }
+      readbacks.push({ start, rows, lossRead, gradRead });
+    }
+    device.queue.submit([encoder.finish()]);
+  }
+
+  #dispatch(pass: GPUComputePassEncoder, threads: number): void {
+    const [x, y] = dispatchGrid(
+      Math.ceil(threads / LOSS_WORKGROUP_SIZE),
+      this.#limits.maxComputeWorkgroupsPerDimension,
+    );
+    pass.dispatchWorkgroups(x, y);
   }
 
   #releaseAll(buffers: GPUBuffer[]): void {
@@ -331,6 +351,51 @@ export class WebGpuKernel implements LossKernel {
         'create a new backend',
     );
   }
+}
+
+/**
+ * Copies `length` elements of `source` from `from` into `buffer` now (writeBuffer takes its
+ * snapshot at call time). Views of a SharedArrayBuffer are copied first: WebGPU implementations
+ * may refuse them.
+ */
+function upload(
+  device: GPUDevice,
+  buffer: GPUBuffer,
+  source: Float32Array | Int32Array,
+  from: number,
+  length: number,
+): void {
+  const view = source.subarray(from, from + length);
+  const data = view.buffer instanceof ArrayBuffer ? view : view.slice();
+  device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, length * 4);
+}
+
+/** The largest J (targets before the first -1) of any row. */
+function maxTargetCount(target: Int32Array, batch: number, classes: number): number {
+  let most = 0;
+  for (let n = 0, offset = 0; n < batch; n++, offset += classes) {
+    let j = 0;
+    while (j < classes && (target[offset + j] as number) >= 0) j++;
+    if (j > most) most = j;
+    if (most === classes) break;
+  }
+  return most;
+}
+
+/** The loss from the row sums: divided by C, or added in row order (in double) and reduced. */
+function finishOutput(problem: Problem, rowTotals: Float64Array | undefined): Float32Array {
+  const { batch, classes, reduction } = problem;
+  if (rowTotals === undefined) return new Float32Array(0);
+  if (reduction === 'none') {
+    const output = new Float32Array(batch);
+    for (let n = 0; n < batch; n++) output[n] = (rowTotals[n] as number) / classes;
+    return output;
+  }
+  let total = 0;
+  for (let n = 0; n < batch; n++) total += rowTotals[n] as number;
+  total /= classes;
+  if (reduction === 'mean') total /= batch;
+  return new Float32Array([total]);
 }
 
 /** A row's exact-enough sum from its double-float parts: small + big * 2^64, or +inf. */
@@ -363,44 +428,46 @@ async function compilePipelines(device: GPUDevice): Promise<Pipelines> {
     visibility: COMPUTE_STAGE,
     buffer: { type },
   });
-  const uniform: GPUBindGroupLayoutEntry = {
-    binding: 0,
-    visibility: COMPUTE_STAGE,
-    buffer: { type: 'uniform' },
-  };
-  const rowLayout = device.createBindGroupLayout({
+  const layout = device.createBindGroupLayout({
     entries: [
-      uniform,
+      { binding: 0, visibility: COMPUTE_STAGE, buffer: { type: 'uniform' } },
       storage(1, 'read-only-storage'),
       storage(2, 'read-only-storage'),
       storage(3, 'storage'),
       storage(4, 'storage'),
-      storage(5, 'read-only-storage'),
-      storage(6, 'storage'),
+      storage(5, 'storage'),
+      storage(6, 'read-only-storage'),
+      storage(7, 'storage'),
+      storage(8, 'storage'),
     ],
   });
-  const layout = device.createPipelineLayout({ bindGroupLayouts: [rowLayout] });
-  const compile = async (code: string, label: string): Promise<ModePipelines> => {
-    const module = device.createShaderModule({ code, label });
-    const pipeline = (withLoss: boolean, withGrad: boolean): Promise<GPUComputePipeline> =>
-      device.createComputePipelineAsync({
-        layout,
-        compute: {
-          module,
-          entryPoint: 'main',
-          constants: { WITH_LOSS: withLoss ? 1 : 0, WITH_GRAD: withGrad ? 1 : 0 },
-        },
-      });
-    const [forward, backward, fused] = await Promise.all([
-      pipeline(true, false),
-      pipeline(false, true),
-      pipeline(true, true),
-    ]);
-    return { forward, backward, fused };
+  const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
+  const modules = {
+    prep: device.createShaderModule({ code: PREP_WGSL, label: 'mlml prep pass' }),
+    elements: device.createShaderModule({ code: ELEMENTS_WGSL, label: 'mlml element pass' }),
+    finish: device.createShaderModule({ code: FINISH_WGSL, label: 'mlml finish pass' }),
   };
-  const [workgroupPerRow, threadPerRow] = await Promise.all([
-    compile(ROW_KERNEL_WGSL, 'mlml workgroup-per-row kernel'),
-    compile(THREAD_ROWS_KERNEL_WGSL, 'mlml thread-per-row kernel'),
+  const compile = (module: GPUShaderModule, withLoss: boolean, withGrad: boolean) =>
+    device.createComputePipelineAsync({
+      layout: pipelineLayout,
+      compute: {
+        module,
+        entryPoint: 'main',
+        constants: { WITH_LOSS: withLoss ? 1 : 0, WITH_GRAD: withGrad ? 1 : 0 },
+      },
+    });
+  const mode = async (withLoss: boolean, withGrad: boolean): Promise<PassPipelines> => {
+    const [prep, elements, finish] = await Promise.all([
+      compile(modules.prep, withLoss, withGrad),
+      compile(modules.elements, withLoss, withGrad),
+      compile(modules.finish, withLoss, withGrad),
+    ]);
+    return { prep, elements, finish };
+  };
+  const [forward, backward, fused] = await Promise.all([
+    mode(true, false),
+    mode(false, true),
+    mode(true, true),
   ]);
-  return { workgroupPerRow, threadPerRow, rowLayout };
+  return { modes: { forward, backward, fused }, layout, count: 9 };
 }

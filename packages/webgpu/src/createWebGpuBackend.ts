@@ -1,6 +1,6 @@
 import { type BackendCapabilities, LossBackend } from '@mlml/core-spec';
 import { acquireDevice, type WebGpuDeviceOptions } from './acquireDevice.js';
-import { type RowStrategy, WebGpuKernel, type WebGpuResourceStats } from './WebGpuKernel.js';
+import { WebGpuKernel, type WebGpuResourceStats } from './WebGpuKernel.js';
 
 /** The name the backend is registered under. */
 export const WEBGPU_BACKEND_NAME = 'webgpu';
@@ -19,10 +19,7 @@ export const WEBGPU_CAPABILITIES: BackendCapabilities = {
 };
 
 /** Options of {@link createWebGpuBackend}. */
-export interface WebGpuBackendOptions extends WebGpuDeviceOptions {
-  /** How rows map to GPU threads; `auto` (the default) chooses by shape. For tests and tuning. */
-  readonly strategy?: RowStrategy;
-}
+export interface WebGpuBackendOptions extends WebGpuDeviceOptions {}
 
 /** The 'webgpu' backend: an {@link ILossBackend} with a view of its GPU resources. */
 export class WebGpuBackend extends LossBackend {
@@ -53,7 +50,7 @@ export class WebGpuBackend extends LossBackend {
 export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
   const acquired = await acquireDevice(options);
   try {
-    return new WebGpuBackend(await WebGpuKernel.create(acquired, options.strategy));
+    return new WebGpuBackend(await WebGpuKernel.create(acquired));
   } catch (error) {
     if (acquired.ownsDevice) acquired.device.destroy();
     throw error;

@@ -2,7 +2,7 @@ import { LossError } from '@mlml/core-spec';
 import { acquireDevice, type WebGpuDeviceOptions } from './acquireDevice.js';
 import { BufferPool } from './BufferPool.js';
 import { dispatchGrid } from './planChunks.js';
-import { READ_PASS_WGSL, READ_PASS_WORKGROUP_SIZE } from './shaders.js';
+import { READ_PASS_WGSL, READ_PASS_WORKGROUP_SIZE } from './readPassShader.js';
 
 /** The read-pass limit of the 'webgpu' backend, for the bench. */
 export interface WebGpuReadPass {

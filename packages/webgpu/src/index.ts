@@ -11,4 +11,4 @@ export {
   WebGpuBackend,
   type WebGpuBackendOptions,
 } from './createWebGpuBackend.js';
-export type { RowStrategy, WebGpuResourceStats } from './WebGpuKernel.js';
+export type { WebGpuResourceStats } from './WebGpuKernel.js';

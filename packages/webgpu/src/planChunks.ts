@@ -1,41 +1,74 @@
 import { LossError } from '@mlml/core-spec';
 import type { EffectiveLimits } from './acquireDevice.js';
+import { LOSS_WORKGROUP_SIZE, STATUS_WORDS } from './shaders.js';
 
-/** How a problem is cut into dispatches of whole rows that fit the device's limits. */
+/** Classes one element-pass thread handles (a row has ceil(C / this) threads). */
+export const CLASSES_PER_THREAD = 32;
+
+/** How a call is cut into chunks of whole rows that fit the device's limits, and its row layout. */
 export interface ChunkPlan {
-  /** Rows per dispatch (the last chunk may have fewer). */
+  /** Rows per chunk (the last chunk may have fewer). */
   readonly rowsPerChunk: number;
+  /** P: element-pass threads per row. */
+  readonly segments: number;
+  /** Slots per row for threshold keys, gap sums and the count histogram: at least max J + 1. */
+  readonly keyStride: number;
   /** u32 words of a row's target bitmap. */
   readonly maskWords: number;
-  /** u32 words of scratch per row: the bitmap, plus a count histogram when gradients are computed. */
+  /** u32 words of scratch per row: J, keys, gap sums (4 words per slot), bitmap. */
   readonly scratchStride: number;
 }
 
+/** What the plan needs to know of a call. */
+export interface PlanRequest {
+  /** N. */
+  readonly batch: number;
+  /** C. */
+  readonly classes: number;
+  /** The largest J of any row, or C when unknown (targets on the GPU). */
+  readonly maxTargets: number;
+  /** Whether the call computes a gradient (a histogram per row). */
+  readonly withGradient: boolean;
+  /** Chunk starts must be multiples of this many rows (aligned buffer offsets), >= 1. */
+  readonly rowAlignment: number;
+}
+
 /**
- * Plans the chunks: every buffer a dispatch binds (input, target, gradient, scratch) must fit
- * `maxStorageBufferBindingSize` and `maxBufferSize`, and the rows must fit a 2-D dispatch.
- * A single row too large for the device is an `INPUT_TOO_LARGE` error.
+ * Plans the chunks: every buffer a chunk binds must fit `maxStorageBufferBindingSize` and
+ * `maxBufferSize`, and every dispatch must fit a 2-D grid. Sizes are computed in JavaScript
+ * numbers (exact to 2^53), so nothing wraps. A single row too large for the device is an
+ * `INPUT_TOO_LARGE` error naming the bytes needed and available.
  */
-export function planChunks(
-  batch: number,
-  classes: number,
-  withGradient: boolean,
-  limits: EffectiveLimits,
-): ChunkPlan {
+export function planChunks(request: PlanRequest, limits: EffectiveLimits): ChunkPlan {
+  const { batch, classes, maxTargets, withGradient, rowAlignment } = request;
+  const segments = Math.ceil(classes / CLASSES_PER_THREAD);
+  const keyStride = maxTargets + 1;
   const maskWords = Math.ceil(classes / 32);
-  const scratchStride = maskWords + (withGradient ? classes + 1 : 0);
-  const bytesPerRow = Math.max(classes * 4, scratchStride * 4, 16);
+  const scratchStride = 1 + 5 * keyStride + maskWords;
+  const bytesPerRow = Math.max(classes * 4, scratchStride * 4, segments * 16, 16);
   const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-  const byMemory = Math.floor(maxBytes / bytesPerRow);
-  if (byMemory < 1) {
+  const statusBytesPerRow = withGradient ? keyStride * 4 : 0;
+  const fixedBytes = STATUS_WORDS * 4;
+  const byMemory = Math.min(
+    Math.floor(maxBytes / bytesPerRow),
+    statusBytesPerRow === 0
+      ? Number.POSITIVE_INFINITY
+      : Math.floor((maxBytes - fixedBytes) / statusBytesPerRow),
+  );
+  const perDispatch = limits.maxComputeWorkgroupsPerDimension ** 2 * LOSS_WORKGROUP_SIZE;
+  const byDispatch = Math.floor(perDispatch / segments);
+  const fits = Math.min(batch, byMemory, byDispatch);
+  const rowsPerChunk = fits >= batch ? batch : Math.floor(fits / rowAlignment) * rowAlignment;
+  if (rowsPerChunk < 1) {
+    const needed = Math.max(bytesPerRow * rowAlignment, fixedBytes + statusBytesPerRow * rowAlignment);
     throw new LossError(
       'INPUT_TOO_LARGE',
-      `webgpu: one row of ${classes} classes needs ${bytesPerRow} bytes per buffer, more than the ` +
-        `device's storage buffer limit of ${maxBytes} bytes`,
+      `webgpu: ${rowAlignment === 1 ? 'one row' : `${rowAlignment} rows`} of ${classes} classes ` +
+        `need${rowAlignment === 1 ? 's' : ''} ${needed} bytes in one buffer, more than the device's ` +
+        `storage buffer limit of ${maxBytes} bytes`,
     );
   }
-  const byDispatch = limits.maxComputeWorkgroupsPerDimension ** 2;
-  return { rowsPerChunk: Math.min(batch, byMemory, byDispatch), maskWords, scratchStride };
+  return { rowsPerChunk, segments, keyStride, maskWords, scratchStride };
 }
 
 /** A 2-D workgroup grid covering `count` workgroups with at most `maxPerDimension` per side. */

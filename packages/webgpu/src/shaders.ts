@@ -1,18 +1,141 @@
 /*
- * The WGSL of the backend. WGSL lets a compiler assume that no value is NaN or infinite, so every
- * decision that involves them is taken on bits: the margin test compares ordered integer keys,
- * and infinities are flagged instead of being added.
+ * The WGSL of the loss. WGSL lets a compiler assume that no value is NaN or infinite, so every
+ * decision that involves them is taken on bits: margins compare order-preserving integer keys,
+ * and infinite terms are flagged instead of being added.
+ *
+ * Per row, with a_j = fl(1 - x[y_j]) and thresholds t_j = -a_j, a non-target x[d] counts against
+ * target j iff key(x[d]) > key(t_j): exactly PyTorch's fl(a_j + x[d]) > 0 in float32 (a nonzero
+ * float sum cannot round to 0; NaN never passes). Three passes per chunk of rows:
+ *
+ * 1. prep (a thread per row): J, the row's target bitmap, its J threshold keys sorted once, and
+ *    gap sums G[k] = sum over i < k of (t[k-1] - t[i]) as double-floats (non-negative parts only).
+ * 2. elements (a thread per (row, segment), a 2-D grid flattened; segment s of a row holds classes
+ *    s, s + P, s + 2P, ... so that neighbouring threads read neighbouring elements): the count
+ *    k_d of thresholds below x[d] by binary search (O(log J)), the row's loss terms as
+ *       sum over counted j of (x[d] - t_j) = k_d * (x[d] - t[k_d - 1]) + G[k_d]
+ *    (exact products and sums: TwoProduct, TwoSum, double-float accumulation; no per-pair work),
+ *    the gradient k_d * scale at non-targets, and a histogram of k_d for the targets' side.
+ * 3. finish (a thread per row): the row's segment sums added in segment order (a fixed order:
+ *    bit-identical run to run), and target gradients -sum c_j * scale, where c_j, the number of
+ *    non-targets above t_j, is read off the histogram's suffix sums.
+ *
+ * Terms whose operands reach 2^39 are added, scaled exactly by 2^-64, to a second ("big") sum, so
+ * no finite sum overflows; a counted pair with an infinite operand (necessarily +inf) sets a flag.
  */
 
-/** Threads per workgroup of the row kernel (one workgroup per row). */
-export const ROW_WORKGROUP_SIZE = 64;
+/** Threads per workgroup of every loss pass. */
+export const LOSS_WORKGROUP_SIZE = 64;
 
-const SHARED_WGSL = /* wgsl */ `
+/** Bits of the first-bad-target slot when every target is in range. */
+export const NO_BAD_TARGET = 0xffffffff;
+
+/** u32 words at the start of the status buffer, before the count histograms. */
+export const STATUS_WORDS = 4;
+
+const COMMON_WGSL = /* wgsl */ `
+override WITH_LOSS: bool = true;
+override WITH_GRAD: bool = true;
+const WG: u32 = ${LOSS_WORKGROUP_SIZE}u;
 const INF_BITS: u32 = 0x7f800000u;
 const NAN_BITS: u32 = 0x7fc00000u;
 const NO_THRESHOLD: u32 = 0xffffffffu;
+const NEG_INF_KEY: u32 = 0x007fffffu;
+const POS_INF_KEY: u32 = 0xff800000u;
+const BIG_OPERAND: u32 = 0x53000000u; // 2^39: below it, no small-sum product or sum overflows
+const SCALE_DOWN: f32 = 5.421010862427522e-20; // 2^-64
+const STATUS_WORDS: u32 = ${STATUS_WORDS}u;
+
+struct Params {
+  rows: u32,          // rows of this chunk
+  classes: u32,       // C
+  segments: u32,      // P: threads per row in the element pass
+  keyStride: u32,     // slots per row for keys, gap sums and the histogram (>= max J + 1)
+  maskWords: u32,     // u32 words of a row's target bitmap
+  scratchStride: u32, // u32 words of scratch per row
+  checkRange: u32,    // 1: check every target against [-1, C - 1] (targets not validated on the host)
+  firstElement: u32,  // the chunk's first element in the call's target (for the first bad index)
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> inputBits: array<u32>;
+@group(0) @binding(2) var<storage, read> targets: array<i32>;
+// Per row: [J, keys (keyStride), gap sums (4 words per k: small hi/lo, big hi/lo), bitmap].
+@group(0) @binding(3) var<storage, read_write> scratch: array<u32>;
+// [first bad target index, its value, -, -], then per row a histogram of counts (keyStride).
+@group(0) @binding(4) var<storage, read_write> status: array<atomic<u32>>;
+@group(0) @binding(5) var<storage, read_write> grad: array<u32>;
+@group(0) @binding(6) var<storage, read> gradScaleBits: array<u32>;
+@group(0) @binding(7) var<storage, read_write> partials: array<vec4<u32>>;
+@group(0) @binding(8) var<storage, read_write> rowTotals: array<vec4<u32>>;
+
+fn threadIndex(wid: vec3<u32>, groups: vec3<u32>, lid: u32) -> u32 {
+  return (wid.y * groups.x + wid.x) * WG + lid;
+}
 
 fn isNanBits(b: u32) -> bool { return (b & 0x7fffffffu) > INF_BITS; }
+
+// Order-preserving key of a non-NaN float (-0 and +0 share a key); keys lie in [0x007fffff, 0xff800000].
+fn orderedKey(bits: u32) -> u32 {
+  var b = bits;
+  if (b == 0x80000000u) { b = 0u; }
+  if ((b & 0x80000000u) != 0u) { return ~b; }
+  return b | 0x80000000u;
+}
+
+// The float bits of a key (+0 for the shared key of -0 and +0).
+fn keyBits(key: u32) -> u32 {
+  if ((key & 0x80000000u) != 0u) { return key & 0x7fffffffu; }
+  return ~key;
+}
+
+// Key of x[d]: NaN gets 0, below every threshold.
+fn inputKey(bits: u32) -> u32 {
+  if (isNanBits(bits)) { return 0u; }
+  return orderedKey(bits);
+}
+
+// Key of the threshold t = -fl(1 - x[y]); a NaN margin gets a key nothing exceeds.
+fn thresholdKey(xBits: u32) -> u32 {
+  if (isNanBits(xBits)) { return NO_THRESHOLD; }
+  var aBits: u32;
+  if ((xBits & 0x7fffffffu) == INF_BITS) {
+    aBits = xBits ^ 0x80000000u;
+  } else {
+    aBits = bitcast<u32>(1.0 - bitcast<f32>(xBits));
+  }
+  return orderedKey(aBits ^ 0x80000000u);
+}
+
+// The row's target class j, clamped into the row (an out-of-range target never reads outside it;
+// such a call is rejected).
+fn targetClass(rowStart: u32, j: u32) -> u32 {
+  return min(u32(targets[rowStart + j]), params.classes - 1u);
+}
+
+fn keysAt(row: u32) -> u32 { return row * params.scratchStride + 1u; }
+fn gapsAt(row: u32) -> u32 { return keysAt(row) + params.keyStride; }
+fn maskAt(row: u32) -> u32 { return gapsAt(row) + 4u * params.keyStride; }
+fn histAt(row: u32) -> u32 { return STATUS_WORDS + row * params.keyStride; }
+
+fn isTargetClass(row: u32, d: u32) -> bool {
+  return ((scratch[maskAt(row) + (d >> 5u)] >> (d & 31u)) & 1u) == 1u;
+}
+
+// The number of the row's J sorted keys that are below key.
+fn countBelow(keys: u32, count: u32, key: u32) -> u32 {
+  var low = 0u;
+  var n = count;
+  while (n > 0u) {
+    let half = n >> 1u;
+    if (scratch[keys + low + half] < key) {
+      low += half + 1u;
+      n -= half + 1u;
+    } else {
+      n = half;
+    }
+  }
+  return low;
+}
 
 // Knuth's TwoSum: s + e == a + b exactly.
 fn twoSum(a: f32, b: f32) -> vec2<f32> {
@@ -29,48 +152,32 @@ fn ddAdd(p: vec2<f32>, q: vec2<f32>) -> vec2<f32> {
   return vec2<f32>(hi, lo - (hi - se.x));
 }
 
-const BIG_OPERAND: u32 = 0x53000000u; // 2^39: below it, a + x cannot reach 2^40
-const SCALE_DOWN: f32 = 5.421010862427522e-20; // 2^-64
+// Dekker's split: hi + lo == a, each with at most 12 significant bits.
+fn split(a: f32) -> vec2<f32> {
+  let c = 4097.0 * a;
+  let hi = c - (c - a);
+  return vec2<f32>(hi, a - hi);
+}
 
-// Adds a counted term a + x, exactly (TwoSum), to a row's sums: terms of operands below 2^39 to
-// the double-float "small" sum; larger ones, scaled exactly by 2^-64, to "big" (so no finite sum
-// overflows); a term with an infinite operand (necessarily +inf) to a flag.
-fn addTerm(aBits: u32, xBits: u32, small: ptr<function, vec2<f32>>, big: ptr<function, vec2<f32>>, sawInf: ptr<function, u32>) {
-  let aAbs = aBits & 0x7fffffffu;
-  let xAbs = xBits & 0x7fffffffu;
-  if (max(aAbs, xAbs) < BIG_OPERAND) {
-    *small = ddAdd(*small, twoSum(bitcast<f32>(aBits), bitcast<f32>(xBits)));
-  } else if (aAbs == INF_BITS || xAbs == INF_BITS) {
-    *sawInf = 1u;
-  } else {
-    *big = ddAdd(*big, twoSum(bitcast<f32>(aBits) * SCALE_DOWN, bitcast<f32>(xBits) * SCALE_DOWN));
+// Dekker's TwoProduct: p + e == a * b exactly (no FMA needed).
+fn twoProduct(a: f32, b: f32) -> vec2<f32> {
+  let p = a * b;
+  let sa = split(a);
+  let sb = split(b);
+  let e = ((sa.x * sb.x - p) + sa.x * sb.y + sa.y * sb.x) + sa.y * sb.y;
+  return vec2<f32>(p, e);
+}
+
+// k * v for a count k and a double-float v, as a double-float (k split in two exact halves
+// from 2^24 on, where f32(k) would round).
+fn mulCount(k: u32, v: vec2<f32>) -> vec2<f32> {
+  if (k < 0x1000000u) {
+    let p = twoProduct(f32(k), v.x);
+    return ddAdd(p, vec2<f32>(f32(k) * v.y, 0.0));
   }
-}
-
-// Order-preserving key of a non-NaN float (-0 and +0 share a key); keys lie in [0x007fffff, 0xff800000].
-fn orderedKey(bits: u32) -> u32 {
-  var b = bits;
-  if (b == 0x80000000u) { b = 0u; }
-  if ((b & 0x80000000u) != 0u) { return ~b; }
-  return b | 0x80000000u;
-}
-
-// Key of x[d]: NaN gets 0, below every threshold.
-fn inputKey(bits: u32) -> u32 {
-  if (isNanBits(bits)) { return 0u; }
-  return orderedKey(bits);
-}
-
-// (bits of a = fl(1 - x[y]), key of -a); a NaN margin gets a threshold nothing exceeds.
-fn marginOf(xBits: u32) -> vec2<u32> {
-  if (isNanBits(xBits)) { return vec2<u32>(NAN_BITS, NO_THRESHOLD); }
-  var aBits: u32;
-  if ((xBits & 0x7fffffffu) == INF_BITS) {
-    aBits = (xBits ^ 0x80000000u);
-  } else {
-    aBits = bitcast<u32>(1.0 - bitcast<f32>(xBits));
-  }
-  return vec2<u32>(aBits, orderedKey(aBits ^ 0x80000000u));
+  let high = twoProduct(f32(k & 0xfffff000u), v.x);
+  let low = twoProduct(f32(k & 0xfffu), v.x);
+  return ddAdd(ddAdd(high, low), vec2<f32>(f32(k) * v.y, 0.0));
 }
 
 // count * gradScale with IEEE special cases decided on bits (0 * inf and anything * NaN are NaN).
@@ -84,315 +191,241 @@ fn scaleCount(count: i32, scaleBits: u32) -> u32 {
 }
 `;
 
-/** What both row kernels share: their pipeline switches, parameters and input bindings. */
-const ROW_KERNEL_INPUTS_WGSL = /* wgsl */ `
-override WITH_LOSS: bool = true;
-override WITH_GRAD: bool = true;
+/** Pass 1, a thread per row: J, the target bitmap, the sorted threshold keys and the gap sums. */
+export const PREP_WGSL = /* wgsl */ `
+${COMMON_WGSL}
 
-struct Params {
-  rows: u32,
-  classes: u32,
-  maskWords: u32,
-  scratchStride: u32,
-  dispatchX: u32,
+fn swapKeys(keys: u32, a: u32, b: u32) {
+  let t = scratch[keys + a];
+  scratch[keys + a] = scratch[keys + b];
+  scratch[keys + b] = t;
 }
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> inputBits: array<u32>;
-@group(0) @binding(2) var<storage, read> targets: array<i32>;
-`;
-
-/**
- * The row kernel. One workgroup per row computes, for every counted pair (j, d), the term
- * a_j + x[d] with a_j = fl(1 - x[y_j]), and the pair counts:
- * - the margin test is key(x[d]) > key(-a_j) on order-preserving integer keys (NaN never passes),
- *   which is PyTorch's fl(a_j + x[d]) > 0 (a nonzero sum of two floats never rounds to 0);
- * - terms are added exactly (TwoSum) to double-float sums, see addTerm;
- * - non-target counts c_d come from the same loop; target counts from a histogram of c_d:
- *   pair (j, d) counts iff c_d > rank of -a_j among the thresholds.
- * Overrides WITH_LOSS / WITH_GRAD select forward, backward or both.
- */
-export const ROW_KERNEL_WGSL = /* wgsl */ `
-${SHARED_WGSL}
-const WG: u32 = ${ROW_WORKGROUP_SIZE}u;
-const TILE: u32 = 256u;
-
-${ROW_KERNEL_INPUTS_WGSL}
-@group(0) @binding(3) var<storage, read_write> scratch: array<atomic<u32>>;
-@group(0) @binding(4) var<storage, read_write> gradBits: array<atomic<i32>>;
-@group(0) @binding(5) var<storage, read> gradScaleBits: array<u32>;
-@group(0) @binding(6) var<storage, read_write> rowLoss: array<vec4<u32>>;
-
-var<workgroup> firstNegative: atomic<u32>;
-var<workgroup> targetCount: u32;
-var<workgroup> tileMargin: array<u32, TILE>;
-var<workgroup> tileThreshold: array<u32, TILE>;
-var<workgroup> partialSmall: array<vec2<f32>, WG>;
-var<workgroup> partialBig: array<vec2<f32>, WG>;
-var<workgroup> partialInf: array<u32, WG>;
-
-
-
-
-fn isTargetClass(maskBase: u32, d: u32) -> bool {
-  return ((atomicLoad(&scratch[maskBase + (d >> 5u)]) >> (d & 31u)) & 1u) == 1u;
-}
-
-
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let row = wid.y * params.dispatchX + wid.x;
-  if (row >= params.rows) { return; }
-  let classes = params.classes;
-  let base = row * classes;
-  let maskBase = row * params.scratchStride;
-  let histBase = maskBase + params.maskWords;
-
-  // J: the position of the first -1.
-  if (lid == 0u) { atomicStore(&firstNegative, classes); }
-  workgroupBarrier();
-  for (var i = lid; i < classes; i += WG) {
-    if (targets[base + i] < 0) {
-      atomicMin(&firstNegative, i);
+fn siftDown(keys: u32, start: u32, end: u32) {
+  var root = start;
+  loop {
+    var child = 2u * root + 1u;
+    if (child >= end) { break; }
+    if (child + 1u < end && scratch[keys + child] < scratch[keys + child + 1u]) { child += 1u; }
+    if (scratch[keys + root] < scratch[keys + child]) {
+      swapKeys(keys, root, child);
+      root = child;
+    } else {
       break;
     }
   }
-  workgroupBarrier();
-  if (lid == 0u) { targetCount = atomicLoad(&firstNegative); }
-  let J = workgroupUniformLoad(&targetCount);
+}
 
-  // The row's target bitmap (and, for gradients, a zeroed histogram of counts 0..J).
-  for (var w = lid; w < params.maskWords; w += WG) { atomicStore(&scratch[maskBase + w], 0u); }
-  if (WITH_GRAD) {
-    for (var k = lid; k <= J; k += WG) { atomicStore(&scratch[histBase + k], 0u); }
+fn sortKeys(keys: u32, count: u32) {
+  if (count <= 16u) {
+    for (var i = 1u; i < count; i++) {
+      let key = scratch[keys + i];
+      var j = i;
+      while (j > 0u && scratch[keys + j - 1u] > key) {
+        scratch[keys + j] = scratch[keys + j - 1u];
+        j--;
+      }
+      scratch[keys + j] = key;
+    }
+    return;
   }
-  storageBarrier();
-  for (var j = lid; j < J; j += WG) {
-    let y = u32(targets[base + j]);
-    atomicOr(&scratch[maskBase + (y >> 5u)], 1u << (y & 31u));
-  }
-  storageBarrier();
-
-  var small = vec2<f32>(0.0, 0.0);
-  var big = vec2<f32>(0.0, 0.0);
-  var sawInf = 0u;
-  for (var t0 = 0u; t0 < J; t0 += TILE) {
-    let tileLength = min(TILE, J - t0);
-    workgroupBarrier();
-    for (var k = lid; k < tileLength; k += WG) {
-      let y = u32(targets[base + t0 + k]);
-      let margin = marginOf(inputBits[base + y]);
-      tileMargin[k] = margin.x;
-      tileThreshold[k] = margin.y;
-    }
-    workgroupBarrier();
-    for (var d = lid; d < classes; d += WG) {
-      var count = 0u;
-      if (!isTargetClass(maskBase, d)) {
-        let xBits = inputBits[base + d];
-        let key = inputKey(xBits);
-        for (var k = 0u; k < tileLength; k++) {
-          if (key > tileThreshold[k]) {
-            count += 1u;
-            if (WITH_LOSS) { addTerm(tileMargin[k], xBits, &small, &big, &sawInf); }
-          }
-        }
-      }
-      if (WITH_GRAD) {
-        if (t0 == 0u) {
-          atomicStore(&gradBits[base + d], i32(count));
-        } else {
-          atomicAdd(&gradBits[base + d], i32(count));
-        }
-      }
-    }
-  }
-
-  if (WITH_LOSS) {
-    partialSmall[lid] = small;
-    partialBig[lid] = big;
-    partialInf[lid] = sawInf;
-    workgroupBarrier();
-    for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-      if (lid < stride) {
-        partialSmall[lid] = ddAdd(partialSmall[lid], partialSmall[lid + stride]);
-        partialBig[lid] = ddAdd(partialBig[lid], partialBig[lid + stride]);
-        partialInf[lid] = partialInf[lid] | partialInf[lid + stride];
-      }
-      workgroupBarrier();
-    }
-    if (lid == 0u) {
-      let s = partialSmall[0];
-      let b = partialBig[0];
-      var bigHi = bitcast<u32>(b.x);
-      var bigLo = bitcast<u32>(b.y);
-      if (partialInf[0] != 0u) {
-        bigHi = INF_BITS;
-        bigLo = 0u;
-      }
-      rowLoss[row] = vec4<u32>(bitcast<u32>(s.x), bitcast<u32>(s.y), bigHi, bigLo);
-    }
-  }
-
-  if (WITH_GRAD) {
-    if (J > 0u) {
-      // Histogram of the non-target counts, then suffix sums: hist[m] = #{d : c_d > m}.
-      for (var d = lid; d < classes; d += WG) {
-        if (!isTargetClass(maskBase, d)) {
-          let c = u32(atomicLoad(&gradBits[base + d]));
-          atomicAdd(&scratch[histBase + c], 1u);
-        }
-      }
-      storageBarrier();
-      if (lid == 0u) {
-        var running = 0u;
-        for (var m = J + 1u; m > 0u; m--) {
-          let h = atomicLoad(&scratch[histBase + m - 1u]);
-          atomicStore(&scratch[histBase + m - 1u], running);
-          running += h;
-        }
-      }
-      storageBarrier();
-      // Target j is counted by every d with c_d > rank_j (thresholds strictly below its own).
-      for (var j = lid; j < J; j += WG) {
-        let threshold = marginOf(inputBits[base + u32(targets[base + j])]).y;
-        var rank = 0u;
-        for (var k = 0u; k < J; k++) {
-          let other = marginOf(inputBits[base + u32(targets[base + k])]).y;
-          rank += select(0u, 1u, other < threshold);
-        }
-        let counted = atomicLoad(&scratch[histBase + rank]);
-        atomicSub(&gradBits[base + u32(targets[base + j])], i32(counted));
-      }
-      storageBarrier();
-    }
-    let scaleBits = gradScaleBits[row];
-    for (var d = lid; d < classes; d += WG) {
-      var c = 0;
-      if (J > 0u) { c = atomicLoad(&gradBits[base + d]); }
-      atomicStore(&gradBits[base + d], bitcast<i32>(scaleCount(c, scaleBits)));
-    }
+  for (var start = count / 2u; start > 0u; start--) { siftDown(keys, start - 1u, count); }
+  for (var end = count - 1u; end > 0u; end--) {
+    swapKeys(keys, 0u, end);
+    siftDown(keys, 0u, end);
   }
 }
-`;
 
-/** Rows per workgroup of the row-per-thread kernel. */
-export const THREAD_ROWS_WORKGROUP_SIZE = 64;
-
-/**
- * The row-per-thread kernel, for rows of modest size: one invocation computes a whole row with
- * PyTorch's loops (j outer, d inner), so there are no barriers and no workgroup memory, which
- * are costly on some implementations (SwiftShader). Same bindings and results as the row kernel.
- */
-export const THREAD_ROWS_KERNEL_WGSL = /* wgsl */ `
-${SHARED_WGSL}
-const WG: u32 = ${THREAD_ROWS_WORKGROUP_SIZE}u;
-
-${ROW_KERNEL_INPUTS_WGSL}
-@group(0) @binding(3) var<storage, read_write> scratch: array<u32>;
-@group(0) @binding(4) var<storage, read_write> grad: array<i32>;
-@group(0) @binding(5) var<storage, read> gradScaleBits: array<u32>;
-@group(0) @binding(6) var<storage, read_write> rowLoss: array<vec4<u32>>;
+fn storeGap(gaps: u32, k: u32, small: vec2<f32>, big: vec2<f32>) {
+  scratch[gaps + 4u * k] = bitcast<u32>(small.x);
+  scratch[gaps + 4u * k + 1u] = bitcast<u32>(small.y);
+  scratch[gaps + 4u * k + 2u] = bitcast<u32>(big.x);
+  scratch[gaps + 4u * k + 3u] = bitcast<u32>(big.y);
+}
 
 @compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let row = (wid.y * params.dispatchX + wid.x) * WG + lid;
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let row = threadIndex(wid, groups, lid);
   if (row >= params.rows) { return; }
   let classes = params.classes;
-  let base = row * classes;
-  let maskBase = row * params.scratchStride;
-
+  let rowStart = row * classes;
   var J = classes;
   for (var i = 0u; i < classes; i++) {
-    if (targets[base + i] < 0) {
+    if (targets[rowStart + i] < 0) {
       J = i;
       break;
     }
   }
-  for (var w = 0u; w < params.maskWords; w++) { scratch[maskBase + w] = 0u; }
+  J = min(J, params.keyStride - 1u);
+  scratch[row * params.scratchStride] = J;
+  let mask = maskAt(row);
+  for (var w = 0u; w < params.maskWords; w++) { scratch[mask + w] = 0u; }
+  let keys = keysAt(row);
   for (var j = 0u; j < J; j++) {
-    let y = u32(targets[base + j]);
-    scratch[maskBase + (y >> 5u)] |= 1u << (y & 31u);
+    let y = targetClass(rowStart, j);
+    scratch[mask + (y >> 5u)] |= 1u << (y & 31u);
+    scratch[keys + j] = thresholdKey(inputBits[rowStart + y]);
   }
+  sortKeys(keys, J);
   if (WITH_GRAD) {
-    for (var d = 0u; d < classes; d++) { grad[base + d] = 0; }
+    let hist = histAt(row);
+    for (var k = 0u; k <= J; k++) { atomicStore(&status[hist + k], 0u); }
   }
-
-  var small = vec2<f32>(0.0, 0.0);
-  var big = vec2<f32>(0.0, 0.0);
-  var sawInf = 0u;
-  for (var j = 0u; j < J; j++) {
-    let y = u32(targets[base + j]);
-    let margin = marginOf(inputBits[base + y]);
-    var counted = 0;
-    for (var d = 0u; d < classes; d++) {
-      let xBits = inputBits[base + d];
-      let isTarget = ((scratch[maskBase + (d >> 5u)] >> (d & 31u)) & 1u) == 1u;
-      if (!isTarget && inputKey(xBits) > margin.y) {
-        counted += 1;
-        if (WITH_GRAD) { grad[base + d] += 1; }
-        if (WITH_LOSS) { addTerm(margin.x, xBits, &small, &big, &sawInf); }
-      }
-    }
-    if (WITH_GRAD) { grad[base + y] -= counted; }
-  }
-
   if (WITH_LOSS) {
-    var bigHalf = bitcast<vec2<u32>>(big);
-    if (sawInf != 0u) { bigHalf = vec2<u32>(INF_BITS, 0u); }
-    rowLoss[row] = vec4<u32>(bitcast<vec2<u32>>(small), bigHalf);
-  }
-  if (WITH_GRAD) {
-    let scaleBits = gradScaleBits[row];
-    for (var d = 0u; d < classes; d++) {
-      grad[base + d] = bitcast<i32>(scaleCount(grad[base + d], scaleBits));
+    // G[k] = G[k-1] + (k-1) * (t[k-1] - t[k-2]), over finite thresholds only (a term with an
+    // infinite operand is flagged, never added). The small sums stop being valid (and are never
+    // read) from the first threshold of magnitude 2^39 on.
+    let gaps = gapsAt(row);
+    var small = vec2<f32>(0.0, 0.0);
+    var big = vec2<f32>(0.0, 0.0);
+    storeGap(gaps, 0u, small, big);
+    if (J > 0u) { storeGap(gaps, 1u, small, big); }
+    if (J > 1u && scratch[keys] != NEG_INF_KEY) {
+      for (var k = 2u; k <= J; k++) {
+        let currentKey = scratch[keys + k - 1u];
+        if (currentKey >= POS_INF_KEY) { break; }
+        let previous = bitcast<f32>(keyBits(scratch[keys + k - 2u]));
+        let current = bitcast<f32>(keyBits(currentKey));
+        if (max(abs(previous), abs(current)) < bitcast<f32>(BIG_OPERAND)) {
+          small = ddAdd(small, mulCount(k - 1u, twoSum(current, -previous)));
+        }
+        big = ddAdd(big, mulCount(k - 1u, twoSum(current * SCALE_DOWN, -previous * SCALE_DOWN)));
+        storeGap(gaps, k, small, big);
+      }
     }
   }
 }
 `;
 
-/** Threads per workgroup of the read pass. */
-export const READ_PASS_WORKGROUP_SIZE = 256;
-
 /**
- * The read-pass limit: every thread sums a strided share of the input and target bytes, then
- * one workgroup sums the partials. It reads what the loss reads and computes almost nothing.
+ * Pass 2, a thread per (row, segment): counts, loss terms, non-target gradients, histograms, and
+ * the range check of every target when the targets were not validated on the host.
  */
-export const READ_PASS_WGSL = /* wgsl */ `
-const WG: u32 = ${READ_PASS_WORKGROUP_SIZE}u;
-
-struct Params {
-  length: u32,
-  threads: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> input: array<f32>;
-@group(0) @binding(2) var<storage, read> targets: array<i32>;
-@group(0) @binding(3) var<storage, read_write> partials: array<f32>;
-
-var<workgroup> workgroupSums: array<f32, WG>;
+export const ELEMENTS_WGSL = /* wgsl */ `
+${COMMON_WGSL}
 
 @compute @workgroup_size(WG)
-fn sumShares(@builtin(global_invocation_id) gid: vec3<u32>) {
-  if (gid.x >= params.threads) { return; }
-  var sum = 0.0;
-  for (var i = gid.x; i < params.length; i += params.threads) {
-    sum += input[i] + f32(targets[i]);
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let index = threadIndex(wid, groups, lid);
+  let segments = params.segments;
+  let row = index / segments;
+  if (row >= params.rows) { return; }
+  let segment = index - row * segments;
+  let classes = params.classes;
+  let rowStart = row * classes;
+  let J = scratch[row * params.scratchStride];
+  let keys = keysAt(row);
+  let gaps = gapsAt(row);
+  let hist = histAt(row);
+  var lowestKey = NO_THRESHOLD;
+  if (J > 0u) { lowestKey = scratch[keys]; }
+  let lowest = abs(bitcast<f32>(keyBits(min(lowestKey, POS_INF_KEY))));
+  var scaleBits = 0u;
+  if (WITH_GRAD) { scaleBits = gradScaleBits[row]; }
+  var small = vec2<f32>(0.0, 0.0);
+  var big = vec2<f32>(0.0, 0.0);
+  var sawInf = false;
+  for (var d = segment; d < classes; d += segments) {
+    let e = rowStart + d;
+    if (params.checkRange != 0u) {
+      let t = targets[e];
+      if (t < -1 || t >= i32(classes)) { atomicMin(&status[0], params.firstElement + e); }
+    }
+    if (isTargetClass(row, d)) {
+      if (WITH_GRAD) { grad[e] = 0u; }
+      continue;
+    }
+    let xBits = inputBits[e];
+    let k = countBelow(keys, J, inputKey(xBits));
+    if (WITH_GRAD) {
+      grad[e] = scaleCount(i32(k), scaleBits);
+      if (k > 0u) { atomicAdd(&status[hist + k], 1u); }
+    }
+    if (WITH_LOSS && k > 0u) {
+      if (xBits == INF_BITS || lowestKey == NEG_INF_KEY) {
+        sawInf = true;
+      } else {
+        let x = bitcast<f32>(xBits);
+        let t = bitcast<f32>(keyBits(scratch[keys + k - 1u]));
+        let g = gaps + 4u * k;
+        if (max(max(abs(x), abs(t)), lowest) < bitcast<f32>(BIG_OPERAND)) {
+          let gap = vec2<f32>(bitcast<f32>(scratch[g]), bitcast<f32>(scratch[g + 1u]));
+          small = ddAdd(small, ddAdd(mulCount(k, twoSum(x, -t)), gap));
+        } else {
+          let gap = vec2<f32>(bitcast<f32>(scratch[g + 2u]), bitcast<f32>(scratch[g + 3u]));
+          big = ddAdd(big, ddAdd(mulCount(k, twoSum(x * SCALE_DOWN, -t * SCALE_DOWN)), gap));
+        }
+      }
+    }
   }
-  partials[gid.x] = sum;
+  if (WITH_LOSS) {
+    var bigHalf = bitcast<vec2<u32>>(big);
+    if (sawInf) { bigHalf = vec2<u32>(INF_BITS, 0u); }
+    partials[index] = vec4<u32>(bitcast<vec2<u32>>(small), bigHalf);
+  }
 }
+`;
+
+/** Pass 3, a thread per row: the row's sums in segment order, and the targets' gradients. */
+export const FINISH_WGSL = /* wgsl */ `
+${COMMON_WGSL}
 
 @compute @workgroup_size(WG)
-fn sumPartials(@builtin(local_invocation_index) lid: u32) {
-  var sum = 0.0;
-  for (var i = lid; i < params.threads; i += WG) { sum += partials[i]; }
-  workgroupSums[lid] = sum;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-    if (lid < stride) { workgroupSums[lid] += workgroupSums[lid + stride]; }
-    workgroupBarrier();
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let row = threadIndex(wid, groups, lid);
+  if (row >= params.rows) { return; }
+  let J = scratch[row * params.scratchStride];
+  if (WITH_LOSS) {
+    var small = vec2<f32>(0.0, 0.0);
+    var big = vec2<f32>(0.0, 0.0);
+    var sawInf = false;
+    let first = row * params.segments;
+    for (var s = 0u; s < params.segments; s++) {
+      let p = partials[first + s];
+      small = ddAdd(small, bitcast<vec2<f32>>(p.xy));
+      if (p.z == INF_BITS) {
+        sawInf = true;
+      } else {
+        big = ddAdd(big, bitcast<vec2<f32>>(p.zw));
+      }
+    }
+    var bigHalf = bitcast<vec2<u32>>(big);
+    if (sawInf) { bigHalf = vec2<u32>(INF_BITS, 0u); }
+    rowTotals[row] = vec4<u32>(bitcast<vec2<u32>>(small), bigHalf);
   }
-  if (lid == 0u) { partials[params.threads] = workgroupSums[0]; }
+  if (WITH_GRAD && J > 0u) {
+    let rowStart = row * params.classes;
+    let keys = keysAt(row);
+    let hist = histAt(row);
+    let mask = maskAt(row);
+    // Suffix sums: hist[m] becomes the number of non-targets whose count exceeds m.
+    var above = 0u;
+    for (var m = J + 1u; m > 0u; m--) {
+      let h = atomicLoad(&status[hist + m - 1u]);
+      atomicStore(&status[hist + m - 1u], above);
+      above += h;
+    }
+    // Target j is passed by every non-target whose count exceeds the thresholds below t_j.
+    for (var j = 0u; j < J; j++) {
+      let y = targetClass(rowStart, j);
+      let below = countBelow(keys, J, thresholdKey(inputBits[rowStart + y]));
+      let passed = atomicLoad(&status[hist + below]);
+      grad[rowStart + y] = bitcast<u32>(bitcast<i32>(grad[rowStart + y]) - i32(passed));
+    }
+    let scaleBits = gradScaleBits[row];
+    for (var j = 0u; j < J; j++) {
+      let y = targetClass(rowStart, j);
+      let word = mask + (y >> 5u);
+      let bit = 1u << (y & 31u);
+      // Each target class is scaled once (duplicates share the count).
+      if ((scratch[word] & bit) != 0u) {
+        scratch[word] &= ~bit;
+        grad[rowStart + y] = scaleCount(bitcast<i32>(grad[rowStart + y]), scaleBits);
+      }
+    }
+  }
 }
 `;

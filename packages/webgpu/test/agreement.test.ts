@@ -1,7 +1,7 @@
 import type { LossOptions } from '@mlml/core-spec';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { createWebGpuBackend, type RowStrategy, type WebGpuBackend } from '../src/index.ts';
+import { createWebGpuBackend, type WebGpuBackend } from '../src/index.ts';
 import { type Case, expectAgreement } from './helpers.ts';
 
 const f32 = (values: number[]): Float32Array => new Float32Array(values);
@@ -82,14 +82,11 @@ const caseArbitrary: fc.Arbitrary<Case> = fc
     };
   });
 
-describe.each<RowStrategy>([
-  'workgroup-per-row',
-  'thread-per-row',
-])('webgpu (%s) agrees with the core-spec reference', (strategy) => {
+describe('webgpu agrees with the core-spec reference', () => {
   let backend: WebGpuBackend;
   beforeAll(async () => {
     // No skip: without an adapter this rejects and every test here fails.
-    backend = await createWebGpuBackend({ strategy });
+    backend = await createWebGpuBackend();
   });
   afterAll(async () => {
     await backend?.dispose();

@@ -1,7 +1,7 @@
 import { isLossError } from '@mlml/core-spec';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { loadGpu as loadBrowserGpu } from '../src/gpuProvider.browser.ts';
 import { createWebGpuReadPass } from '../src/createWebGpuReadPass.ts';
+import { loadGpu as loadBrowserGpu } from '../src/gpuProvider.browser.ts';
 import { createWebGpuBackend } from '../src/index.ts';
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
