@@ -1,12 +1,15 @@
+import { importModules } from '@mlml/loss/cli';
 import { DisagreementError } from './agreement.js';
 import { renderPlainSummary } from './markdownSnippet.js';
 import { ArgumentError, parseCliArgs, USAGE } from './parseArgs.js';
+import { declaredReadPasses, type ReadPassDeclaration } from './readPass.js';
 import { BenchUsageError, runBench } from './runBench.js';
 
 /**
- * The `pnpm bench` command: parses `argv` (without node and the script), runs the bench, and
+ * The `pnpm bench` command: parses `argv` (without node and the script), imports the `--import`
+ * modules (which register their backends and may export `benchReadPasses`), runs the bench, and
  * returns the exit code: 0 done, 1 an implementation disagreed with the reference (or the run
- * failed), 2 a bad command line.
+ * failed), 2 a bad command line or a module that cannot be imported.
  */
 export async function main(argv: readonly string[]): Promise<number> {
   let options: ReturnType<typeof parseCliArgs>;
@@ -23,8 +26,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  let readPasses: Record<string, ReadPassDeclaration>;
+  try {
+    readPasses = declaredReadPasses(await importModules(options.imports));
+  } catch (error) {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
   try {
     const report = await runBench({
+      readPasses,
       quick: options.quick,
       ...(options.backends && { backends: options.backends }),
       ...(options.shapes && { shapes: options.shapes }),

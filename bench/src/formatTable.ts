@@ -53,7 +53,7 @@ export function alignColumns(
 
 /**
  * The console table of one case (shape and dtype): a row per implementation and mode with the
- * median, elements/s, speed-up over PyTorch, fraction of the read-pass limit, rme, samples and,
+ * median, elements/s, speed-up over PyTorch, the read pass's median over it, rme, samples and,
  * with several rounds, each round's median; skipped implementations listed below with their
  * reasons.
  */
@@ -63,7 +63,7 @@ export function formatCaseTable(
   skipped: readonly SkippedCase[],
 ): string {
   const byRound = results.some((r) => r.roundMediansMs.length > 1);
-  const header = ['implementation', 'mode', 'median', 'elements/s', 'vs torch', 'of limit', '±rme', 'n'];
+  const header = ['implementation', 'mode', 'median', 'elements/s', 'vs torch', 'vs read', '±rme', 'n'];
   if (byRound) header.push('rounds');
   const rows = results.map((r) => [
     r.implementation,

@@ -1,5 +1,5 @@
 import type { Dtype, FloatArray, Tensor } from '@mlml/core-spec';
-import type { BenchShape } from './shapes.js';
+import type { BenchShape, ValueDistribution } from './shapes.js';
 
 /** One bench problem: the input and target arrays every implementation receives. */
 export interface BenchData {
@@ -7,7 +7,7 @@ export interface BenchData {
   readonly shape: BenchShape;
   /** The input's precision. */
   readonly dtype: Dtype;
-  /** `[N, C]` input values, uniform in [-2, 2). */
+  /** `[N, C]` input values: uniform in [-2, 2), or the shape's tie-heavy distribution. */
   readonly input: Tensor<FloatArray>;
   /** `[N, C]` targets: per row J distinct classes in random order, then `-1`s. */
   readonly target: Tensor<Int32Array>;
@@ -42,6 +42,24 @@ function shapeSeed(shape: BenchShape, seed: number): number {
 }
 
 /**
+ * One input value of a distribution. Every distribution takes one number from the stream, so the
+ * targets drawn after the values are the same whatever the distribution.
+ */
+function drawValue(values: ValueDistribution, random: () => number): number {
+  const r = random();
+  switch (values) {
+    case 'uniform':
+      return r * 4 - 2;
+    case 'all-equal':
+      return 0.5;
+    case 'two-values':
+      return r < 0.5 ? 0.25 : 0.75;
+    case 'small-integers':
+      return Math.floor(r * 7) - 3;
+  }
+}
+
+/**
  * Generates a problem deterministically from `(shape, seed)`: the same call always gives the same
  * arrays, and the float32 input is the float64 input rounded to float32.
  */
@@ -58,7 +76,7 @@ export function generateData(shape: BenchShape, dtype: Dtype, seed: number = DEF
   for (let c = 0; c < classes; c++) permutation[c] = c;
   for (let n = 0; n < batch; n++) {
     const offset = n * classes;
-    for (let c = 0; c < classes; c++) input[offset + c] = random() * 4 - 2;
+    for (let c = 0; c < classes; c++) input[offset + c] = drawValue(shape.values ?? 'uniform', random);
     // Partial Fisher-Yates: the first J entries of the permutation become J distinct classes.
     for (let j = 0; j < targets; j++) {
       const k = j + Math.floor(random() * (classes - j));

@@ -33,12 +33,18 @@ export { gridSummaryRows, renderMarkdownSnippet, renderPlainSummary } from './ma
 export { ArgumentError, type CliOptions, parseCliArgs, USAGE } from './parseArgs.js';
 export {
   createJsReadPass,
+  declaredReadPasses,
   loadReadPass,
+  READ_PASSES_EXPORT,
   type ReadPass,
+  type ReadPassDeclaration,
+  type ReadPassFactory,
   type ReadPassKind,
   readPassFor,
+  readPassKey,
   readPassRowName,
 } from './readPass.js';
+export { defaultResultsDir, isInstalledPackage, linkRoot } from './resultsLocation.js';
 export {
   type BenchOptions,
   BenchUsageError,
@@ -59,14 +65,11 @@ export {
   selectShapes,
   sweepClassesShapes,
   sweepTargetsShapes,
+  TIE_SHAPES,
+  TIES_SHAPE,
+  type ValueDistribution,
 } from './shapes.js';
-export {
-  type ComposedLossOptions,
-  type ComposedLossResult,
-  composedMultilabelMarginLoss,
-  type Tf,
-} from './tfjsComposedLoss.js';
-export { createTfjsContenders, disposeTfjs, loadTfjs, TFJS_PEERS, type TfjsPeer } from './tfjsContender.js';
+// The TF.js peers stay internal: their types would pull tfjs-core's typings into a user's build.
 export { type TimingOptions, type TimingStats, timeTask, timingFor } from './timeTask.js';
 export { torchContender, torchRowName } from './torchContender.js';
 export { DEFAULT_PYTHON, TORCH_SCRIPT, type TorchInfo, TorchRunner } from './torchRunner.js';

@@ -32,6 +32,8 @@ export interface CliOptions {
   readonly rounds?: number;
   /** `--python PATH`. */
   readonly python?: string;
+  /** `--import MODULE`, repeatable, in order (empty: none). */
+  readonly imports: readonly string[];
 }
 
 /** The `--help` text. */
@@ -45,7 +47,10 @@ export const USAGE = `usage: pnpm bench [options]
   --time MS           time budget per task in ms, all rounds together (default 400; quick: 60)
   --rounds N          rounds per case: every task of a case runs N times in turn, with MS/N each,
                       and a row's median is the median of its rounds' (default 3; quick: 1)
-  --json FILE         the JSON report (default bench/results/latest.json; quick: bench/results/quick/latest.json)
+  --json FILE         the JSON report (default bench/results/latest.json in the repository, or
+                      ./mlml-bench-results/latest.json when installed; quick: quick/latest.json there)
+  --import MODULE     import a module first (a path relative to the current directory, or a package
+                      name); it registers its backends, and may export benchReadPasses (repeatable)
   --svg DIR           directory of the SVG charts and README-snippet.md (default: the JSON's directory)
   --python PATH       the Python with torch (default /usr/bin/python3)
   --help              this text`;
@@ -120,7 +125,11 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     }
   }
   const backends = list('--backends', values.backends);
+  const imports = values.import ?? [];
+  if (imports.some((module) => module.trim() === ''))
+    throw new ArgumentError('--import needs a module path or package name');
   return {
+    imports,
     help: values.help ?? false,
     quick: values.quick ?? false,
     ...(backends && { backends }),
@@ -150,6 +159,7 @@ function parse(argv: readonly string[]) {
       time: { type: 'string' },
       rounds: { type: 'string' },
       python: { type: 'string' },
+      import: { type: 'string', multiple: true },
     },
   });
 }

@@ -23,7 +23,15 @@ import { type Contender, MODES, type Mode, type PreparedCase } from './Contender
 import { formatCaseTable, formatDuration } from './formatTable.js';
 import { type BenchData, DEFAULT_SEED, generateData } from './generateData.js';
 import { collectMachineInfo } from './machineInfo.js';
-import { loadReadPass, type ReadPass, type ReadPassKind, readPassFor, readPassRowName } from './readPass.js';
+import {
+  loadReadPass,
+  type ReadPass,
+  type ReadPassDeclaration,
+  readPassFor,
+  readPassKey,
+  readPassRowName,
+} from './readPass.js';
+import { defaultResultsDir } from './resultsLocation.js';
 import { settle } from './settle.js';
 import { type BenchShape, defaultShapeSelectors, FLOAT64_SHAPE_IDS, selectShapes } from './shapes.js';
 import { createTfjsContenders, disposeTfjs, loadTfjs, type TfjsPeer } from './tfjsContender.js';
@@ -72,7 +80,18 @@ export interface BenchOptions {
   readonly tfjsMaxBroadcast?: number;
   /** The Python with torch. @default '/usr/bin/python3' */
   readonly python?: string;
-  /** JSON report path; null writes none. Default: `bench/results/latest.json` (quick: `bench/results/quick/latest.json`). */
+  /**
+   * The read pass each backend is bounded by in the "vs read" column, by backend name: one of the
+   * bench's (`'js'`, `'wasm'`, `'webgpu'`) or a factory of the backend's own. The built-ins have
+   * theirs; an undeclared backend gets the JS loop. (`--import` modules declare theirs by
+   * exporting `benchReadPasses`.)
+   * @default {}
+   */
+  readonly readPasses?: Readonly<Record<string, ReadPassDeclaration>>;
+  /**
+   * JSON report path; null writes none. Default: `latest.json` (quick: `quick/latest.json`) in
+   * {@link DEFAULT_RESULTS_DIR}: `bench/results/` in the repository, `./mlml-bench-results/` when installed.
+   */
   readonly jsonPath?: string | null;
   /** Directory of the SVG charts and markdown snippet; null writes none. Default: the JSON's directory. */
   readonly svgDir?: string | null;
@@ -90,8 +109,11 @@ export class BenchUsageError extends Error {
   }
 }
 
-/** The directory the bench writes to by default (bench/results). */
-export const DEFAULT_RESULTS_DIR = new URL('../results/', import.meta.url);
+/**
+ * The directory the bench writes to by default: `bench/results/` in the repository checkout,
+ * `./mlml-bench-results/` in the current directory when installed from npm.
+ */
+export const DEFAULT_RESULTS_DIR = defaultResultsDir();
 
 interface BenchCase {
   readonly shape: BenchShape;
@@ -99,7 +121,7 @@ interface BenchCase {
 }
 
 interface ReadPassEntry {
-  readonly kind: ReadPassKind;
+  readonly key: string;
   readonly pass: ReadPass;
 }
 
@@ -142,6 +164,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   let torch: TorchRunner | undefined;
   let workDir: string | undefined;
   const oracle = createReferenceBackend();
+  const declared = options.readPasses ?? {};
+  const readPassKeyOf = (name: string) => readPassKey(name, readPassFor(name, declared));
   try {
     // Backends: every registered one (or those asked for) that initialises.
     const registered = listBackends().map((entry) => entry.name);
@@ -234,21 +258,25 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
           )
         : null;
 
-    // Read passes: one per platform of the backends in the run.
-    const kinds = [...new Set(backends.map((backend) => readPassFor(backend.name)))];
-    for (const kind of kinds) {
-      const loaded = await loadReadPass(kind);
+    // Read passes: one per platform (or backend's own) of the backends in the run.
+    const wantedPasses = new Map<string, ReadPassDeclaration>();
+    for (const backend of backends) {
+      const declaration = readPassFor(backend.name, declared);
+      wantedPasses.set(readPassKey(backend.name, declaration), declaration);
+    }
+    for (const [key, declaration] of wantedPasses) {
+      const loaded = await loadReadPass(declaration);
       if ('run' in loaded) {
-        readPasses.push({ kind, pass: loaded });
-        statuses.push({ name: readPassRowName(kind), kind: 'read-pass', available: true });
+        readPasses.push({ key, pass: loaded });
+        statuses.push({ name: readPassRowName(key), kind: 'read-pass', available: true });
       } else {
         statuses.push({
-          name: readPassRowName(kind),
+          name: readPassRowName(key),
           kind: 'read-pass',
           available: false,
           reason: loaded.reason,
         });
-        log(`  ${readPassRowName(kind)} unavailable: ${loaded.reason}`);
+        log(`  ${readPassRowName(key)} unavailable: ${loaded.reason}`);
       }
     }
 
@@ -259,8 +287,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     const plan = cases.map((benchCase) => {
       const running = contenders.filter((c) => c.skipReason(benchCase.shape, benchCase.dtype) === undefined);
       // A read pass runs where a backend it bounds runs (no webgpu read pass for float64).
-      const bounding = readPasses.filter(({ kind }) =>
-        running.some((c) => c.kind === 'backend' && readPassFor(c.name) === kind),
+      const bounding = readPasses.filter(({ key }) =>
+        running.some((c) => c.kind === 'backend' && readPassKeyOf(c.name) === key),
       );
       return {
         benchCase,
@@ -389,8 +417,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
               progress(`${shape.id} ${dtype} ${mode} ${contender.name}${of}`, stats);
             }
           }
-          for (const { kind, pass } of bounding) {
-            const name = readPassRowName(kind);
+          for (const { key, pass } of bounding) {
+            const name = readPassRowName(key);
             if (failedPasses.has(name)) {
               done++;
               continue;
@@ -424,12 +452,12 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
             caseResults.push(row(contender.name, contender.kind, mode, combineRounds(stats)));
         }
       }
-      for (const { kind } of bounding) {
-        const name = readPassRowName(kind);
+      for (const { key } of bounding) {
+        const name = readPassRowName(key);
         const stats = measured.get(name);
         if (stats !== undefined) caseResults.push(row(name, 'read-pass', 'read', combineRounds(stats)));
       }
-      const finished = withRatios(caseResults);
+      const finished = withRatios(caseResults, declared);
       results.push(...finished);
       print(
         formatCaseTable(
@@ -510,14 +538,23 @@ async function referenceValues(oracle: ILossBackend, data: BenchData): Promise<R
   };
 }
 
-/** Fills in the speed-up over PyTorch (1 thread) and the fraction of the backend's read-pass limit. */
-export function withRatios(results: readonly BenchResult[]): BenchResult[] {
+/**
+ * Fills in the speed-up over PyTorch (1 thread) and the backend's read pass's median over its own
+ * (`declared`: the backends' declared read passes, see {@link BenchOptions.readPasses}).
+ */
+export function withRatios(
+  results: readonly BenchResult[],
+  declared: Readonly<Record<string, ReadPassDeclaration>> = {},
+): BenchResult[] {
   const median = (implementation: string, mode: BenchResult['mode']) =>
     results.find((r) => r.implementation === implementation && r.mode === mode)?.medianMs;
   return results.map((result) => {
     if (result.kind === 'read-pass') return result;
     const torchMedian = median('torch', result.mode);
-    const readPass = result.kind === 'backend' ? readPassRowName(readPassFor(result.implementation)) : null;
+    const readPass =
+      result.kind === 'backend'
+        ? readPassRowName(readPassKey(result.implementation, readPassFor(result.implementation, declared)))
+        : null;
     const readMedian = readPass === null ? undefined : median(readPass, 'read');
     return {
       ...result,

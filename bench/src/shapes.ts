@@ -1,5 +1,11 @@
 /** Which part of the bench a shape belongs to. */
-export type ShapeGroup = 'grid' | 'sweep-classes' | 'sweep-targets';
+export type ShapeGroup = 'grid' | 'ties' | 'sweep-classes' | 'sweep-targets';
+
+/**
+ * How the input values are drawn: uniform in [-2, 2) (every shape but the tie-heavy ones), all
+ * equal (0.5), two values (0.25 or 0.75), or small integers (-3 to 3).
+ */
+export type ValueDistribution = 'uniform' | 'all-equal' | 'two-values' | 'small-integers';
 
 /** One problem size: `N` samples of `C` classes, each with `J` distinct targets. */
 export interface BenchShape {
@@ -15,6 +21,8 @@ export interface BenchShape {
   readonly classes: number;
   /** J: targets per sample (distinct classes, then -1s). */
   readonly targets: number;
+  /** How the input values are drawn. @default 'uniform' */
+  readonly values?: ValueDistribution;
 }
 
 function gridShape(id: string, name: string, batch: number, classes: number, targets: number): BenchShape {
@@ -29,6 +37,24 @@ export const GRID_SHAPES: readonly BenchShape[] = [
   gridShape('many-classes', 'many classes', 256, 10000, 50),
   gridShape('extreme', 'extreme multi-label', 16, 100000, 1000),
 ];
+
+/** The tie-heavy shape: the many-classes grid shape (J > 8), whose inputs have many equal values. */
+export const TIES_SHAPE = { batch: 256, classes: 10000, targets: 50 } as const;
+
+/** Tie-heavy data (issue 16): the same shape with all-equal, two-valued and small-integer inputs. */
+export const TIE_SHAPES: readonly BenchShape[] = (
+  [
+    ['ties-equal', 'all equal', 'all-equal'],
+    ['ties-two-values', 'two values', 'two-values'],
+    ['ties-small-integers', 'small integers', 'small-integers'],
+  ] as const
+).map(([id, name, values]) => ({
+  id,
+  label: `ties: ${name} (${TIES_SHAPE.batch}×${TIES_SHAPE.classes}, J=${TIES_SHAPE.targets})`,
+  group: 'ties',
+  ...TIES_SHAPE,
+  values,
+}));
 
 /** Fixed sizes of the sweep of time against C. */
 export const SWEEP_CLASSES = { batch: 64, targets: 4 } as const;
@@ -66,8 +92,13 @@ export function sweepTargetsShapes(quick: boolean): BenchShape[] {
   }));
 }
 
-/** What `--shapes` accepts: a grid shape id, or a whole sweep. */
-export const SHAPE_SELECTORS = [...GRID_SHAPES.map((s) => s.id), 'sweep-classes', 'sweep-targets'] as const;
+/** What `--shapes` accepts: a grid shape id, `ties` (the three tie-heavy cases), or a whole sweep. */
+export const SHAPE_SELECTORS = [
+  ...GRID_SHAPES.map((s) => s.id),
+  'ties',
+  'sweep-classes',
+  'sweep-targets',
+] as const;
 
 /** The selectors run when `--shapes` is not given. */
 export function defaultShapeSelectors(quick: boolean): string[] {
@@ -90,6 +121,7 @@ export function selectShapes(selectors: readonly string[], quick: boolean): Benc
   const chosen = new Set(selectors);
   return [
     ...GRID_SHAPES.filter((shape) => chosen.has(shape.id)),
+    ...(chosen.has('ties') ? TIE_SHAPES : []),
     ...(chosen.has('sweep-classes') ? sweepClassesShapes(quick) : []),
     ...(chosen.has('sweep-targets') ? sweepTargetsShapes(quick) : []),
   ];

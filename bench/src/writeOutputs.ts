@@ -4,9 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { BenchReport } from './BenchReport.js';
 import { type ChartName, chartSpecs, renderSvg } from './charts.js';
 import { renderMarkdownSnippet } from './markdownSnippet.js';
-
-/** The repository root (bench/..), against which the markdown snippet's chart links are written. */
-const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { linkRoot } from './resultsLocation.js';
 
 /** Where {@link writeOutputs} writes. */
 export interface OutputPaths {
@@ -45,7 +43,7 @@ export async function writeOutputs(report: BenchReport, paths: OutputPaths): Pro
   for (const [name, spec] of Object.entries(chartSpecs(report)) as [ChartName, NonNullable<unknown>][]) {
     const file = join(svgDir, `${name}.svg`);
     await writeFile(file, await renderSvg(spec as Parameters<typeof renderSvg>[0]));
-    links[name] = relative(REPOSITORY_ROOT, file).split('\\').join('/');
+    links[name] = relative(linkRoot(), file).split('\\').join('/');
     written.push(file);
   }
   const snippet = join(svgDir, 'README-snippet.md');

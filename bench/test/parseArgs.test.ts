@@ -20,8 +20,12 @@ describe('parseCliArgs', () => {
         '250',
         '--rounds',
         '4',
+        '--import',
+        './a.js',
+        '--import=my-backend',
       ]),
     ).toEqual({
+      imports: ['./a.js', 'my-backend'],
       help: false,
       quick: true,
       backends: ['wasm', 'cpu-ts'],
@@ -32,7 +36,8 @@ describe('parseCliArgs', () => {
       timeMs: 250,
       rounds: 4,
     });
-    expect(parseCliArgs([])).toEqual({ help: false, quick: false });
+    expect(parseCliArgs([])).toEqual({ help: false, quick: false, imports: [] });
+    expect(() => parseCliArgs(['--import='])).toThrow(/--import needs a module/);
     expect(parseCliArgs(['--peers', 'none']).peers).toEqual([]);
   });
 
