@@ -7,6 +7,7 @@ import {
   type Problem,
   targetOutOfRangeError,
 } from '@mlml/core-spec';
+import { type CallShape, type Placement, ThreadPolicy } from './ThreadPolicy.js';
 import { WasmArena } from './WasmArena.js';
 import type { WasmKernels } from './WasmKernels.js';
 import type { RowJob, WorkerTeam } from './WorkerTeam.js';
@@ -25,15 +26,6 @@ export const DEFAULT_SIMD_MAX_TARGETS = 24;
 export function defaultSimdMaxTargets(classes: number): number {
   return Math.min(DEFAULT_SIMD_MAX_TARGETS, 8 + Math.floor(16_000 / Math.max(1, classes)));
 }
-
-/**
- * Problems with fewer elements (N·C) run on one thread: sharing a job costs tens of
- * microseconds (waking a worker, the shared memory's slower copies), about what the kernels take
- * for this many elements. Measured on 2 cores, J=4, interleaved: at 2^17 elements (128×1024) one
- * thread is faster (forward 115 against 135 µs), at 2^18 (256×1024) two are (185 against 229 µs;
- * forward+backward 404 against 502 µs).
- */
-export const MIN_PARALLEL_ELEMENTS = 196_608;
 
 /** What one kernel call leaves behind: the row sums and, when asked, the gradient. */
 interface RowResults {
@@ -59,6 +51,7 @@ export class WasmLossKernel implements LossKernel {
   readonly #arena: WasmArena;
   readonly #simdMaxTargets: number | undefined;
   readonly #team: WorkerTeam | undefined;
+  readonly #policy: ThreadPolicy;
   /** Calls started and not yet finished (the first may still be using the memory). */
   #inFlight = 0;
   #tail: Promise<unknown> = Promise.resolve();
@@ -66,18 +59,24 @@ export class WasmLossKernel implements LossKernel {
   /**
    * A kernel on an instance of the module; `simdMaxTargets` (default: {@link defaultSimdMaxTargets}
    * of each call's C) picks the counting scheme per row;
-   * `team` (workers on the same, shared, memory) shares the rows of large problems.
+   * `team` (workers on the same, shared, memory) shares the rows of large problems where
+   * `policy` says it pays (default: measured per size class, see {@link ThreadPolicy}).
    */
-  constructor(kernels: WasmKernels, simdMaxTargets?: number, team?: WorkerTeam) {
+  constructor(kernels: WasmKernels, simdMaxTargets?: number, team?: WorkerTeam, policy?: ThreadPolicy) {
     this.#kernels = kernels;
     this.#arena = new WasmArena(kernels);
     this.#simdMaxTargets = simdMaxTargets;
     this.#team = team;
+    this.#policy = policy ?? new ThreadPolicy();
   }
 
-  /** Threads that compute: this one and the team's workers while the team works. */
+  /**
+   * Threads that compute large problems: this one (unless the policy keeps it from computing)
+   * and the team's workers while the team works.
+   */
   get threads(): number {
-    return 1 + (this.#liveTeam()?.size ?? 0);
+    const workers = this.#liveTeam()?.size ?? 0;
+    return (this.#policy.callingThreadComputes || workers === 0 ? 1 : 0) + workers;
   }
 
   /** The forward output data (length N for `none`, else 1). */
@@ -97,18 +96,13 @@ export class WasmLossKernel implements LossKernel {
     return { output: reduceRows(problem, sums), gradInput: gradInput! };
   }
 
-  /** Stops the workers. */
+  /** Stops the workers (a call in flight is finished first; see {@link WorkerTeam.stop}). */
   async dispose(): Promise<void> {
     await this.#team?.stop();
   }
 
   #liveTeam(): WorkerTeam | undefined {
     return this.#team?.failure === undefined ? this.#team : undefined;
-  }
-
-  /** Whether a problem of this size is shared with the workers. */
-  #parallel(batch: number, classes: number): boolean {
-    return batch >= 2 && batch * classes >= MIN_PARALLEL_ELEMENTS && this.#liveTeam() !== undefined;
   }
 
   /**
@@ -138,7 +132,10 @@ export class WasmLossKernel implements LossKernel {
     const { batch, classes, dtype, input, target, reduction } = problem;
     const elementBytes = dtype === 'float32' ? 4 : 8;
     const size = batch * classes;
-    const team = this.#parallel(batch, classes) ? this.#team : undefined;
+    const started = performance.now();
+    const shape: CallShape = { batch, classes, dtype, gradient: gradOutput !== undefined };
+    const placement: Placement = this.#policy.place(shape, this.#liveTeam() !== undefined);
+    const team = placement === 'here' ? undefined : this.#team;
     // A double computed in 64 bits: the arena checks it before any 32-bit address is formed.
     const scratchBytes = this.#kernels.exports.scratchBytes(classes);
     const arena = this.#arena.reset();
@@ -211,14 +208,21 @@ export class WasmLossKernel implements LossKernel {
       outOfRange = alone();
     } else {
       try {
-        outOfRange = await team.run(job, workerScratch, copyRows, runHere, copyOut);
+        outOfRange = await team.run(
+          job,
+          workerScratch,
+          copyRows,
+          placement === 'shared' ? runHere : undefined,
+          copyOut,
+        );
       } catch {
-        // A worker failed mid-job: stop the team (so nothing else writes), then redo every row
-        // here from a fresh copy of the input (the kernels edit their copy of each row).
-        await team.stop();
+        // A worker failed (or was terminated) mid-job: stop the team (so nothing else writes),
+        // then redo every row here from a fresh copy of the input (the kernels edit their copy).
+        await team.stop(0);
         outOfRange = alone();
       }
     }
+    this.#policy.record(shape, placement, performance.now() - started);
     // The message names the value the kernels read (their copy), not the caller's array now:
     // on the threaded path the caller may have refilled it while this call waited.
     if (outOfRange >= 0) throw targetOutOfRangeError(targetView, outOfRange, classes);
@@ -240,7 +244,7 @@ export class WasmLossKernel implements LossKernel {
 }
 
 /** The forward output from row sums, with the reference's operations in the reference's order. */
-function reduceRows(problem: Problem, sums: Float64Array): FloatArray {
+export function reduceRows(problem: Problem, sums: Float64Array): FloatArray {
   const { batch, classes, reduction, dtype } = problem;
   if (reduction === 'none') {
     const out = dtype === 'float32' ? new Float32Array(batch) : new Float64Array(batch);

@@ -45,15 +45,13 @@ export type RowsCallback = (from: number, count: number) => void;
  */
 export type RowsKernel = (from: number, count: number) => number;
 
-/** How long a woken worker spins for its job before it sleeps again, in ms. */
-const WORKER_SPIN_MS = 2;
-/** How long the host spins for the last chunks before it sleeps, in ms. */
-const HOST_SPIN_MS = 0.05;
 /**
  * How long the host may sleep (Atomics.wait, where the engine allows it on this thread) without
  * any chunk finishing before it waits asynchronously instead, which also notices a dead worker.
  */
 const HOST_BLOCK_MS = 50;
+/** How long {@link WorkerTeam.stop} lets workers finish their chunk and return before it terminates them. */
+const STOP_GRACE_MS = 2_000;
 /** How long workers may take to start, in ms. */
 const START_TIMEOUT_MS = 10_000;
 /** Chunks per thread: small enough that a thread the OS pauses holds up little work. */
@@ -63,6 +61,7 @@ type WaitAsync = (
   array: Int32Array,
   index: number,
   value: number,
+  timeout?: number,
 ) => { async: false; value: string } | { async: true; value: Promise<string> };
 
 /**
@@ -80,18 +79,30 @@ export class WorkerTeam {
   readonly #done: Int32Array;
   #generation = 0;
   #failure: string | undefined;
+  #stopped: Promise<void> | undefined;
+  /** The job in flight, if any (settles when it does). */
+  #running: Promise<void> | undefined;
+  /** Set while a stop lets the workers finish and return: their exits are then no failure. */
+  #draining = false;
+  /** Rejects once a worker fails (outside a graceful stop) or the workers are terminated. */
   readonly #failed: Promise<never>;
+  #fail: (error: Error) => void = () => {};
 
   private constructor(workers: readonly WorkerLike[], control: SharedArrayBuffer, failed: Promise<never>) {
     this.#workers = workers;
     this.#control = new Int32Array(control, 0, PARAMS_OFFSET / 4);
     this.#params = new Float64Array(control, PARAMS_OFFSET, PARAM.scratch + MAX_WORKERS);
     this.#done = new Int32Array(control, DONE_OFFSET, MAX_CHUNKS);
-    this.#failed = failed.catch((error: unknown) => {
-      this.#failure ??= String(error instanceof Error ? error.message : error);
-      throw error;
+    this.#failed = new Promise<never>((_, reject) => {
+      this.#fail = (error) => {
+        this.#failure ??= error.message;
+        reject(error);
+      };
     });
     this.#failed.catch(() => {});
+    failed.catch((error: unknown) => {
+      if (!this.#draining) this.#fail(error instanceof Error ? error : new Error(String(error)));
+    });
   }
 
   /** Starts `count` workers, each instantiating `module` on `memory` (shared). */
@@ -134,12 +145,12 @@ export class WorkerTeam {
     });
     for (const [index, worker] of workers.entries()) {
       worker.hold();
-      worker.post({ module, memory, control, index, spinMs: WORKER_SPIN_MS });
+      worker.post({ module, memory, control, index });
     }
     try {
       await Promise.race([ready, team.#failed, late]);
     } catch (error) {
-      await team.stop();
+      await team.stop(0);
       throw error;
     } finally {
       clearTimeout(timer);
@@ -158,35 +169,54 @@ export class WorkerTeam {
     return this.#failure;
   }
 
-  /** Starts a new generation and wakes the workers for it (they start once `go` catches up). */
-  #wake(): void {
-    this.#generation++;
-    Atomics.store(this.#control, CONTROL.wake, this.#generation);
-    Atomics.notify(this.#control, CONTROL.wake);
-  }
-
   /**
-   * Runs `job` on the workers (worker i with scratch space `scratch[i]`) and on this thread
-   * (`runHere`), chunk by chunk: `prepare` first copies each chunk's input, in order, and the
-   * workers start on the first while the others are copied. `finish`, if given, is called here
-   * once for every chunk, as soon as this thread sees it computed (its own chunks at once), so
-   * that copying results out overlaps the workers' computing. Resolves when all rows are done
-   * (and finished), with the lowest index of a target out of range that any chunk found, or -1.
-   * Rejects if a worker fails (the caller then redoes the job alone) or a chunk threw.
+   * Runs `job` on the workers (worker i with scratch space `scratch[i]`) and, when `runHere` is
+   * given, on this thread too, chunk by chunk: `prepare` first copies each chunk's input, in
+   * order, and the workers start on the first while the others are copied. Without `runHere`
+   * this thread computes nothing (a browser page's main thread: it only copies and waits
+   * asynchronously). `finish`, if given, is called here once for every chunk, as soon as this
+   * thread sees it computed (its own chunks at once), so that copying results out overlaps the
+   * workers' computing. Resolves when all rows are done (and finished), with the lowest index of
+   * a target out of range that any chunk found, or -1. Rejects if a worker fails or is
+   * terminated (the caller then redoes the job alone) or a chunk threw; never hangs.
    */
-  async run(
+  run(
     job: RowJob,
     scratch: readonly number[],
     prepare: RowsCallback,
-    runHere: RowsKernel,
+    runHere: RowsKernel | undefined,
     finish?: RowsCallback,
   ): Promise<number> {
-    if (this.#failure !== undefined) throw new Error(`the worker threads are unavailable: ${this.#failure}`);
+    if (this.#failure !== undefined) {
+      return Promise.reject(new Error(`the worker threads are unavailable: ${this.#failure}`));
+    }
+    if (this.#running !== undefined) return Promise.reject(new Error('a job is already in flight'));
+    // Set before the job starts: a `prepare` or `finish` callback may already call stop().
+    let settled = () => {};
+    this.#running = new Promise<void>((resolve) => {
+      settled = () => {
+        this.#running = undefined;
+        resolve();
+      };
+    });
+    const running = this.#runJob(job, scratch, prepare, runHere, finish);
+    running.then(settled, settled);
+    return running;
+  }
+
+  async #runJob(
+    job: RowJob,
+    scratch: readonly number[],
+    prepare: RowsCallback,
+    runHere: RowsKernel | undefined,
+    finish: RowsCallback | undefined,
+  ): Promise<number> {
     if (!(job.batch >= 1)) return -1;
-    this.#wake();
+    const generation = ++this.#generation;
     const control = this.#control;
     const done = this.#done;
-    const chunks = Math.min(job.batch, CHUNKS_PER_THREAD * (this.#workers.length + 1), MAX_CHUNKS);
+    const threads = this.#workers.length + (runHere === undefined ? 0 : 1);
+    const chunks = Math.min(job.batch, CHUNKS_PER_THREAD * threads, MAX_CHUNKS);
     const perChunk = Math.ceil(job.batch / chunks);
     const count = Math.ceil(job.batch / perChunk);
     const rowsOf = (chunk: number): [from: number, count: number] => {
@@ -208,18 +238,19 @@ export class WorkerTeam {
     p[PARAM.chunks] = count;
     for (let i = 0; i < this.#workers.length; i++) p[PARAM.scratch + i] = scratch[i]!;
     for (let i = 0; i < count; i++) Atomics.store(done, i, 0);
-    const tag = (this.#generation & 0x7fff) << 16;
+    const tag = (generation & 0x7fff) << 16;
     Atomics.store(control, CONTROL.status, 0);
     Atomics.store(control, CONTROL.completed, 0);
     Atomics.store(control, CONTROL.ready, 0);
     Atomics.store(control, CONTROL.outOfRange, -1);
     Atomics.store(control, CONTROL.claim, tag);
-    Atomics.store(control, CONTROL.go, this.#generation);
+    Atomics.store(control, CONTROL.go, generation);
     Atomics.notify(control, CONTROL.go);
 
     for (let chunk = 0; chunk < count; chunk++) {
       prepare(...rowsOf(chunk));
       Atomics.store(control, CONTROL.ready, chunk + 1);
+      Atomics.notify(control, CONTROL.ready);
     }
     const finished = new Uint8Array(count);
     const finishDone = () => {
@@ -231,7 +262,7 @@ export class WorkerTeam {
         }
       }
     };
-    for (;;) {
+    while (runHere !== undefined) {
       const claim = Atomics.load(control, CONTROL.claim);
       if ((claim & ~0xffff) !== tag || (claim & 0xffff) >= count) break;
       if (Atomics.compareExchange(control, CONTROL.claim, claim, claim + 1) !== claim) continue;
@@ -252,30 +283,56 @@ export class WorkerTeam {
     return Atomics.load(control, CONTROL.outOfRange);
   }
 
-  /** Stops the workers; resolves once none of them can touch the memory any more. */
-  async stop(): Promise<void> {
-    if (this.#failure === undefined) {
-      this.#wake();
+  /**
+   * Stops the workers; resolves once none of them can touch the memory any more. Jobs asked for
+   * from now on reject; a job in flight is finished first (its {@link WorkerTeam.run} resolves
+   * normally), then the workers are told to return; one that has not returned `graceMs` later is
+   * terminated. `graceMs: 0` terminates them at once (a job in flight then rejects).
+   */
+  stop(graceMs: number = STOP_GRACE_MS): Promise<void> {
+    this.#stopped ??= this.#stop(graceMs);
+    return this.#stopped;
+  }
+
+  async #stop(graceMs: number): Promise<void> {
+    const control = this.#control;
+    if (this.#failure === undefined && graceMs > 0) {
+      this.#failure = 'stopped';
+      await this.#running;
+      // A stop job: the (idle) workers take it, count themselves in `exited` and return.
+      this.#draining = true;
       this.#params[PARAM.kind] = STOP_KIND;
-      Atomics.store(this.#control, CONTROL.go, this.#generation);
-      Atomics.notify(this.#control, CONTROL.go);
+      Atomics.store(control, CONTROL.go, ++this.#generation);
+      Atomics.notify(control, CONTROL.go);
+      const until = performance.now() + graceMs;
+      for (const worker of this.#workers) worker.hold();
+      try {
+        for (;;) {
+          const seen = Atomics.load(control, CONTROL.exited);
+          const left = until - performance.now();
+          if (seen >= this.#workers.length || left <= 0) break;
+          await waitForChange(control, CONTROL.exited, seen, left);
+        }
+      } finally {
+        for (const worker of this.#workers) worker.release();
+      }
     }
     this.#failure ??= 'stopped';
+    const returned = Atomics.load(control, CONTROL.exited) >= this.#workers.length;
+    // Workers that did not return are terminated: a job still waiting on them rejects.
+    if (!returned) this.#fail(new Error('the worker threads were terminated'));
     await Promise.all(this.#workers.map((worker) => worker.terminate()));
   }
 
   /**
-   * Resolves once the count of completed chunks is past `seen`: it spins briefly, then sleeps
-   * in Atomics.wait where this thread may block (it wakes in tens of microseconds and frees the
-   * core for the workers), and past HOST_BLOCK_MS without progress, or where it may not block
-   * (browsers' main thread: it throws there, and this thread never tries again), waits
-   * asynchronously, which also notices a dead worker (then it rejects).
+   * Resolves once the count of completed chunks is past `seen`: it sleeps in Atomics.wait where
+   * this thread may block (no spinning: it wakes in tens of microseconds and frees the core for
+   * the workers), and past HOST_BLOCK_MS without progress, or where it may not block (browsers'
+   * main thread: it throws there, and this thread never tries again), waits asynchronously,
+   * which also notices a dead or terminated worker (then it rejects).
    */
   async #completedPast(seen: number): Promise<void> {
     const control = this.#control;
-    const until = performance.now() + HOST_SPIN_MS;
-    while (Atomics.load(control, CONTROL.completed) === seen && performance.now() < until) {}
-    if (Atomics.load(control, CONTROL.completed) !== seen) return;
     if (canBlock) {
       try {
         if (Atomics.wait(control, CONTROL.completed, seen, HOST_BLOCK_MS) !== 'timed-out') return;
@@ -309,15 +366,26 @@ function lowerOutOfRange(control: Int32Array, index: number): void {
 /** Whether this thread may block in Atomics.wait (false on browsers' main thread, found by trying). */
 let canBlock = true;
 
-/** Resolves once `array[index]` differs from `seen` (Atomics.waitAsync where the engine has it, else polling). */
-async function waitForChange(array: Int32Array, index: number, seen: number): Promise<void> {
+/**
+ * Resolves once `array[index]` differs from `seen` (Atomics.waitAsync where the engine has it,
+ * else polling), or once `timeoutMs` have passed.
+ */
+async function waitForChange(
+  array: Int32Array,
+  index: number,
+  seen: number,
+  timeoutMs: number = Number.POSITIVE_INFINITY,
+): Promise<void> {
   const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
+  const until = performance.now() + timeoutMs;
   while (Atomics.load(array, index) === seen) {
+    const left = until - performance.now();
+    if (left <= 0) return;
     if (waitAsync !== undefined) {
-      const result = waitAsync(array, index, seen);
+      const result = waitAsync(array, index, seen, left);
       if (result.async) await result.value;
     } else {
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1, left)));
     }
   }
 }

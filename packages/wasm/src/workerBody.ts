@@ -1,9 +1,9 @@
 /** Indices of the Int32 slots of a team's control block (see {@link WORKER_BODY}). */
 export const CONTROL = {
-  /** Generation of the latest wake-up; workers sleep while it equals their last job's. */
-  wake: 0,
-  /** Generation whose job parameters are written: woken workers start when it equals `wake`. */
-  go: 1,
+  /** Generation whose job parameters are written; workers sleep while it equals their last job's. */
+  go: 0,
+  /** Workers that have returned (after a stop job): none of them touches the memory any more. */
+  exited: 1,
   /** The chunk counter: (generation & 0x7fff) << 16 | next chunk to claim. */
   claim: 2,
   /** Chunks of the current job finished so far. */
@@ -51,16 +51,16 @@ export const STOP_KIND = -1;
 
 /**
  * The source of a worker's function `(receive, send) => void`, run as a plain script in a Node
- * worker thread or a Web Worker. Its first message is `{ module, memory, control, index, spinMs }`:
- * it instantiates the kernels on the shared memory, answers `{ ready: true }` (or `{ error }`),
- * and then serves jobs through the control block, without messages: it sleeps on `wake`; once
- * woken it spins up to `spinMs` (the host is copying the input meanwhile), then sleeps on `go`,
- * until `go` equals `wake` (the latest job's parameters are out), then claims
- * chunks of rows from `claim` until none is left (waiting, spinning, for each to be `ready`: the
- * host copies their input in order), running lossRowsF32/F64 on each (which first checks the
- * chunk's targets: the lowest index out of range goes to `outOfRange`), flagging it done and
- * counting it in `completed`. A claim carries the job's generation, so a worker that arrives late never takes
- * a chunk of another job.
+ * worker thread or a Web Worker. Its first message is `{ module, memory, control, index }`: it
+ * instantiates the kernels on the shared memory, answers `{ ready: true }` (or `{ error }`), and
+ * then serves jobs through the control block, without messages. It never spins while idle: it
+ * sleeps in `Atomics.wait` on `go` until a new generation's parameters are out (a stop job: it
+ * counts itself in `exited` and returns), then claims chunks of rows from `claim` until none is
+ * left, sleeping on `ready` when the chunk it claims next is not yet copied in (the host copies
+ * chunks in order and notifies `ready`). Each chunk runs lossRowsF32/F64 (which first checks the
+ * chunk's targets: the lowest index out of range goes to `outOfRange`), is flagged done and
+ * counted in `completed` (notified). A claim carries the job's generation, so a worker that
+ * arrives late never takes a chunk of another job.
  */
 export const WORKER_BODY = `(receive, send) => {
   receive((init) => {
@@ -77,21 +77,18 @@ export const WORKER_BODY = `(receive, send) => {
     send({ ready: true });
     let last = 0;
     for (;;) {
-      while (Atomics.load(control, ${CONTROL.wake}) === last) Atomics.wait(control, ${CONTROL.wake}, last);
-      // The job to take is the latest one woken for, once its parameters are out (go catches up
-      // with wake); a worker that woke late for a job the host has done alone takes the next.
-      const until = performance.now() + init.spinMs;
-      let gen;
-      for (;;) {
-        const go = Atomics.load(control, ${CONTROL.go});
-        if (go !== last && go === Atomics.load(control, ${CONTROL.wake})) {
-          gen = go;
-          break;
-        }
-        if (performance.now() >= until) Atomics.wait(control, ${CONTROL.go}, go);
+      let gen = Atomics.load(control, ${CONTROL.go});
+      while (gen === last) {
+        Atomics.wait(control, ${CONTROL.go}, last);
+        gen = Atomics.load(control, ${CONTROL.go});
       }
+      // The latest job: a worker that woke late for a job the host has done alone takes the next.
       last = gen;
-      if (p[${PARAM.kind}] === ${STOP_KIND}) return;
+      if (p[${PARAM.kind}] === ${STOP_KIND}) {
+        Atomics.add(control, ${CONTROL.exited}, 1);
+        Atomics.notify(control, ${CONTROL.exited});
+        return;
+      }
       const rows = p[${PARAM.kind}] === 0 ? kernels.lossRowsF32 : kernels.lossRowsF64;
       const tag = (gen & 0x7fff) << 16;
       const chunks = p[${PARAM.chunks}];
@@ -102,7 +99,11 @@ export const WORKER_BODY = `(receive, send) => {
       for (;;) {
         const claim = Atomics.load(control, ${CONTROL.claim});
         if ((claim & ~0xffff) !== tag || (claim & 0xffff) >= chunks) break;
-        if ((claim & 0xffff) >= Atomics.load(control, ${CONTROL.ready})) continue;
+        const ready = Atomics.load(control, ${CONTROL.ready});
+        if ((claim & 0xffff) >= ready) {
+          Atomics.wait(control, ${CONTROL.ready}, ready);
+          continue;
+        }
         if (Atomics.compareExchange(control, ${CONTROL.claim}, claim, claim + 1) !== claim) continue;
         const from = (claim & 0xffff) * per;
         const count = Math.min(per, batch - from);

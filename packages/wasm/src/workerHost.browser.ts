@@ -23,15 +23,29 @@ export async function spawnWorker(body: string): Promise<WorkerLike> {
   const revoke = () => URL.revokeObjectURL(url);
   worker.addEventListener('message', revoke, { once: true });
   worker.addEventListener('error', revoke, { once: true });
+  // A terminated Web Worker fires no event: terminate() itself tells the failure listeners, so a
+  // job waiting on the worker settles (Node's worker fires 'exit').
+  const failureListeners: ((reason: string) => void)[] = [];
+  let failed = false;
+  const fail = (reason: string) => {
+    if (failed) return;
+    failed = true;
+    for (const listener of failureListeners) listener(reason);
+  };
+  worker.addEventListener('error', (event) => fail(`worker error: ${event.message}`));
+  worker.addEventListener('messageerror', () => fail('worker message error'));
   return {
     post: (message) => worker.postMessage(message),
     onMessage: (listener) => worker.addEventListener('message', (event) => listener(event.data)),
     onFailure(listener) {
-      worker.addEventListener('error', (event) => listener(`worker error: ${event.message}`), { once: true });
+      failureListeners.push(listener);
     },
     hold: () => {},
     release: () => {},
-    terminate: async () => worker.terminate(),
+    terminate: async () => {
+      worker.terminate();
+      fail('worker terminated');
+    },
   };
 }
 

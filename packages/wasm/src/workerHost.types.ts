@@ -4,7 +4,7 @@ export interface WorkerLike {
   post(message: unknown): void;
   /** Calls `listener` with every message the worker sends. */
   onMessage(listener: (message: unknown) => void): void;
-  /** Calls `listener` once if the worker fails or exits. */
+  /** Calls `listener` once if the worker fails, exits or is terminated (also by {@link WorkerLike.terminate}). */
   onFailure(listener: (reason: string) => void): void;
   /** Keeps the process alive while a job is in flight (Node; no-op in browsers). */
   hold(): void;

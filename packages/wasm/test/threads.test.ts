@@ -9,8 +9,9 @@ import {
 } from '@mlml/core-spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWasmBackend, WASM_CAPABILITIES } from '../src/index.js';
+import { MIN_SHARED_ELEMENTS, ThreadPolicy } from '../src/ThreadPolicy.js';
 import { instantiateKernels } from '../src/WasmKernels.js';
-import { MIN_PARALLEL_ELEMENTS, WasmLossKernel } from '../src/WasmLossKernel.js';
+import { WasmLossKernel } from '../src/WasmLossKernel.js';
 import { WorkerTeam } from '../src/WorkerTeam.js';
 import { random } from './cases.js';
 
@@ -48,6 +49,18 @@ function bigCase(
   };
 }
 
+/**
+ * The wasm backend with `workers` workers that shares every problem of at least
+ * MIN_SHARED_ELEMENTS elements (the default backend decides by measuring, so a test of the
+ * threaded path could otherwise run alone).
+ */
+async function sharingBackend(workers: number): Promise<ILossBackend> {
+  const kernels = await instantiateKernels(65_536, true);
+  const team = await WorkerTeam.start(kernels.module, kernels.memory, workers);
+  const kernel = new WasmLossKernel(kernels, undefined, team, new ThreadPolicy({ sharing: 'always' }));
+  return new LossBackend('wasm', { ...WASM_CAPABILITIES, threads: kernel.threads }, kernel);
+}
+
 function bits(data: FloatArray): number[] {
   return Array.from(data, (v) => (Number.isNaN(v) ? Number.NaN : v));
 }
@@ -58,7 +71,7 @@ describe('worker threads', () => {
 
   beforeAll(async () => {
     single = await createWasmBackend({ threads: 1 });
-    threaded = await createWasmBackend({ threads: 3 });
+    threaded = await sharingBackend(2);
   });
 
   afterAll(async () => {
@@ -71,8 +84,10 @@ describe('worker threads', () => {
     expect(byDefault.capabilities.threads).toBe(Math.min(4, availableParallelism()));
     await byDefault.dispose();
     expect(single.capabilities.threads).toBe(1);
-    expect(threaded.capabilities.threads).toBe(3);
-    expect(threaded.capabilities.notes).toBeUndefined();
+    const three = await createWasmBackend({ threads: 3 });
+    expect(three.capabilities.threads).toBe(3);
+    expect(three.capabilities.notes).toBeUndefined();
+    await three.dispose();
   });
 
   it('give bit-identical forward, backward and fused results to one thread (both dtypes, small and large J)', async () => {
@@ -82,7 +97,7 @@ describe('worker threads', () => {
       [384, 600, [4, 40], true],
     ];
     for (const [index, [batch, classes, targets, f64]] of shapes.entries()) {
-      expect(batch * classes).toBeGreaterThanOrEqual(MIN_PARALLEL_ELEMENTS);
+      expect(batch * classes).toBeGreaterThanOrEqual(MIN_SHARED_ELEMENTS);
       const { input, target } = bigCase(100 + index, batch, classes, targets, f64);
       for (const reduction of ['none', 'mean', 'sum'] as const) {
         const a = await single.forward(input, target, { reduction });
@@ -112,7 +127,7 @@ describe('worker threads', () => {
   });
 
   it('serve concurrent calls in order with the right results, errors included', async () => {
-    // Both sides of MIN_PARALLEL_ELEMENTS: 160 000 to 300 800 elements.
+    // Both sides of MIN_SHARED_ELEMENTS: 160 000 to 300 800 elements.
     const cases = Array.from({ length: 12 }, (_, i) =>
       bigCase(200 + i, 400 + 32 * i, 400, [1 + (i % 6), 30]),
     );
@@ -181,7 +196,7 @@ describe('worker threads', () => {
 
   it('name, in a TARGET_OUT_OF_RANGE message, the value read at call time, not what the caller wrote there afterwards', async () => {
     const { input, target } = bigCase(17, 1024, 256, [5]);
-    expect(1024 * 256).toBeGreaterThanOrEqual(MIN_PARALLEL_ELEMENTS);
+    expect(1024 * 256).toBeGreaterThanOrEqual(MIN_SHARED_ELEMENTS);
     const index = 700 * 256 + 9; // a chunk in the middle: a worker or this thread checks it
     for (const backend of [single, threaded]) {
       for (const call of ['forward', 'forwardBackward'] as const) {
@@ -245,7 +260,7 @@ describe('a threaded kernel', () => {
     const backend = new LossBackend('wasm', WASM_CAPABILITIES, kernel);
     try {
       const { input, target } = bigCase(41, 512, 400, [3, 12]);
-      expect(512 * 400).toBeGreaterThanOrEqual(MIN_PARALLEL_ELEMENTS);
+      expect(512 * 400).toBeGreaterThanOrEqual(MIN_SHARED_ELEMENTS);
       await backend.forwardBackward(input, target);
       const start = kernels.memory.buffer.byteLength;
       for (let i = 0; i < 1_000; i++) {
@@ -261,7 +276,7 @@ describe('a threaded kernel', () => {
 });
 
 describe('WorkerTeam', () => {
-  it('shares every chunk exactly once, and rejects (never hangs) when its workers are stopped mid-job', async () => {
+  it('shares every chunk exactly once, and rejects a job asked for once it is stopping', async () => {
     const kernels = await instantiateKernels(65_536, true);
     const team = await WorkerTeam.start(kernels.module, kernels.memory, 2);
     expect(team.size).toBe(2);
@@ -352,6 +367,98 @@ describe('WorkerTeam', () => {
         () => -1,
       ),
     ).rejects.toThrow(/unavailable/);
+    await stopping;
+    expect(team.failure).toBe('stopped');
+  });
+
+  /**
+   * A job of `batch` heavy rows (C = 100,000, J = 1,000: about a millisecond each) laid out in
+   * the team's shared memory, and the row sums one thread computes for it.
+   */
+  async function heavyJob(workers: number) {
+    const kernels = await instantiateKernels(65_536, true);
+    const team = await WorkerTeam.start(kernels.module, kernels.memory, workers);
+    const [batch, classes] = [48, 100_000];
+    const { input, target } = bigCase(77, batch, classes, [1_000]);
+    const base = Math.ceil(kernels.exports.heapBase() / 16) * 16;
+    const scratchBytes = Math.ceil(Number(kernels.exports.scratchBytes(classes)) / 16) * 16;
+    const job = {
+      kind: 0 as const,
+      target: base,
+      input: base + batch * classes * 4,
+      sums: base + batch * classes * 8,
+      batch,
+      classes,
+      grad: 0,
+      scales: 0,
+      g: 0,
+      simdMax: 24,
+    };
+    const scratch = Array.from({ length: workers + 1 }, (_, i) => job.sums + batch * 8 + i * scratchBytes);
+    const end = scratch[workers]! + scratchBytes;
+    kernels.memory.grow(Math.ceil((end - kernels.memory.buffer.byteLength) / 65_536) + 1);
+    const memory = kernels.memory.buffer;
+    const prepare = (from: number, count: number) => {
+      const [start, stop] = [from * classes, (from + count) * classes];
+      new Int32Array(memory, job.target, batch * classes).set(target.data.subarray(start, stop), start);
+      new Float32Array(memory, job.input, batch * classes).set(input.data.subarray(start, stop), start);
+    };
+    const sums = () => [...new Float64Array(memory, job.sums, batch)];
+    const expected = [...(await single.forward(input, target, { reduction: 'none' })).data].map(
+      (v) => v * classes,
+    );
+    return { team, job, scratch, prepare, sums, expected };
+  }
+
+  let single: ILossBackend;
+  beforeAll(async () => {
+    single = await createWasmBackend({ threads: 1 });
+  });
+  afterAll(async () => {
+    await single.dispose();
+  });
+
+  it('finishes the job in flight when stopped mid-job, then its workers return and it takes no more jobs', async () => {
+    const { team, job, scratch, prepare, sums, expected } = await heavyJob(2);
+    let pendingWhenStopped = -1;
+    let stopping: Promise<void> | undefined;
+    const finished: number[] = [];
+    // This thread computes nothing (as on a browser page's main thread): it stops the team as
+    // soon as it sees the first chunk done, with the other chunks still to compute.
+    const result = await team.run(job, scratch, prepare, undefined, (from, count) => {
+      for (let r = from; r < from + count; r++) finished.push(r);
+      if (stopping === undefined) {
+        pendingWhenStopped = job.batch - finished.length;
+        stopping = team.stop();
+      }
+    });
+    expect(pendingWhenStopped).toBeGreaterThan(job.batch / 2);
+    expect(result).toBe(-1);
+    expect(finished.sort((a, b) => a - b)).toEqual(Array.from({ length: job.batch }, (_, r) => r));
+    // Every row computed, as one thread computes it (sums are S_n; forward 'none' gives S_n / C).
+    expect(sums().map((v) => Math.fround(v / job.classes))).toEqual(
+      expected.map((v) => Math.fround(v / job.classes)),
+    );
+    await stopping;
+    expect(team.failure).toBe('stopped');
+    await expect(team.run(job, scratch, prepare, undefined)).rejects.toThrow(/unavailable/);
+  });
+
+  it('rejects (never hangs) a job whose workers are terminated mid-job', async () => {
+    const { team, job, scratch, prepare } = await heavyJob(2);
+    let pendingWhenStopped = -1;
+    let stopping: Promise<void> | undefined;
+    let finished = 0;
+    const running = team.run(job, scratch, prepare, undefined, (_, count) => {
+      finished += count;
+      if (stopping === undefined) {
+        pendingWhenStopped = job.batch - finished;
+        stopping = team.stop(0);
+      }
+    });
+    await expect(running).rejects.toThrow();
+    expect(pendingWhenStopped).toBeGreaterThan(job.batch / 2);
+    expect(finished).toBeLessThan(job.batch);
     await stopping;
     expect(team.failure).toBe('stopped');
   });

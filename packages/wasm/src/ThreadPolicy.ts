@@ -1,0 +1,146 @@
+/**
+ * Where a call computes: `'here'` on the calling thread alone, `'shared'` by the calling thread
+ * and the workers, `'workers'` by the workers only (the calling thread copies and waits).
+ */
+export type Placement = 'here' | 'shared' | 'workers';
+
+/** What a placement decision looks at: the problem's size and kind. */
+export interface CallShape {
+  /** N. */
+  readonly batch: number;
+  /** C. */
+  readonly classes: number;
+  /** Whether the call computes a gradient too. */
+  readonly gradient: boolean;
+  /** The input's dtype. */
+  readonly dtype: 'float32' | 'float64';
+}
+
+/** Options of a {@link ThreadPolicy}; the defaults suit every use. */
+export interface ThreadPolicyOptions {
+  /**
+   * Whether the calling thread may compute. `false` on a browser page's main thread: then every
+   * problem above {@link HERE_MAX_ELEMENTS} goes to the workers alone.
+   * @default true
+   */
+  readonly callingThreadComputes?: boolean;
+  /**
+   * `'measured'`: each size class is timed alone and shared, and takes the faster (see
+   * {@link ThreadPolicy}); `'always'`: every problem of at least {@link MIN_SHARED_ELEMENTS}
+   * elements (and 2 rows) is shared, as tests of the threaded path need.
+   * @default 'measured'
+   */
+  readonly sharing?: 'measured' | 'always';
+}
+
+/**
+ * Problems with fewer elements (N·C) always run alone: sharing costs tens of microseconds
+ * (waking a worker, the shared memory's copies), more than the kernels take for this many.
+ */
+export const MIN_SHARED_ELEMENTS = 32_768;
+/**
+ * On a thread that must not compute (a browser page's main thread), problems up to this many
+ * elements still run here: they take microseconds, less than a round trip to a worker.
+ */
+export const HERE_MAX_ELEMENTS = 16_384;
+/** Timings kept per size class and placement (their median decides). */
+const SAMPLES = 5;
+/** Timings of each placement taken before a size class decides. */
+const PROBES = 3;
+/** The first re-check of the losing placement comes after this many calls of the class ... */
+const FIRST_RECHECK = 16;
+/** ... and, while it keeps losing, ever later, up to this many calls apart. */
+const MAX_RECHECK = 512;
+
+/** What a size class has measured. */
+interface ClassRecord {
+  readonly here: number[];
+  readonly shared: number[];
+  /** Calls of the class since the losing placement was last timed. */
+  sinceRecheck: number;
+  /** Calls between re-checks of the losing placement. */
+  recheckEvery: number;
+}
+
+/**
+ * Decides per call whether to share a problem with the workers, from its size and shape and
+ * from what this backend has measured: problems are grouped into size classes (dtype, gradient
+ * or not, N and C each to the nearest power of two); a class's first calls alternate between
+ * computing alone and shared ({@link PROBES} timings each), then it takes the placement with the
+ * lower median of its last {@link SAMPLES} timings, and now and then (every 16 calls, then ever
+ * more rarely while the answer stays the same) times the other one again, so a machine that
+ * gets busier or quieter changes the answer. Rows are independent, so the placement never
+ * changes a result, only its speed.
+ */
+export class ThreadPolicy {
+  readonly #callingThreadComputes: boolean;
+  readonly #always: boolean;
+  readonly #classes = new Map<string, ClassRecord>();
+
+  /** A policy; see {@link ThreadPolicyOptions}. */
+  constructor(options: ThreadPolicyOptions = {}) {
+    this.#callingThreadComputes = options.callingThreadComputes ?? true;
+    this.#always = options.sharing === 'always';
+  }
+
+  /** Whether the calling thread may compute problems above {@link HERE_MAX_ELEMENTS}. */
+  get callingThreadComputes(): boolean {
+    return this.#callingThreadComputes;
+  }
+
+  /** Where a call of this shape computes, given whether workers are available. */
+  place(shape: CallShape, workers: boolean): Placement {
+    const elements = shape.batch * shape.classes;
+    if (!this.#callingThreadComputes) return workers && elements > HERE_MAX_ELEMENTS ? 'workers' : 'here';
+    if (!workers || shape.batch < 2 || elements < MIN_SHARED_ELEMENTS) return 'here';
+    if (this.#always) return 'shared';
+    const record = this.#record(shape);
+    if (record.shared.length < PROBES || record.here.length < PROBES) {
+      return record.shared.length <= record.here.length ? 'shared' : 'here';
+    }
+    const better = median(record.shared) < median(record.here) ? 'shared' : 'here';
+    if (++record.sinceRecheck < record.recheckEvery) return better;
+    record.sinceRecheck = 0;
+    return better === 'shared' ? 'here' : 'shared';
+  }
+
+  /** Records that a call of this shape took `ms` milliseconds, computed as `placement` said. */
+  record(shape: CallShape, placement: Placement, ms: number): void {
+    if (placement === 'workers' || !this.#callingThreadComputes || this.#always) return;
+    if (shape.batch < 2 || shape.batch * shape.classes < MIN_SHARED_ELEMENTS) return;
+    const record = this.#record(shape);
+    const probing = record.shared.length < PROBES || record.here.length < PROBES;
+    const sharedWasBetter = median(record.shared) < median(record.here);
+    const samples = placement === 'shared' ? record.shared : record.here;
+    samples.push(ms);
+    if (samples.length > SAMPLES) samples.shift();
+    if (probing || (placement === 'shared') === sharedWasBetter) return;
+    // A re-check of the losing placement: one that changed the answer starts re-checking often
+    // again; one that did not, less often.
+    const sharedIsBetter = median(record.shared) < median(record.here);
+    record.recheckEvery =
+      sharedIsBetter === sharedWasBetter ? Math.min(MAX_RECHECK, record.recheckEvery * 2) : FIRST_RECHECK;
+  }
+
+  #record(shape: CallShape): ClassRecord {
+    const key = `${shape.dtype}/${shape.gradient ? 'grad' : 'fwd'}/${octave(shape.batch)}/${octave(shape.classes)}`;
+    let record = this.#classes.get(key);
+    if (record === undefined) {
+      record = { here: [], shared: [], sinceRecheck: 0, recheckEvery: FIRST_RECHECK };
+      this.#classes.set(key, record);
+    }
+    return record;
+  }
+}
+
+/** The nearest power of two's exponent. */
+function octave(n: number): number {
+  return Math.round(Math.log2(Math.max(1, n)));
+}
+
+function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
