@@ -15,6 +15,7 @@ const packages = [
   'packages/loss',
   'conformance',
   'bench',
+  'playground',
 ];
 const reportOf = (dir) => join(root, dir, '.test-report.json');
 for (const dir of packages) rmSync(reportOf(dir), { force: true });
