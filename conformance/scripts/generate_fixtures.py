@@ -634,10 +634,12 @@ def error_cases():
 
 
 # ---------------------------------------------------------------------------------------------------
-# Large seeded problems (pytorch-large.json): generated, not stored; PyTorch's results and checksums are
+# Large seeded problems (pytorch-large.json): the inputs are generated (seeded_problems.py, and
+# conformance/src/seededProblem.ts bit for bit), not stored; PyTorch's outputs, checksums of its
+# gradient's counts, sampled gradient entries and the exact values are.
 
 LARGE_FORMAT = 'mlml-golden-large-v1'
-# Weights of the gradient's count checksum: sum over i of count[i] * (i % 65521 + 1), exact in doubles.
+# Weights of the gradient's count checksum per row: sum over c of count[n, c] * (c % 65521 + 1).
 CHECKSUM_MODULUS = 65521
 SAMPLES = 8
 
@@ -659,10 +661,12 @@ LARGE_RECIPES = [
 
 
 def count_checksums(counts):
-    flat = counts.reshape(-1).astype(np.int64)
-    weights = np.arange(flat.size, dtype=np.int64) % CHECKSUM_MODULUS + 1
-    return {'weighted_counts': int(np.sum(flat * weights)), 'squared_counts': int(np.sum(flat * flat)),
-            'nonzero': int(np.count_nonzero(flat))}
+    """Checksums of the gradient's integer counts (gradient / (g * grad_output)): per row the sum of
+    count[n, c] * (c % 65521 + 1), and over the tensor the sum of squares and the nonzero entries."""
+    counts = counts.astype(np.int64)
+    weights = np.arange(counts.shape[1], dtype=np.int64) % CHECKSUM_MODULUS + 1
+    return {'row_weighted': [int(v) for v in np.sum(counts * weights[None, :], axis=1)],
+            'squared': int(np.sum(counts * counts)), 'nonzero': int(np.count_nonzero(counts))}
 
 
 def large_cases():

@@ -1,5 +1,7 @@
 import type { GoldenFile } from './GoldenFile.js';
+import type { LargeGoldenFile } from './LargeGoldenFile.js';
 import { parseGoldenFile } from './parseGoldenFile.js';
+import { parseLargeGoldenFile } from './parseLargeGoldenFile.js';
 
 /** The golden files shipped in this package's `fixtures/` directory. */
 export const BUILTIN_FIXTURE_FILES: readonly string[] = [
@@ -10,6 +12,9 @@ export const BUILTIN_FIXTURE_FILES: readonly string[] = [
   'pytorch-wide.json',
   'pytorch-errors.json',
 ];
+
+/** The built-in large golden files (`mlml-golden-large-v1`: seeded problems, PyTorch's results and checksums). */
+export const BUILTIN_LARGE_FIXTURE_FILES: readonly string[] = ['pytorch-large.json'];
 
 /** Where a built-in fixture file is, relative to this module (works from `src/` and `dist/`). */
 export function builtinFixtureUrl(file: string): URL {
@@ -24,14 +29,21 @@ export function builtinFixtureUrl(file: string): URL {
  */
 export async function loadBuiltinFixtures(): Promise<GoldenFile[]> {
   return Promise.all(
-    BUILTIN_FIXTURE_FILES.map(async (file) => {
-      const url = builtinFixtureUrl(file);
-      const json =
-        url.protocol === 'file:'
-          ? ((await import(/* @vite-ignore */ url.href, { with: { type: 'json' } })) as { default: unknown })
-              .default
-          : await (await fetch(url)).json();
-      return parseGoldenFile(json, file);
-    }),
+    BUILTIN_FIXTURE_FILES.map(async (file) => parseGoldenFile(await readBuiltin(file), file)),
   );
+}
+
+/** Loads and parses the built-in large golden files, as {@link loadBuiltinFixtures} does. */
+export async function loadBuiltinLargeFixtures(): Promise<LargeGoldenFile[]> {
+  return Promise.all(
+    BUILTIN_LARGE_FIXTURE_FILES.map(async (file) => parseLargeGoldenFile(await readBuiltin(file), file)),
+  );
+}
+
+async function readBuiltin(file: string): Promise<unknown> {
+  const url = builtinFixtureUrl(file);
+  return url.protocol === 'file:'
+    ? ((await import(/* @vite-ignore */ url.href, { with: { type: 'json' } })) as { default: unknown })
+        .default
+    : await (await fetch(url)).json();
 }

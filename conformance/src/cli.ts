@@ -9,9 +9,17 @@ import {
   type Tensor,
 } from '@mlml/loss';
 import { encodeFloat } from './floatEncoding.js';
-import { formatCaseResult } from './formatReport.js';
+import { formatCaseResult, formatTolerances } from './formatReport.js';
 import { type GoldenFile, toLossOptions } from './GoldenFile.js';
-import { builtinFixturePaths, loadBuiltinGoldenFiles, loadGoldenFiles } from './node.js';
+import type { LargeGoldenFile } from './LargeGoldenFile.js';
+import {
+  builtinFixturePaths,
+  builtinLargeFixturePaths,
+  type FixtureFiles,
+  loadBuiltinGoldenFiles,
+  loadBuiltinLargeGoldenFiles,
+  loadFixtureFiles,
+} from './node.js';
 import { GoldenFormatError } from './parseGoldenFile.js';
 import { type CaseResult, type ConformanceReport, describeError, runConformance } from './runConformance.js';
 
@@ -53,6 +61,8 @@ export interface MatrixOptions {
   readonly backends?: 'all' | readonly string[];
   /** Parsed golden files. Default: the built-in fixtures. */
   readonly fixtures?: readonly GoldenFile[];
+  /** Parsed large golden files. Default: the built-in ones when `fixtures` is not given. */
+  readonly largeFixtures?: readonly LargeGoldenFile[];
   /** Called before each backend runs, e.g. for progress. */
   readonly onBackend?: (name: string) => void;
 }
@@ -79,6 +89,8 @@ export async function runConformanceMatrix(options: MatrixOptions = {}): Promise
     );
   }
   const fixtures = options.fixtures ?? (await loadBuiltinGoldenFiles());
+  const largeFixtures =
+    options.largeFixtures ?? (options.fixtures === undefined ? await loadBuiltinLargeGoldenFiles() : []);
   const outcomes: BackendOutcome[] = [];
   for (const name of names) {
     options.onBackend?.(name);
@@ -95,7 +107,7 @@ export async function runConformanceMatrix(options: MatrixOptions = {}): Promise
       outcomes.push({
         name,
         explicit,
-        report: await runConformance(backend, { fixtures, checkDispose: true }),
+        report: await runConformance(backend, { fixtures, largeFixtures, checkDispose: true }),
       });
     } finally {
       await backend.dispose().catch(() => undefined);
@@ -113,7 +125,12 @@ export async function runConformanceMatrix(options: MatrixOptions = {}): Promise
     ran.length > 0 &&
     ran.every((o) => o.report!.failed === 0) &&
     outcomes.every((o) => !o.explicit || o.unavailable === undefined);
-  return { backends: outcomes, groups, sources: fixtures.map((f) => f.source), ok };
+  return {
+    backends: outcomes,
+    groups,
+    sources: [...fixtures, ...largeFixtures].map((f) => f.source),
+    ok,
+  };
 }
 
 function cell(results: readonly CaseResult[]): string {
@@ -162,6 +179,9 @@ export function formatMatrix(result: MatrixResult, maxFailures = 5): string[] {
         `${backend.explicit ? 'FAILED' : 'UNAVAILABLE'}: backend '${backend.name}' did not initialise: ${backend.unavailable}`,
       );
     }
+  }
+  for (const backend of result.backends) {
+    if (backend.report !== undefined) lines.push(`${backend.name}: ${formatTolerances(backend.report)}`);
   }
   for (const backend of result.backends) {
     for (const note of backend.report?.notes ?? []) lines.push(`note: ${note}`);
@@ -222,10 +242,12 @@ export function parseArgs(args: readonly string[], allowed: readonly string[]): 
 }
 
 /** Reads golden files (`builtin` names the built-in set); a bad file is a {@link UsageError}. */
-export async function readFixtures(files: readonly string[]): Promise<GoldenFile[]> {
-  const paths = files.flatMap((file) => (file === 'builtin' ? builtinFixturePaths() : [file]));
+export async function readFixtures(files: readonly string[]): Promise<FixtureFiles> {
+  const paths = files.flatMap((file) =>
+    file === 'builtin' ? [...builtinFixturePaths(), ...builtinLargeFixturePaths()] : [file],
+  );
   try {
-    return await loadGoldenFiles(paths);
+    return await loadFixtureFiles(paths);
   } catch (error) {
     if (error instanceof GoldenFormatError) throw new UsageError(`malformed golden file ${error.message}`);
     const code = (error as NodeJS.ErrnoException).code;
@@ -250,6 +272,7 @@ export async function runConformanceCommand(args: readonly string[], io: Command
   }
   let parsed: ParsedArgs;
   let fixtures: GoldenFile[];
+  let largeFixtures: LargeGoldenFile[];
   let backends: 'all' | string[];
   try {
     parsed = parseArgs(args, ['backend', 'fixtures']);
@@ -269,7 +292,12 @@ export async function runConformanceCommand(args: readonly string[], io: Command
       }
     }
     const files = parsed.values.get('fixtures');
-    fixtures = files === undefined ? await loadBuiltinGoldenFiles() : await readFixtures(files);
+    if (files === undefined) {
+      fixtures = await loadBuiltinGoldenFiles();
+      largeFixtures = await loadBuiltinLargeGoldenFiles();
+    } else {
+      ({ golden: fixtures, large: largeFixtures } = await readFixtures(files));
+    }
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`mlml conformance: ${error.message}`);
@@ -277,13 +305,14 @@ export async function runConformanceCommand(args: readonly string[], io: Command
     }
     throw error;
   }
-  const total = fixtures.reduce((n, f) => n + f.cases.length, 0);
+  const total = [...fixtures, ...largeFixtures].reduce((n, f) => n + f.cases.length, 0);
   io.out(
-    `conformance: ${fixtures.length} golden file(s), ${total} cases; backends: ${backends === 'all' ? 'all registered' : backends.join(', ')}`,
+    `conformance: ${fixtures.length + largeFixtures.length} golden file(s), ${total} cases; backends: ${backends === 'all' ? 'all registered' : backends.join(', ')}`,
   );
   const result = await runConformanceMatrix({
     backends,
     fixtures,
+    largeFixtures,
     onBackend: (name) => io.out(`  running ${name}...`),
   });
   io.out('');
@@ -330,7 +359,13 @@ export async function runGoldenCommand(args: readonly string[], io: CommandIo): 
     if (!registered.includes(backendName)) {
       throw new UsageError(`unknown backend '${backendName}' (registered: ${registered.join(', ')})`);
     }
-    fixtures = await readFixtures(files);
+    const read = await readFixtures(files);
+    if (read.large.length > 0) {
+      throw new UsageError(
+        `${read.large[0]!.source} is a large golden file (seeded problems); mlml run takes mlml-golden-v1 files`,
+      );
+    }
+    fixtures = read.golden;
     out = parsed.values.get('out')?.[0];
   } catch (error) {
     if (error instanceof UsageError) {

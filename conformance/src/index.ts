@@ -6,11 +6,19 @@ export {
   type RandomCall,
   randomCallArbitrary,
 } from './agreement.js';
-export { BUILTIN_FIXTURE_FILES, builtinFixtureUrl, loadBuiltinFixtures } from './builtinFixtures.js';
+export {
+  BUILTIN_FIXTURE_FILES,
+  BUILTIN_LARGE_FIXTURE_FILES,
+  builtinFixtureUrl,
+  loadBuiltinFixtures,
+  loadBuiltinLargeFixtures,
+} from './builtinFixtures.js';
 export { decodeFloat, encodeFloat, NON_FINITE_STRINGS } from './floatEncoding.js';
-export { formatCaseResult, formatReport } from './formatReport.js';
+export { formatCaseResult, formatReport, formatTolerances } from './formatReport.js';
+export { fusedLossDifference } from './fusedLoss.js';
 export {
   caseGroup,
+  type ExactValues,
   GOLDEN_FORMAT,
   type GoldenCase,
   type GoldenError,
@@ -20,7 +28,15 @@ export {
   type GoldenValues,
   toLossOptions,
 } from './GoldenFile.js';
+export {
+  LARGE_GOLDEN_FORMAT,
+  type LargeGoldenCase,
+  type LargeGoldenFile,
+  type LargeGradientExpectation,
+} from './LargeGoldenFile.js';
 export { GoldenFormatError, parseGoldenFile } from './parseGoldenFile.js';
+export { parseLargeGoldenFile } from './parseLargeGoldenFile.js';
+export { describeRow, type RowSource, withRowContext } from './rowContext.js';
 export {
   type CaseResult,
   type CaseStatus,
@@ -37,6 +53,14 @@ export {
   summarize,
   withCallTimeout,
 } from './runConformance.js';
+export { checkLargeGradient, runLargeCase } from './runLargeCase.js';
+export {
+  makeSeededGradOutput,
+  makeSeededProblem,
+  type SeededProblem,
+  type SeededRecipe,
+} from './seededProblem.js';
+export { hash32, scaledIndex, seededUniform, seededWord, seededWords } from './seededWords.js';
 export {
   compareTensor,
   type Difference,

@@ -40,10 +40,25 @@ export function withRowContext(difference: Difference, source: RowSource): Diffe
     if (reduction !== 'none') return difference;
     row = index;
   }
+  const context = describeRow(source, row, column);
+  return context === undefined ? difference : { ...difference, context };
+}
+
+/**
+ * Row `row` of a call's input and target in words, trimmed to a few values at each end (and around
+ * `column` when given): `input[n] = [...] (C = ...); target[n] = [...] (J = ...)`.
+ */
+export function describeRow(
+  source: Pick<RowSource, 'input' | 'target'>,
+  row: number,
+  column?: number,
+): string | undefined {
+  const rank = source.input.shape.length;
+  const classes = rank === 0 ? 1 : source.input.shape[rank - 1]!;
   const start = row * classes;
   const x = source.input.data.subarray(start, start + classes);
   const t = source.target.data.subarray(start, start + classes);
-  if (x.length === 0) return difference;
+  if (x.length === 0) return undefined;
   let targets = 0;
   while (targets < t.length && t[targets]! >= 0) targets++;
   const where = rank === 2 ? `[${row}]` : '';
@@ -52,7 +67,7 @@ export function withRowContext(difference: Difference, source: RowSource): Diffe
     `target${where} = ${trimmed(t, targets < t.length ? targets : undefined)} (J = ${targets})`,
   ];
   if (column !== undefined) parts.push(`input${where}[${column}] = ${x[column]}`);
-  return { ...difference, context: parts.join('; ') };
+  return parts.join('; ');
 }
 
 /** A row as `[a, b, …, z]`: both ends, and the neighbourhood of `focus` when it is in the middle. */

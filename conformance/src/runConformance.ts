@@ -6,7 +6,7 @@ import {
   type Tensor,
   type Tolerance,
 } from '@mlml/core-spec';
-import { loadBuiltinFixtures } from './builtinFixtures.js';
+import { loadBuiltinFixtures, loadBuiltinLargeFixtures } from './builtinFixtures.js';
 import {
   copyTensor,
   describeError,
@@ -18,7 +18,9 @@ import {
 } from './caseHelpers.js';
 import { fusedLossDifference } from './fusedLoss.js';
 import { caseGroup, type GoldenCase, type GoldenFile, toLossOptions } from './GoldenFile.js';
+import type { LargeGoldenFile } from './LargeGoldenFile.js';
 import { withRowContext } from './rowContext.js';
+import { runLargeCase } from './runLargeCase.js';
 import {
   compareTensor,
   type Difference,
@@ -72,6 +74,11 @@ export interface ConformanceReport {
 export interface ConformanceOptions {
   /** The golden files to run (parsed with `parseGoldenFile`). Default: the built-in fixtures. */
   readonly fixtures?: readonly GoldenFile[];
+  /**
+   * The large golden files to run (parsed with `parseLargeGoldenFile`). Default: the built-in ones
+   * when `fixtures` is not given, none when it is (pass them explicitly to run both).
+   */
+  readonly largeFixtures?: readonly LargeGoldenFile[];
   /** Runs only the cases for which this returns true. */
   readonly filter?: (goldenCase: GoldenCase) => boolean;
   /**
@@ -139,6 +146,8 @@ export async function runConformance(
 ): Promise<ConformanceReport> {
   const timed = withCallTimeout(backend, options.callTimeoutMs ?? 60_000);
   const fixtures = options.fixtures ?? (await loadBuiltinFixtures());
+  const largeFixtures =
+    options.largeFixtures ?? (options.fixtures === undefined ? await loadBuiltinLargeFixtures() : []);
   const cases: CaseResult[] = [];
   const record = (result: CaseResult) => {
     cases.push(result);
@@ -153,6 +162,9 @@ export async function runConformance(
       if (options.filter !== undefined && !options.filter(goldenCase)) continue;
       record(await runGoldenCase(timed, goldenCase, file.source));
     }
+  }
+  for (const file of largeFixtures) {
+    for (const largeCase of file.cases) record(await runLargeCase(timed, largeCase, file.source));
   }
   if (options.checkDispose === true) record(await checkDisposal(timed));
   return summarize(backend, cases);

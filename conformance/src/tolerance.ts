@@ -62,7 +62,7 @@ export interface Difference {
   /** What `expected` is: `exact` (DESIGN §2's exact value), `PyTorch`, or `expected` (a file's value). */
   readonly reference?: string;
   /** The offending sample in words: its row of input and target (trimmed), when known. */
-  readonly context?: string;
+  readonly context?: string | undefined;
 }
 
 /**

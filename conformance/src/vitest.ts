@@ -1,8 +1,9 @@
 import type { ILossBackend } from '@mlml/core-spec';
 import { afterAll, describe, test } from 'vitest';
-import { loadBuiltinFixtures } from './builtinFixtures.js';
+import { loadBuiltinFixtures, loadBuiltinLargeFixtures } from './builtinFixtures.js';
 import { formatCaseResult } from './formatReport.js';
 import type { GoldenCase, GoldenFile } from './GoldenFile.js';
+import type { LargeGoldenFile } from './LargeGoldenFile.js';
 import {
   type CaseResult,
   checkCapabilities,
@@ -13,11 +14,19 @@ import {
   describeError,
   runGoldenCase,
 } from './runConformance.js';
+import { runLargeCase } from './runLargeCase.js';
 
 /** Options of {@link describeConformance}. */
 export interface DescribeConformanceOptions {
   /** The golden files (parsed). Default: the built-in fixtures. */
   readonly fixtures?: readonly GoldenFile[];
+  /**
+   * The large golden files (seeded problems past every backend's splitting points). Default: the
+   * built-in ones when `fixtures` is not given, none when it is.
+   */
+  readonly largeFixtures?: readonly LargeGoldenFile[];
+  /** Milliseconds each large case may take (it makes three calls on about 500,000 elements). @default 120000 */
+  readonly largeTimeoutMs?: number;
   /** Only the cases for which this returns true. */
   readonly filter?: (goldenCase: GoldenCase) => boolean;
   /** End with a test that disposes the backend and expects `BACKEND_DISPOSED` after. @default true */
@@ -42,6 +51,8 @@ export function describeConformance(
 ): void {
   describe(`conformance: ${name}`, async () => {
     const fixtures = options.fixtures ?? (await loadBuiltinFixtures());
+    const largeFixtures =
+      options.largeFixtures ?? (options.fixtures === undefined ? await loadBuiltinLargeFixtures() : []);
     let created: Promise<ILossBackend> | undefined;
     const backend = (): Promise<ILossBackend> => {
       created ??= (async () => {
@@ -86,6 +97,21 @@ export function describeConformance(
             check(result);
             if (result.status === 'skipped') context.skip(result.reason);
           });
+        }
+      });
+    }
+    for (const file of largeFixtures) {
+      describe(file.source, () => {
+        for (const largeCase of file.cases) {
+          test(
+            largeCase.id,
+            async (context) => {
+              const result = await runLargeCase(await backend(), largeCase, file.source);
+              check(result);
+              if (result.status === 'skipped') context.skip(result.reason);
+            },
+            options.largeTimeoutMs ?? 120_000,
+          );
         }
       });
     }
