@@ -55,17 +55,15 @@ export function drawBarChart(rows: readonly BenchRow[]): SVGElement {
   }
   groups.forEach((group, g) => {
     const y0 = top + g * groupHeight;
+    const [shape, mode] = group.split(' · ');
+    const middle = y0 + (backends.length * (BAR + GAP)) / 2;
     chart.append(
       svg(
         'text',
-        {
-          x: LABEL - 8,
-          y: y0 + (backends.length * (BAR + GAP)) / 2 + 4,
-          'text-anchor': 'end',
-          class: 'chart-label',
-        },
-        group,
+        { x: LABEL - 8, y: middle - 2, 'text-anchor': 'end', class: 'chart-label' },
+        shape ?? group,
       ),
+      svg('text', { x: LABEL - 8, y: middle + 12, 'text-anchor': 'end', class: 'chart-mode' }, mode ?? ''),
     );
     backends.forEach((name, b) => {
       const row = rows.find((r) => `${r.shape} · ${r.mode}` === group && r.backend === name);

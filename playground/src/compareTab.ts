@@ -49,7 +49,11 @@ function rowsTable(rows: readonly BenchRow[]): HTMLTableElement {
           el('td', {}, r.backend),
           el('td', { class: 'num' }, formatMs(r.medianMs)),
           el('td', { class: 'num' }, String(r.calls)),
-          el('td', { class: 'num' }, ratio === 1 ? 'fastest' : `${ratio.toPrecision(3)}×`),
+          el(
+            'td',
+            { class: 'num' },
+            ratio === 1 ? 'fastest' : `${ratio < 100 ? ratio.toPrecision(3) : Math.round(ratio)}×`,
+          ),
         );
       }),
     ),

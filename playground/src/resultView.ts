@@ -1,6 +1,10 @@
+import { toNested } from '@mlml/loss';
 import { el, formatMs } from './dom.ts';
 import { drawHeatmap } from './heatmap.ts';
 import type { LossResult } from './runLoss.ts';
+
+/** Gradients of at most this many values are also printed as numbers. */
+const SHOWN_GRADIENT_VALUES = 64;
 
 /** How many per-sample losses are listed (the rest are summarised). */
 const LISTED_SAMPLES = 32;
@@ -62,6 +66,15 @@ export function renderResult(container: HTMLElement, result: LossResult): void {
       : '',
     el('h3', {}, `Gradient w.r.t. the input [${gradInput.shape.join(', ')}]`),
     canvas,
+    gradInput.data.length <= SHOWN_GRADIENT_VALUES
+      ? el(
+          'p',
+          { class: 'gradient-values', id: 'gradient-values' },
+          JSON.stringify(toNested(gradInput), (_key, v: unknown) =>
+            typeof v === 'number' ? Number(v.toPrecision(7)) : v,
+          ),
+        )
+      : '',
   );
   const { maxAbs, block } = drawHeatmap(canvas, gradInput.data, rows, cols);
   container.append(

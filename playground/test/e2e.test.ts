@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium, type StaticServer, serveDirectory } from '@mlml/conformance/browser';
-import { isLossError, multilabelMarginLoss } from '@mlml/loss';
+import { isLossError, multilabelMarginLoss, multilabelMarginLossWithGrad, toNested } from '@mlml/loss';
 import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +84,15 @@ describe('the playground, built and served cross-origin isolated on 127.0.0.1, i
     expect(ran).toBe(backend === 'auto' ? 'wasm' : backend);
     expect(await page.textContent('#ran')).toMatch(/ in [\d.]+ (µs|ms|s) /);
     expect(await page.locator('#per-sample li').allTextContents()).toEqual(['0.85']);
+    const { gradInput } = await multilabelMarginLossWithGrad(
+      [[0.1, 0.2, 0.4, 0.8]],
+      [[3, 0, -1, 1]],
+      undefined,
+      {
+        backend: 'cpu-ts',
+      },
+    );
+    expect(JSON.parse((await page.textContent('#gradient-values'))!)).toEqual(toNested(gradInput));
     // The gradient's four cells: negative (blue) at the targets 3 and 0, positive (red) at 1 and 2.
     const colors = await page.evaluate(() => {
       const canvas = document.querySelector<HTMLCanvasElement>('#gradient')!;
