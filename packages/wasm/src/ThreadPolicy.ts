@@ -44,9 +44,12 @@ export const MIN_SHARED_ELEMENTS = 32_768;
  */
 export const HERE_MAX_ELEMENTS = 16_384;
 /** Timings kept per size class and placement (their median decides). */
-const SAMPLES = 5;
-/** Timings of each placement taken before a size class decides. */
-const PROBES = 3;
+const SAMPLES = 9;
+/**
+ * Timings of each placement taken before a size class decides (after one call of each that is
+ * not counted: the first calls of a size grow the memory and warm the code up).
+ */
+const PROBES = 5;
 /** The first re-check of the losing placement comes after this many calls of the class ... */
 const FIRST_RECHECK = 16;
 /** ... and, while it keeps losing, ever later, up to this many calls apart. */
@@ -56,6 +59,9 @@ const MAX_RECHECK = 512;
 interface ClassRecord {
   readonly here: number[];
   readonly shared: number[];
+  /** Whether a first, uncounted, call of each placement has been made. */
+  hereWarm: boolean;
+  sharedWarm: boolean;
   /** Calls of the class since the losing placement was last timed. */
   sinceRecheck: number;
   /** Calls between re-checks of the losing placement. */
@@ -109,6 +115,11 @@ export class ThreadPolicy {
     if (placement === 'workers' || !this.#callingThreadComputes || this.#always) return;
     if (shape.batch < 2 || shape.batch * shape.classes < MIN_SHARED_ELEMENTS) return;
     const record = this.#record(shape);
+    if (placement === 'shared' ? !record.sharedWarm : !record.hereWarm) {
+      if (placement === 'shared') record.sharedWarm = true;
+      else record.hereWarm = true;
+      return;
+    }
     const probing = record.shared.length < PROBES || record.here.length < PROBES;
     const sharedWasBetter = median(record.shared) < median(record.here);
     const samples = placement === 'shared' ? record.shared : record.here;
@@ -126,7 +137,14 @@ export class ThreadPolicy {
     const key = `${shape.dtype}/${shape.gradient ? 'grad' : 'fwd'}/${octave(shape.batch)}/${octave(shape.classes)}`;
     let record = this.#classes.get(key);
     if (record === undefined) {
-      record = { here: [], shared: [], sinceRecheck: 0, recheckEvery: FIRST_RECHECK };
+      record = {
+        here: [],
+        shared: [],
+        hereWarm: false,
+        sharedWarm: false,
+        sinceRecheck: 0,
+        recheckEvery: FIRST_RECHECK,
+      };
       this.#classes.set(key, record);
     }
     return record;
