@@ -16,6 +16,7 @@ const packages = [
   'conformance',
   'bench',
   'playground',
+  'packages/pack-test',
 ];
 const reportOf = (dir) => join(root, dir, '.test-report.json');
 for (const dir of packages) rmSync(reportOf(dir), { force: true });
@@ -25,6 +26,12 @@ const turbo = spawnSync(
   ['run', 'lint', 'typecheck', 'test', '--continue', '--concurrency=2', ...process.argv.slice(2)],
   { cwd: root, stdio: 'inherit' },
 );
+
+// Every published package's pending changes are described by changesets (.changeset/README.md).
+const changesets = spawnSync(join(root, 'node_modules/.bin/changeset'), ['status'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 
 let passed = 0;
 let failed = 0;
@@ -52,5 +59,7 @@ console.log('\n== test summary ==');
 for (const line of lines) console.log(line);
 if (turbo.status !== 0)
   console.log(`turbo exited with ${turbo.status}: lint, typecheck or a test task failed (see above)`);
+if (changesets.status !== 0)
+  console.log('changeset status failed: a changed package has no changeset (see above)');
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-process.exit(turbo.status !== 0 || failed > 0 ? 1 : 0);
+process.exit(turbo.status !== 0 || failed > 0 || changesets.status !== 0 ? 1 : 0);

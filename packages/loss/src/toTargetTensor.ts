@@ -36,7 +36,7 @@ export function clampedTargetValue(data: Int32Array, index: number): string | un
  * Converts user targets to an `Int32Array` tensor. Values outside int32 are clamped to its ends,
  * which keeps them out of range (so validation still reports `TARGET_OUT_OF_RANGE` instead of a
  * wrapped, silently valid class); the torch-like API's error then names the value as given
- * ({@link clampedTargetValue}).
+ * (`clampedTargetValue`).
  * @throws {LossError} `INVALID_DTYPE` for float arrays and non-integer values.
  */
 export function toTargetTensor(target: TargetLike): Tensor<Int32Array> {
