@@ -13,6 +13,9 @@ export {
   loadBuiltinFixtures,
   loadBuiltinLargeFixtures,
 } from './builtinFixtures.js';
+export { checkGpuLocation, declaresGpuResidency, type GpuTensorMaker } from './checkGpuLocation.js';
+export { checkOptionTypes } from './checkOptionTypes.js';
+export { checkOutArrays } from './checkOutArrays.js';
 export { decodeFloat, encodeFloat, NON_FINITE_STRINGS } from './floatEncoding.js';
 export { formatCaseResult, formatReport, formatTolerances } from './formatReport.js';
 export { fusedLossDifference } from './fusedLoss.js';
@@ -61,6 +64,7 @@ export {
   type SeededRecipe,
 } from './seededProblem.js';
 export { hash32, scaledIndex, seededUniform, seededWord, seededWords } from './seededWords.js';
+export { type StateProblem, stateProblem } from './stateProblem.js';
 export {
   compareTensor,
   type Difference,

@@ -16,11 +16,20 @@ import {
   tinyProblem,
   verdict,
 } from './caseHelpers.js';
+import { checkDisposal } from './checkDisposal.js';
+import { checkGpuLocation, type GpuTensorMaker } from './checkGpuLocation.js';
+import { checkOptionTypes } from './checkOptionTypes.js';
+import { checkOutArrays } from './checkOutArrays.js';
 import { fusedLossDifference } from './fusedLoss.js';
 import { caseGroup, type GoldenCase, type GoldenFile, toLossOptions } from './GoldenFile.js';
 import type { LargeGoldenFile } from './LargeGoldenFile.js';
 import { withRowContext } from './rowContext.js';
 import { runLargeCase } from './runLargeCase.js';
+import { seededUniform } from './seededWords.js';
+import { stateProblem } from './stateProblem.js';
+
+export { checkDisposal } from './checkDisposal.js';
+
 import {
   compareTensor,
   type Difference,
@@ -82,10 +91,13 @@ export interface ConformanceOptions {
   /** Runs only the cases for which this returns true. */
   readonly filter?: (goldenCase: GoldenCase) => boolean;
   /**
-   * Also dispose the backend at the end and check that a later call fails with
-   * `BACKEND_DISPOSED`. Only for a backend the caller will not use again. @default false
+   * Also dispose the backend at the end, with calls in flight (they must complete with their
+   * results), and check that a later call fails with `BACKEND_DISPOSED` (see `checkDisposal`).
+   * Only for a backend the caller will not use again. @default false
    */
   readonly checkDispose?: boolean;
+  /** For a backend that declares GPU residency: uploads arrays as GpuTensors on its device (see checkGpuLocation). */
+  readonly makeGpuTensor?: GpuTensorMaker;
   /** Called after each case, e.g. for progress. */
   readonly onCase?: (result: CaseResult) => void;
   /** A call that has not settled after this many milliseconds fails its case (0: wait forever). @default 60000 */
@@ -157,6 +169,9 @@ export async function runConformance(
   for (const result of await checkUnsupportedDtypes(timed)) record(result);
   for (const result of await checkReadsAtCallTime(timed)) record(result);
   for (const result of await checkFirstOutOfRange(timed)) record(result);
+  for (const result of await checkOutArrays(timed)) record(result);
+  record(await checkOptionTypes(timed));
+  record(await checkGpuLocation(timed, options.makeGpuTensor));
   for (const file of fixtures) {
     for (const goldenCase of file.cases) {
       if (options.filter !== undefined && !options.filter(goldenCase)) continue;
@@ -394,14 +409,14 @@ export async function checkUnsupportedDtypes(backend: ILossBackend): Promise<Cas
  * first is still running), the arrays are then overwritten, and each result must still be the
  * one for the original values (the backend's own result on untouched copies, within its
  * tolerance). A caller that refills its batch buffers right after a call relies on this. The
- * problem (512 x 512) is large enough for backends that share big problems between threads.
+ * problem ({@link stateProblem}, 512 x 512) is past the size where backends share work between threads.
  */
 export async function checkReadsAtCallTime(backend: ILossBackend): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   for (const dtype of supportedDtypes(backend)) {
     const base = { id: `state/reads-at-call-${dtype}`, group: 'state', source: 'suite', dtype };
     const differences: Difference[] = [];
-    const { input, target, gradOutput } = refillProblem(dtype);
+    const { input, target, gradOutput } = stateProblem(dtype);
     const copy = <A extends FloatArray | Int32Array>(t: Tensor<A>) => ({
       data: t.data.slice() as A,
       shape: t.shape,
@@ -450,7 +465,7 @@ export async function checkFirstOutOfRange(backend: ILossBackend): Promise<CaseR
   for (const dtype of supportedDtypes(backend)) {
     const base = { id: `state/first-out-of-range-${dtype}`, group: 'state', source: 'suite', dtype };
     const differences: Difference[] = [];
-    const { input, target, gradOutput } = refillProblem(dtype);
+    const { input, target, gradOutput } = stateProblem(dtype);
     const classes = input.shape[1]!;
     const next = seededUniform(13579);
     for (let trial = 0; trial < 4; trial++) {
@@ -501,54 +516,4 @@ export async function checkFirstOutOfRange(backend: ILossBackend): Promise<CaseR
     results.push(verdict(base, differences));
   }
   return results;
-}
-
-/** A seeded generator of uniform numbers in [0, 1) (a 32-bit linear congruential one). */
-function seededUniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    return state / 4294967296;
-  };
-}
-
-/** 512 rows of 512 classes, 1 to 8 targets each, and a per-sample grad_output (seeded). */
-function refillProblem(dtype: Dtype) {
-  const [batch, classes] = [512, 512];
-  const next = seededUniform(987654321);
-  const x = dtype === 'float32' ? new Float32Array(batch * classes) : new Float64Array(batch * classes);
-  for (let i = 0; i < x.length; i++) x[i] = next() * 4 - 2;
-  const t = new Int32Array(batch * classes).fill(-1);
-  for (let n = 0; n < batch; n++) {
-    for (let j = 0; j < 1 + (n % 8); j++) t[n * classes + j] = Math.floor(next() * classes);
-  }
-  const g = dtype === 'float32' ? new Float32Array(batch) : new Float64Array(batch);
-  for (let n = 0; n < batch; n++) g[n] = next() + 0.5;
-  return {
-    input: { data: x, shape: [batch, classes] },
-    target: { data: t, shape: [batch, classes] },
-    gradOutput: { data: g, shape: [batch] },
-  };
-}
-
-/** Disposes the backend, then checks that a call fails with `BACKEND_DISPOSED`. */
-export async function checkDisposal(backend: ILossBackend): Promise<CaseResult> {
-  const base = { id: 'state/dispose', group: 'state', source: 'suite' };
-  const differences: Difference[] = [];
-  try {
-    await backend.dispose();
-  } catch (error) {
-    differences.push({
-      call: 'dispose',
-      tensor: 'error',
-      message: `dispose() threw ${describeError(error)}`,
-    });
-    return verdict(base, differences);
-  }
-  const dtype = supportedDtypes(backend)[0] ?? 'float32';
-  const { input, target } = tinyProblem(dtype);
-  differences.push(
-    ...(await expectError('forward', () => backend.forward(input, target), 'BACKEND_DISPOSED')),
-  );
-  return verdict(base, differences);
 }

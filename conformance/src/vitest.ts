@@ -1,6 +1,9 @@
 import type { ILossBackend } from '@mlml/core-spec';
 import { afterAll, describe, test } from 'vitest';
 import { loadBuiltinFixtures, loadBuiltinLargeFixtures } from './builtinFixtures.js';
+import { checkGpuLocation, type GpuTensorMaker } from './checkGpuLocation.js';
+import { checkOptionTypes } from './checkOptionTypes.js';
+import { checkOutArrays } from './checkOutArrays.js';
 import { formatCaseResult } from './formatReport.js';
 import type { GoldenCase, GoldenFile } from './GoldenFile.js';
 import type { LargeGoldenFile } from './LargeGoldenFile.js';
@@ -25,11 +28,16 @@ export interface DescribeConformanceOptions {
    * built-in ones when `fixtures` is not given, none when it is.
    */
   readonly largeFixtures?: readonly LargeGoldenFile[];
+  /** For a backend that declares GPU residency: uploads arrays as GpuTensors on its device. */
+  readonly makeGpuTensor?: GpuTensorMaker;
   /** Milliseconds each large case may take (it makes three calls on about 500,000 elements). @default 120000 */
   readonly largeTimeoutMs?: number;
   /** Only the cases for which this returns true. */
   readonly filter?: (goldenCase: GoldenCase) => boolean;
-  /** End with a test that disposes the backend and expects `BACKEND_DISPOSED` after. @default true */
+  /**
+   * End with a test that disposes the backend with calls in flight (they must complete with their
+   * results) and expects `BACKEND_DISPOSED` after. @default true
+   */
   readonly checkDispose?: boolean;
 }
 
@@ -88,6 +96,17 @@ export function describeConformance(
     test('reports the first target out of range, however it splits the work', async () => {
       for (const result of await checkFirstOutOfRange(await backend())) check(result);
     });
+    test("writes into the caller's out arrays and returns them; refuses ones that cannot hold the result", async () => {
+      for (const result of await checkOutArrays(await backend())) check(result);
+    });
+    test('refuses options of the wrong type with INVALID_OPTIONS', async () => {
+      check(await checkOptionTypes(await backend()));
+    });
+    test('refuses GPU-resident tensors with UNSUPPORTED_LOCATION unless it declares GPU residency', async (context) => {
+      const result = await checkGpuLocation(await backend(), options.makeGpuTensor);
+      check(result);
+      if (result.status === 'skipped') context.skip(result.reason);
+    });
     for (const file of fixtures) {
       describe(file.source, () => {
         for (const goldenCase of file.cases) {
@@ -116,7 +135,7 @@ export function describeConformance(
       });
     }
     if (options.checkDispose !== false) {
-      test('rejects calls after dispose() with BACKEND_DISPOSED', async () => {
+      test('completes calls in flight at dispose() and rejects later calls with BACKEND_DISPOSED', async () => {
         check(await checkDisposal(await backend()));
       });
     }
