@@ -3,10 +3,14 @@ import {
   type BackwardProblem,
   countTargets,
   type FloatArray,
+  gradientUnit,
+  gradOutputOfRow,
   type KernelResult,
   type LossKernel,
   type Problem,
+  reduceRowSums,
 } from '@mlml/core-spec';
+import { DIRECT_PAIRS_MAX, directRowSum } from './directRow.js';
 import { RowScratch } from './RowScratch.js';
 import { prepareRow, type RowContext, rowGradient, rowSum } from './rowKernel.js';
 import { rowLoss } from './rowLoss.js';
@@ -15,11 +19,15 @@ import { rowLoss } from './rowLoss.js';
  * The arithmetic of the 'cpu-ts' backend: per sample, the J thresholds `-fl(1 - x[y_j])` are
  * sorted once and every other class is placed among them without branching on the data, which
  * gives the loss and the gradient in O(C + J log J) time for typical data instead of PyTorch's
- * O(J·C). Scratch memory is kept between calls; results are fresh arrays. Wrap it in core-spec's
- * `LossBackend` (as `createCpuTsBackend` does) to get validation and the empty batch.
+ * O(J·C) (rows with few pairs take PyTorch's loop itself). Scratch memory is kept between calls.
+ * Results go straight into the caller's `out` arrays when given (returned as they are), else into
+ * fresh arrays. Wrap it in core-spec's `LossBackend` (as `createCpuTsBackend` does) to get
+ * validation and the empty batch.
  */
 export class CpuTsKernel implements LossKernel {
   readonly #scratch = new RowScratch();
+  /** Per-sample sums of the current call (grown, never shrunk). */
+  #rowSums = new Float64Array(0);
 
   /** The loss: one value per sample (`none`) or their sum / mean, accumulated in double. */
   forward(problem: Problem): FloatArray {
@@ -28,45 +36,50 @@ export class CpuTsKernel implements LossKernel {
 
   /** The gradient w.r.t. the input, scaled by `problem.gradOutput`. */
   backward(problem: BackwardProblem): FloatArray {
-    return this.#run(problem, false, problem.gradOutput).gradInput;
+    return this.#run(problem, false, problem).gradInput;
   }
 
   /** Loss and gradient in one pass over the input. */
   forwardBackward(problem: BackwardProblem): KernelResult {
-    return this.#run(problem, true, problem.gradOutput);
+    return this.#run(problem, true, problem);
   }
 
-  #run(problem: Problem, wantLoss: boolean, gradOutput: FloatArray | null): KernelResult {
-    const { batch, classes, reduction, dtype, input, target } = problem;
-    this.#scratch.ensure(classes);
+  #run(problem: Problem, wantLoss: boolean, gradProblem: BackwardProblem | null): KernelResult {
+    const { batch, classes, dtype, input, target } = problem;
+    const scratch = this.#scratch;
+    scratch.ensure(classes);
     const float32 = dtype === 'float32';
-    const context: RowContext = { input, target, classes, float32, scratch: this.#scratch };
-    const perSample = reduction === 'none';
-    const output = allocate(dtype, wantLoss ? (perSample ? batch : 1) : 0);
-    const gradInput = allocate(dtype, gradOutput === null ? 0 : batch * classes);
-    const g = reduction === 'mean' ? 1 / (batch * classes) : 1 / classes;
-    let total = 0;
+    const context: RowContext = { input, target, classes, float32, scratch };
+    if (this.#rowSums.length < batch)
+      this.#rowSums = new Float64Array(Math.max(batch, 2 * this.#rowSums.length));
+    const sums = this.#rowSums;
+    // Every element of the gradient is written below, so the caller's array needs no clearing.
+    const gradInput =
+      gradProblem === null ? EMPTY[dtype] : (problem.out?.gradInput ?? allocate(dtype, batch * classes));
+    const g = gradientUnit(problem);
+    const { targetMarks, gradientRow } = scratch;
     for (let n = 0; n < batch; n++) {
       const offset = n * classes;
       const targetCount = countTargets(target, offset, classes);
-      const size = prepareRow(context, offset, targetCount);
-      const sum =
-        gradOutput === null
-          ? rowLoss(context, offset, targetCount, size)
-          : rowSum(context, offset, targetCount, size);
-      if (perSample) {
-        if (wantLoss) output[n] = sum / classes;
-      } else total += sum;
-      if (gradOutput !== null) {
-        const scale = perSample ? gradOutput[n]! : gradOutput[0]!;
-        rowGradient(context, offset, targetCount, size, gradInput, g, scale);
+      if (targetCount * classes <= DIRECT_PAIRS_MAX) {
+        const counts = gradProblem === null ? null : gradientRow;
+        sums[n] = directRowSum(input, target, offset, classes, targetCount, float32, targetMarks, counts);
+        if (gradProblem !== null) {
+          const scale = gradOutputOfRow(gradProblem, n);
+          for (let d = 0; d < classes; d++) gradInput[offset + d] = gradientRow[d]! * g * scale;
+        }
+      } else if (gradProblem === null) {
+        sums[n] = rowLoss(context, offset, targetCount);
+      } else {
+        const size = prepareRow(context, offset, targetCount);
+        sums[n] = rowSum(context, offset, targetCount, size);
+        rowGradient(context, offset, targetCount, size, gradInput, g, gradOutputOfRow(gradProblem, n));
       }
     }
-    if (wantLoss && !perSample) {
-      total /= classes;
-      if (reduction === 'mean') total /= batch;
-      output[0] = total;
-    }
+    const output = wantLoss ? reduceRowSums(problem, sums) : EMPTY[dtype];
     return { output, gradInput };
   }
 }
+
+/** The empty result of the part a call does not compute (never written to). */
+const EMPTY = { float32: new Float32Array(0), float64: new Float64Array(0) } as const;

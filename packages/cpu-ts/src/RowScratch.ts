@@ -36,6 +36,24 @@ export class RowScratch {
   readonly paddedThresholds = new Float64Array(8);
   /** The forward loop's bucket table (see forwardTable.ts); grown on demand. */
   forwardTable = new Float64Array(0);
+  /** The forward path's thresholds as gathered, before sorting (see compactTable.ts). */
+  gathered = new Float64Array(0);
+  /** Per class: 1 while it is one of the current row's target classes (forward path). */
+  targetMarks = new Uint8Array(0);
+  /** The compact table's records (see compactTable.ts); grown on demand. */
+  compactRecords = new Float64Array(0);
+  /** The compact table's bucket starts (and the counting sort's bucket ends); grown on demand. */
+  compactStart = new Int32Array(0);
+  /** Compact table geometry of the current row: the lowest threshold. */
+  compactLowest = 0;
+  /** Buckets per unit of input value (0 when the row has one distinct threshold). */
+  compactScale = 0;
+  /** The last bucket index. */
+  compactTop = 0;
+  /** Values at or below this take the checked path. */
+  compactFloor = 0;
+  /** Values at or above this take the checked path. */
+  compactCeiling = 0;
   /** Bucket table of the bucketed count. */
   bucketStart = new Int32Array(0);
   /** Bucket table geometry of the current row: the lowest threshold. */
@@ -65,6 +83,22 @@ export class RowScratch {
     this.above = new Int32Array(capacity + 1);
     this.targetCounts = new Float64Array(capacity);
     this.bucketStart = new Int32Array(MAX_BUCKETS_PER_CLASS * capacity + 4);
+    this.gathered = new Float64Array(capacity);
+    this.targetMarks = new Uint8Array(capacity);
+  }
+
+  /** `compactStart`, grown (doubling) to hold at least `length` entries. */
+  growCompactStart(length: number): Int32Array {
+    if (this.compactStart.length < length)
+      this.compactStart = new Int32Array(Math.max(length, 2 * this.compactStart.length));
+    return this.compactStart;
+  }
+
+  /** `compactRecords`, grown (doubling) to hold at least `length` entries. */
+  growCompactRecords(length: number): Float64Array {
+    if (this.compactRecords.length < length)
+      this.compactRecords = new Float64Array(Math.max(length, 2 * this.compactRecords.length));
+    return this.compactRecords;
   }
 }
 

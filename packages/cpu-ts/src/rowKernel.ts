@@ -53,9 +53,15 @@ export interface RowContext {
 /**
  * Reads the row's targets (`targetCount` of them, before the first -1) and fills the scratch:
  * each occurrence's threshold, the sorted non-NaN thresholds with their padding, `below`,
- * `gapSums`, and the sorted target classes. Returns how many sorted thresholds there are.
+ * `gapSums`, and the target classes (sorted unless `sortTargetClasses` is false). Returns how many
+ * sorted thresholds there are.
  */
-export function prepareRow(context: RowContext, offset: number, targetCount: number): number {
+export function prepareRow(
+  context: RowContext,
+  offset: number,
+  targetCount: number,
+  sortTargetClasses = true,
+): number {
   const { input, target, float32, scratch } = context;
   const { thresholds, occurrenceThresholds, targetClasses, below, gapSums } = scratch;
   let size = 0;
@@ -67,8 +73,8 @@ export function prepareRow(context: RowContext, offset: number, targetCount: num
     occurrenceThresholds[j] = threshold;
     if (!Number.isNaN(threshold)) thresholds[size++] = threshold;
   }
-  sortThresholds(thresholds, size);
-  sortClasses(targetClasses, targetCount);
+  sortThresholds(thresholds, size, scratch.gathered, scratch.bucketStart);
+  if (sortTargetClasses) sortClasses(targetClasses, targetCount);
   // Loops rather than fill(): a builtin call per row costs more than these few stores.
   for (let k = size; k < size + THRESHOLD_PADDING; k++) thresholds[k] = Number.POSITIVE_INFINITY;
   below[0] = 0;

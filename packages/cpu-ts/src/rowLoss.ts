@@ -1,41 +1,87 @@
 import { buildForwardTable, lossTabled, tabledTerm } from './forwardTable.js';
-import { type RowContext, rowSum } from './rowKernel.js';
-import { countBelow } from './sortAscending.js';
+import { prepareRow, type RowContext, rowSum } from './rowKernel.js';
+import { countBelow, sortClasses } from './sortAscending.js';
 
 /*
  * The forward-only twin of `rowSum` (see rowKernel.ts for the method): the same margin decisions
  * and terms, but no per-class counts (only the gradient needs them), read straight from the input.
  * Up to 8 thresholds, each term is summed as a branch-free relu of v - t (no comparisons or table
- * reads); beyond, a bucket table (forwardTable.ts) answers with one typed array per value.
+ * reads); beyond, a bucket table over the distinct thresholds (forwardTable.ts) answers with one
+ * record per value.
  */
 
-/**
- * The unnormalised loss S_n (double) of the row {@link prepareRow} just read at `offset`, skipping
- * the row's target classes.
- */
-export function rowLoss(context: RowContext, offset: number, targetCount: number, size: number): number {
+/** The unnormalised loss S_n (double) of the row at `offset` with `targetCount` targets. */
+export function rowLoss(context: RowContext, offset: number, targetCount: number): number {
+  const { classes } = context;
+  // Target classes are sorted only where they are walked in order (the tabled path skips them by
+  // subtraction).
+  const size = prepareRow(context, offset, targetCount, false);
   if (size === 0) return 0;
-  const { input, classes, scratch } = context;
   // The loops keep indices in int32 (`| 0`); rows beyond 2^31 elements (8 GiB of float32) take the
   // gradient's row kernel, which indexes a copy of the row.
-  if (offset + classes > 0x7fffffff) return rowSum(context, offset, targetCount, size);
-  let strategy = TABLED;
+  if (offset + classes > 0x7fffffff) return sortedRowSum(context, offset, targetCount, size);
+  if (size > RELU_MAX) {
+    // Thresholds the table cannot take (infinite or huge): the gradient's row kernel.
+    if (!buildForwardTable(context.scratch, size, classes))
+      return sortedRowSum(context, offset, targetCount, size);
+    return tabledRowLoss(context, offset, targetCount, size);
+  }
+  sortClasses(context.scratch.targetClasses, targetCount);
+  return reluRowLoss(context, offset, targetCount, size);
+}
+
+/** {@link rowSum}, after sorting the target classes (which it walks in order). */
+function sortedRowSum(context: RowContext, offset: number, targetCount: number, size: number): number {
+  sortClasses(context.scratch.targetClasses, targetCount);
+  return rowSum(context, offset, targetCount, size);
+}
+
+/** Rows with more than this many thresholds take the table. */
+const RELU_MAX = 8;
+
+/**
+ * The tabled row loss in one loop over the whole row, target classes included, minus the target
+ * classes' terms (each class once, however often it is a target): one long loop instead of J + 1
+ * short ones. When that subtraction could lose accuracy (target terms above half the total, or
+ * anything infinite), the target classes are skipped instead.
+ */
+function tabledRowLoss(context: RowContext, offset: number, targetCount: number, size: number): number {
+  const { input, classes, scratch } = context;
+  const { targetClasses, targetMarks } = scratch;
+  const total = lossTabled(input, offset, offset + classes, scratch, size);
+  let targetTerms = 0;
+  for (let j = 0; j < targetCount; j++) {
+    const y = targetClasses[j]!;
+    if (targetMarks[y] === 0) {
+      targetMarks[y] = 1;
+      targetTerms += tabledTerm(input[offset + y]!, scratch, size);
+    }
+  }
+  for (let j = 0; j < targetCount; j++) targetMarks[targetClasses[j]!] = 0;
+  // With the targets at most half the total, the difference keeps the total's relative accuracy
+  // (within a factor 2).
+  if (total < Number.POSITIVE_INFINITY && targetTerms <= 0.5 * total) return total - targetTerms;
+  sortClasses(targetClasses, targetCount);
+  let sum = 0;
+  let from = offset;
+  for (let j = 0; j <= targetCount; j++) {
+    const to = j < targetCount ? offset + targetClasses[j]! : offset + classes;
+    if (to > from) sum += lossTabled(input, from, to, scratch, size);
+    if (to + 1 > from) from = to + 1;
+  }
+  return sum;
+}
+
+/** The relu loops, on a row of 1 to 8 thresholds prepareRow prepared. */
+function reluRowLoss(context: RowContext, offset: number, targetCount: number, size: number): number {
+  const { input, classes, scratch } = context;
+  let strategy = RELU_8;
   if (size <= 4) strategy = RELU_4;
   else if (size === 5) strategy = RELU_5;
   else if (size <= 6) strategy = RELU_6;
-  else if (size <= 8) strategy = RELU_8;
-  // Thresholds the forward table cannot take (infinite, tied, or clustered so that a bucket would
-  // hold three): the gradient's row kernel, whose count table refines further, gives the sum.
-  else if (!buildForwardTable(scratch, size, classes)) return rowSum(context, offset, targetCount, size);
-  const { targetClasses, thresholds, forwardTable, paddedThresholds } = scratch;
-  if (strategy === TABLED) {
-    const sum = wholeRowTabledLoss(input, offset, classes, targetClasses, targetCount, forwardTable);
-    if (!Number.isNaN(sum)) return sum;
-  }
-  if (strategy <= RELU_8) {
-    // A loop, not set(subarray()): no typed array allocated per row.
-    for (let k = 0; k < 8; k++) paddedThresholds[k] = k < size ? thresholds[k]! : EMPTY_THRESHOLD;
-  }
+  const { targetClasses, thresholds, paddedThresholds } = scratch;
+  // A loop, not set(subarray()): no typed array allocated per row.
+  for (let k = 0; k < 8; k++) paddedThresholds[k] = k < size ? thresholds[k]! : EMPTY_THRESHOLD;
   let sum = 0;
   let from = offset;
   const end = offset + classes;
@@ -45,42 +91,14 @@ export function rowLoss(context: RowContext, offset: number, targetCount: number
       if (strategy === RELU_4) sum += twiceLossRelu4(input, from, to, paddedThresholds);
       else if (strategy === RELU_5) sum += twiceLossRelu5(input, from, to, paddedThresholds);
       else if (strategy === RELU_6) sum += twiceLossRelu6(input, from, to, paddedThresholds);
-      else if (strategy === RELU_8) sum += twiceLossRelu8(input, from, to, paddedThresholds);
-      else sum += lossTabled(input, from, to, forwardTable);
+      else sum += twiceLossRelu8(input, from, to, paddedThresholds);
     }
     if (to + 1 > from) from = to + 1;
   }
-  if (strategy > RELU_8) return sum;
   // The relu loops do not test for NaN and infinities: such a value or threshold makes the sum NaN
   // or infinite (so does an overflowing term), and then the row is summed again, value by value.
   if (!Number.isFinite(sum)) return checkedRowLoss(context, offset, targetCount, size);
   return 0.5 * sum;
-}
-
-/**
- * The tabled row loss in one loop over the whole row, target classes included, minus the target
- * classes' terms (each class once, however often it is a target): one long loop instead of J + 1
- * short ones. NaN when that subtraction could lose accuracy (target terms above half the total, or
- * anything infinite): then the caller skips the targets instead.
- */
-function wholeRowTabledLoss(
-  input: Float32Array | Float64Array,
-  offset: number,
-  classes: number,
-  targetClasses: Int32Array,
-  targetCount: number,
-  table: Float64Array,
-): number {
-  const total = lossTabled(input, offset, offset + classes, table);
-  let targetTerms = 0;
-  for (let j = 0; j < targetCount; j++) {
-    const y = targetClasses[j]!;
-    if (j === 0 || y !== targetClasses[j - 1]) targetTerms += tabledTerm(input[offset + y]!, table);
-  }
-  // With the targets at most half the total, the difference keeps the total's relative accuracy
-  // (within a factor 2).
-  if (total < Number.POSITIVE_INFINITY && targetTerms <= 0.5 * total) return total - targetTerms;
-  return Number.NaN;
 }
 
 /** {@link rowLoss} with every value taking the checked path. */
@@ -101,7 +119,6 @@ const RELU_4 = 0;
 const RELU_5 = 1;
 const RELU_6 = 2;
 const RELU_8 = 3;
-const TABLED = 4;
 
 /**
  * Pads the relu loops' thresholds: v - it is finite and negative for every finite v, so it adds

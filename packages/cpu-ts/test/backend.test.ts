@@ -1,6 +1,6 @@
 import { isLossError, listBackends, type Tensor } from '@mlml/core-spec';
 import { describe, expect, test } from 'vitest';
-import { CPU_TS_BACKEND_NAME, CPU_TS_CAPABILITIES, CpuTsKernel, createCpuTsBackend } from '../src/index.js';
+import { CPU_TS_BACKEND_NAME, CPU_TS_CAPABILITIES, createCpuTsBackend } from '../src/index.js';
 import { type Case, expected, firstBitDifference, firstMismatch } from './helpers.js';
 
 const f32 = (values: number[], shape: number[]): Tensor<Float32Array> => ({
@@ -176,8 +176,7 @@ describe('createCpuTsBackend', () => {
     }
   });
 
-  test('the kernel allocates fresh results on every call', async () => {
-    const kernel = new CpuTsKernel();
+  test('without `out`, every call returns fresh arrays', async () => {
     const backend = createCpuTsBackend();
     const input = f32([0.1, 0.9, 0.3], [1, 3]);
     const target = i32([1, -1, -1], [1, 3]);
@@ -185,6 +184,82 @@ describe('createCpuTsBackend', () => {
     const second = await backend.forward(input, target);
     expect(first.data).not.toBe(second.data);
     expect(Array.from(first.data)).toEqual(Array.from(second.data));
-    expect(kernel).toBeInstanceOf(CpuTsKernel);
+  });
+
+  test('`out` arrays are written (every element, stale contents ignored) and returned as they are, on every path', async () => {
+    const backend = createCpuTsBackend();
+    // Direct rows (J·C small), relu rows (J <= 8) and tabled rows (J > 8), each dtype.
+    const shapes: [number, number, number][] = [
+      [5, 6, 2],
+      [4, 40, 5],
+      [3, 200, 30],
+    ];
+    for (const make of [f32, f64]) {
+      for (const [batch, classes, count] of shapes) {
+        const values = Array.from({ length: batch * classes }, (_, i) => Math.sin(i * 12.9898) * 2);
+        const targets = Array.from({ length: batch * classes }, (_, i) =>
+          i % classes < count ? (i * 7 + Math.floor(i / classes)) % classes : -1,
+        );
+        const input = make(values, [batch, classes]);
+        const target = i32(targets, [batch, classes]);
+        for (const reduction of ['none', 'mean', 'sum'] as const) {
+          const gradShape = reduction === 'none' ? [batch] : [];
+          const gradOutput = make(new Array(gradShape.length === 0 ? 1 : batch).fill(0.75), gradShape);
+          // Forward alone and the fused call may group the double sums differently: each is
+          // compared with its own fresh-array result.
+          const freshForward = await backend.forward(input, target, { reduction });
+          const fresh = await backend.forwardBackward(input, target, gradOutput, { reduction });
+          const Ctor = make === f32 ? Float32Array : Float64Array;
+          const output = new Ctor(fresh.output.data.length).fill(Number.NaN);
+          const gradInput = new Ctor(batch * classes).fill(123);
+          const forward = await backend.forward(input, target, { reduction, out: { output } });
+          expect(forward.data).toBe(output);
+          expect(Array.from(output)).toEqual(Array.from(freshForward.data));
+          output.fill(Number.NaN);
+          const backward = await backend.backward(input, target, gradOutput, {
+            reduction,
+            out: { gradInput },
+          });
+          expect(backward.data).toBe(gradInput);
+          expect(Array.from(gradInput)).toEqual(Array.from(fresh.gradInput.data));
+          gradInput.fill(-7);
+          const both = await backend.forwardBackward(input, target, gradOutput, {
+            reduction,
+            out: { output, gradInput },
+          });
+          expect(both.output.data).toBe(output);
+          expect(both.gradInput.data).toBe(gradInput);
+          expect(Array.from(output)).toEqual(Array.from(fresh.output.data));
+          expect(Array.from(gradInput)).toEqual(Array.from(fresh.gradInput.data));
+        }
+      }
+    }
+  });
+
+  test('rows with few pairs take the reference loop: loss and gradient bit-identical to the reference', async () => {
+    const backend = createCpuTsBackend();
+    for (const make of [f32, f64]) {
+      // J·C <= 48: 2x10, 4x12, 1x48; values on the margin edge and beside it.
+      for (const [classes, count] of [
+        [10, 2],
+        [12, 4],
+        [48, 1],
+      ] as const) {
+        const values = Array.from({ length: 3 * classes }, (_, i) => ((i * 37) % 11) / 4 - 1.25);
+        const targets = Array.from({ length: 3 * classes }, (_, i) =>
+          i % classes < count ? (i * 5) % classes : -1,
+        );
+        const c: Case = {
+          input: make(values, [3, classes]),
+          target: i32(targets, [3, classes]),
+          gradOutput: make([0.5, -2, 3], [3]),
+          options: { reduction: 'none' },
+        };
+        const want = expected(c);
+        const got = await backend.forwardBackward(c.input, c.target, c.gradOutput, c.options);
+        expect(firstBitDifference(got.output.data, want.output)).toBe(-1);
+        expect(firstBitDifference(got.gradInput.data, want.gradInput)).toBe(-1);
+      }
+    }
   });
 });

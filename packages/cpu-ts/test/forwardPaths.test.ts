@@ -128,8 +128,12 @@ describe('relu loops (J <= 8)', () => {
 });
 
 describe('bucket table (J > 8)', () => {
-  /** Sets up the scratch for one row and builds its table; returns the sorted thresholds. */
-  function tableFor(dtype: Dtype, row: number[], targets: number[]): { scratch: RowScratch; built: boolean } {
+  /** Sets up the scratch for one row and builds its table. */
+  function tableFor(
+    dtype: Dtype,
+    row: number[],
+    targets: number[],
+  ): { scratch: RowScratch; built: boolean; size: number } {
     const scratch = new RowScratch();
     scratch.ensure(row.length);
     const input = floats(dtype, row);
@@ -137,7 +141,7 @@ describe('bucket table (J > 8)', () => {
     const context = { input, target, classes: row.length, float32: dtype === 'float32', scratch };
     const count = targets.indexOf(-1) < 0 ? targets.length : targets.indexOf(-1);
     const size = prepareRow(context, 0, count);
-    return { scratch, built: buildForwardTable(scratch, size, row.length) };
+    return { scratch, built: buildForwardTable(scratch, size, row.length), size };
   }
 
   /** The sum of (v - t) over thresholds t < v, straight from the definition. */
@@ -147,71 +151,121 @@ describe('bucket table (J > 8)', () => {
     return sum;
   }
 
+  /** Checks tabledTerm and the loop (both parities) against the definition on `probes`. */
+  function expectTermsExact(scratch: RowScratch, size: number, thresholds: number[], probes: number[]): void {
+    for (const v of probes) {
+      const want = Number.isNaN(v) ? 0 : bruteTerm(thresholds, v);
+      const got = tabledTerm(v, scratch, size);
+      if (want === 0 || !Number.isFinite(want)) expect(got, `v = ${v}`).toBe(want);
+      else expect(Math.abs(got - want) / want, `v = ${v}: ${got} vs ${want}`).toBeLessThan(1e-12);
+    }
+    const finite = Float32Array.from(probes.filter((v) => Number.isFinite(v)));
+    for (const end of [finite.length, finite.length - 1]) {
+      let want = 0;
+      for (let i = 0; i < end; i++) want += bruteTerm(thresholds, finite[i]!);
+      const got = lossTabled(finite, 0, end, scratch, size);
+      expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-12 * Math.abs(want));
+    }
+  }
+
   test('the term of values on bucket edges, on thresholds and one step either side is exact', () => {
     for (const [seed, count] of [
       [1, 9],
       [2, 10],
       [3, 33],
       [4, 64],
+      [5, 190],
     ] as const) {
       const random = seeded(seed);
       const classes = 200;
       const row = Array.from({ length: classes }, () => Math.fround(random() * 4 - 2));
       const targets = Array.from({ length: classes }, (_, i) => (i < count ? i : -1));
-      const { scratch, built } = tableFor('float32', row, targets);
+      const { scratch, built, size } = tableFor('float32', row, targets);
       expect(built).toBe(true);
       const table = scratch.forwardTable;
-      const [lowest, scale, ceiling, floor] = [table[0]!, table[1]!, table[2]!, table[6]!];
+      const [lowest, scale, , floor, ceiling] = [table[0]!, table[1]!, table[2]!, table[3]!, table[4]!];
       expect(floor).toBeLessThan(lowest);
       const thresholds = row.slice(0, count).map((x) => thresholdOf('float32', x));
       const probes: number[] = [lowest - 1, ceiling, ceiling * 2 + 1, Number.NaN, -Infinity, Infinity];
       for (const edge of [floor, ceiling, (floor + lowest) / 2, lowest])
         probes.push(Math.fround(edge), nextFloat32(Math.fround(edge), 1), nextFloat32(Math.fround(edge), -1));
       for (const t of thresholds) probes.push(t, nextFloat32(t, 1), nextFloat32(t, -1));
-      for (let b = -count * 4; b < 2 * count * 8; b += 3) {
+      for (let b = -4; b < 8 * count * 2 + 4; b += 3) {
         const edge = Math.fround(lowest + b / scale);
         probes.push(edge, nextFloat32(edge, 1), nextFloat32(edge, -1));
       }
-      for (const v of probes) {
-        const want = Number.isNaN(v) ? 0 : bruteTerm(thresholds, v);
-        const got = tabledTerm(v, table);
-        if (want === 0 || !Number.isFinite(want)) expect(got, `v = ${v}`).toBe(want);
-        else expect(Math.abs(got - want) / want, `v = ${v}: ${got} vs ${want}`).toBeLessThan(1e-12);
-      }
-      // The loop (two values per step, odd tail) gives the same sum as the per-value terms.
-      const probesArray = Float32Array.from(probes.filter((v) => !Number.isNaN(v) && Number.isFinite(v)));
-      let perValue = 0;
-      for (const v of probesArray) perValue += tabledTerm(v, table);
-      for (const end of [probesArray.length, probesArray.length - 1]) {
-        let want = 0;
-        for (let i = 0; i < end; i++) want += tabledTerm(probesArray[i]!, table);
-        const got = lossTabled(probesArray, 0, end, table);
-        expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-12 * Math.abs(want));
-      }
-      expect(perValue).toBeGreaterThan(0);
+      expectTermsExact(scratch, size, thresholds, probes);
     }
   });
 
-  test('two equal thresholds share a bucket (two slots); three leave the row to the gradient kernel', async () => {
-    const row = [0.5, 0.5, 0.25, -1, 1, 1.5, -0.5, 0.75, 0, 2, -2, 1.25, 0.5, 0.6];
-    const nine = [0, 1, 2, 3, 4, 5, 6, 7, 8, -1, 0, 0, 0, 0];
-    expect(tableFor('float32', row, nine).built).toBe(true);
-    const ten = [0, 1, 12, 2, 3, 4, 5, 6, 7, 8, -1, 0, 0, 0];
-    expect(tableFor('float32', row, ten).built).toBe(false);
-    for (const dtype of ['float32', 'float64'] as const) {
-      // Values equal to the shared threshold -fl(1 - 0.5) = -0.5 pass neither copy.
-      const probe = row.map((x, i) => (i >= 9 && i !== 12 ? thresholdOf(dtype, 0.5) + (i - 11) * 0.125 : x));
-      await expectForwardAgrees(dtype, [probe, probe], [nine, ten]);
-    }
+  test('tied thresholds share one record, weighted by their count; buckets with two distinct values are searched', () => {
+    // Thresholds -0.5 (x4), -0.25 (x3), 0 (x2): three distinct values, nine thresholds.
+    const xs = [0.5, 0.5, 0.5, 0.5, 0.75, 0.75, 0.75, 1, 1];
+    const row = [...xs, -1, 2, -0.5, -0.25, 0, 0.3, -0.4];
+    const targets = row.map((_, i) => (i < xs.length ? i : -1));
+    const { scratch, built, size } = tableFor('float32', row, targets);
+    expect(built).toBe(true);
+    const table = scratch.forwardTable;
+    const weights: number[] = [];
+    for (let r = 8; r < table.length && r < 8 + 4 * (table[2]! + 1); r += 4)
+      if (table[r + 3]! > 0) weights.push(table[r + 3]!);
+    expect(weights).toEqual([4, 3, 2]);
+    const thresholds = xs.map((x) => thresholdOf('float32', x));
+    const probes = [-1, -0.5, -0.375, -0.25, -0.125, 0, 0.5, 2, 7, nextFloat32(-0.5, 1), nextFloat32(0, -1)];
+    expectTermsExact(scratch, size, thresholds, probes);
+    // Many distinct thresholds crowded next to each other share marked buckets: still exact.
+    const crowded = Array.from({ length: 40 }, (_, i) =>
+      i < 30 ? 0.5 + i * 1e-7 : i === 30 ? -3 : 0.4 + i * 0.01,
+    );
+    const crowdedTargets = crowded.map((_, i) => (i <= 30 ? i : -1));
+    const c = tableFor('float64', crowded, crowdedTargets);
+    expect(c.built).toBe(true);
+    const crowdedThresholds = crowded.slice(0, 31).map((x) => thresholdOf('float64', x));
+    expectTermsExact(c.scratch, c.size, crowdedThresholds, [
+      ...crowdedThresholds,
+      -0.49999,
+      -0.4999995,
+      0,
+      1,
+    ]);
   });
 
-  test('infinite thresholds and all-equal thresholds build no forward table', () => {
+  test('infinite or huge thresholds build no table; all-equal thresholds build a one-bucket table', () => {
     const row = Array.from({ length: 16 }, (_, i) => i / 8 - 1);
     const targets = Array.from({ length: 16 }, (_, i) => (i < 10 ? i : -1));
     const withInfinity = row.map((x, i) => (i === 3 ? Number.POSITIVE_INFINITY : x));
     expect(tableFor('float32', withInfinity, targets).built).toBe(false);
+    const withHuge = row.map((x, i) => (i === 3 ? -1e301 : x));
+    expect(tableFor('float64', withHuge, targets).built).toBe(false);
     const allEqual = row.map((x, i) => (i < 10 ? 0.25 : x));
-    expect(tableFor('float32', allEqual, targets).built).toBe(false);
+    const equal = tableFor('float32', allEqual, targets);
+    expect(equal.built).toBe(true);
+    expect(equal.scratch.forwardTable[1]).toBe(0);
+    expectTermsExact(
+      equal.scratch,
+      equal.size,
+      new Array(10).fill(-0.75),
+      [-1, -0.75, -0.5, 0, 3, 1e30, -1e30],
+    );
+  });
+
+  test('tie-heavy rows (all equal, two values, small integers) agree with the reference', async () => {
+    const random = seeded(77);
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const kind of ['all-equal', 'two-values', 'small-integers'] as const) {
+        const value = (): number =>
+          kind === 'all-equal'
+            ? 0.25
+            : kind === 'two-values'
+              ? random() < 0.5
+                ? 0
+                : 1
+              : Math.floor(random() * 8) - 4;
+        const { rows, targets } = rowsWithBorderlines(dtype, 5, 3, 300, 60, value);
+        const plain = rows.map((row) => row.map(() => value()));
+        await expectForwardAgrees(dtype, [...rows, ...plain], [...targets, ...targets]);
+      }
+    }
   });
 
   test('J from 9 up, random rows with borderline values, NaN and infinities agree with the reference', async () => {
