@@ -9,7 +9,7 @@ import { BenchUsageError, runBench } from './runBench.js';
  * The `pnpm bench` command: parses `argv` (without node and the script), imports the `--import`
  * modules (which register their backends and may export `benchReadPasses`), runs the bench, and
  * returns the exit code: 0 done, 1 an implementation disagreed with the reference (or the run
- * failed), 2 a bad command line or a module that cannot be imported.
+ * failed), 2 a bad command line, a module that cannot be imported, or a path that cannot be written.
  */
 export async function main(argv: readonly string[]): Promise<number> {
   let options: ReturnType<typeof parseCliArgs>;
@@ -56,6 +56,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof DisagreementError) {
       process.stderr.write(`bench stopped: ${error.message}\n`);
       return 1;
+    }
+    const system = error as NodeJS.ErrnoException;
+    if (error instanceof Error && typeof system.code === 'string' && typeof system.syscall === 'string') {
+      // A path that cannot be written (--json, --svg): the user's to fix, one line.
+      process.stderr.write(`bench: cannot ${system.syscall} ${system.path ?? ''}: ${system.code}\n`);
+      return 2;
     }
     // A failing implementation: its message first, then where it failed (the cause's stack).
     const detail =

@@ -108,3 +108,18 @@ describe('mlml CLI: I/O errors are one line and exit code 2', () => {
     );
   });
 });
+
+describe('readBoundedFile (for files the CLI reads whole, e.g. fixtures)', () => {
+  it('reads a file whole, and stops an endless stream at the maximum', async () => {
+    const { readBoundedFile } = await import('../src/cli/readBoundedFile.js');
+    const path = join(scratch, 'text.json');
+    writeFileSync(path, '{"a": 1}');
+    expect(new TextDecoder().decode(await readBoundedFile(path))).toBe('{"a": 1}');
+    await expect(readBoundedFile('/dev/zero', 1 << 20)).rejects.toThrow(
+      /\/dev\/zero: more than 1048576 bytes/,
+    );
+    await expect(readBoundedFile(path, 4)).rejects.toThrow(/more than 4 bytes/);
+    await expect(readBoundedFile(scratch)).rejects.toThrow(/cannot read .*: EISDIR/);
+    await expect(readBoundedFile(join(scratch, 'missing.json'))).rejects.toThrow(/cannot read .*: ENOENT/);
+  });
+});

@@ -9,8 +9,10 @@ import { type CliIo, processIo } from './io.js';
 import { lossCommand } from './lossCommand.js';
 import { useSwiftShaderIfNoDriverChosen } from './vulkanDriver.js';
 
+export { CliError } from './CliError.js';
 export { extractImports, importModules, isPathSpecifier, resolveImport } from './importModules.js';
-export { MAX_NPY_BYTES } from './readNpyFile.js';
+export { MAX_TEXT_FILE_BYTES, readBoundedFile } from './readBoundedFile.js';
+export { MAX_NPY_BYTES, readNpyFile } from './readNpyFile.js';
 export { SWIFTSHADER_ICD, useSwiftShaderIfNoDriverChosen } from './vulkanDriver.js';
 
 const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<number>> = {
