@@ -1,5 +1,5 @@
 /** The largest canvas side the heatmap draws (bigger matrices are shown in blocks). */
-const MAX_SIDE = 520;
+const MAX_SIDE = 480;
 
 /** A diverging colour for `t` in [-1, 1]: blue for negative, white at 0, red for positive. */
 export function divergingColor(t: number): [number, number, number] {
@@ -23,7 +23,7 @@ export interface HeatmapInfo {
 /**
  * Draws an `[rows, cols]` matrix on a canvas, one cell per value (cells up to 32 px), or, for a
  * matrix larger than the canvas, one pixel per block showing the block's value of largest |value|.
- * NaN cells are grey.
+ * Colours follow the square root of |value| / max |value| (small values stay visible); NaN cells are grey.
  */
 export function drawHeatmap(
   canvas: HTMLCanvasElement,
@@ -57,7 +57,9 @@ export function drawHeatmap(
         }
       }
       const [red, green, blue] =
-        nan && pick === 0 ? [160, 160, 160] : divergingColor(maxAbs > 0 ? pick / maxAbs : 0);
+        nan && pick === 0
+          ? [160, 160, 160]
+          : divergingColor(maxAbs > 0 ? Math.sign(pick) * Math.sqrt(Math.abs(pick) / maxAbs) : 0);
       for (let y = gr * cell; y < (gr + 1) * cell; y++) {
         for (let x = gc * cell; x < (gc + 1) * cell; x++) {
           const at = (y * canvas.width + x) * 4;

@@ -27,6 +27,7 @@ export function renderResult(container: HTMLElement, result: LossResult): void {
       ? formatValue(output.data[0]!)
       : `[${Array.from(output.data.subarray(0, LISTED_SAMPLES), formatValue).join(', ')}${output.data.length > LISTED_SAMPLES ? ', …' : ''}]`;
   const canvas = el('canvas', { id: 'gradient', 'aria-label': 'gradient heatmap' });
+  const gradientPanel = el('section', {});
   const [rows, cols] = asMatrix(gradInput.shape);
   const listed = Array.from(perSample.subarray(0, LISTED_SAMPLES));
   const maxLoss = Math.max(...listed.filter(Number.isFinite), 0);
@@ -48,22 +49,36 @@ export function renderResult(container: HTMLElement, result: LossResult): void {
         ` in ${formatMs(result.ms)} (loss and gradient, one call)`,
       ),
     ),
-    el('h3', {}, `Per-sample losses (${perSample.length})`),
     el(
-      'ol',
-      { id: 'per-sample', start: 0 },
-      ...listed.map((v) =>
+      'div',
+      { class: 'panels' },
+      el(
+        'section',
+        {},
+        el('h3', {}, `Per-sample losses (${perSample.length})`),
         el(
-          'li',
-          {},
-          el('span', { class: 'bar', style: `width:${maxLoss > 0 ? (100 * Math.max(0, v)) / maxLoss : 0}%` }),
-          el('span', { class: 'value' }, formatValue(v)),
+          'ol',
+          { id: 'per-sample', start: 0 },
+          ...listed.map((v) =>
+            el(
+              'li',
+              {},
+              el('span', {
+                class: 'bar',
+                style: `width: calc((100% - 40px) * ${maxLoss > 0 ? Math.max(0, v) / maxLoss : 0})`,
+              }),
+              el('span', { class: 'value' }, formatValue(v)),
+            ),
+          ),
         ),
+        perSample.length > LISTED_SAMPLES
+          ? el('p', { class: 'muted small' }, `… and ${perSample.length - LISTED_SAMPLES} more`)
+          : '',
       ),
+      gradientPanel,
     ),
-    perSample.length > LISTED_SAMPLES
-      ? el('p', { class: 'muted small' }, `… and ${perSample.length - LISTED_SAMPLES} more`)
-      : '',
+  );
+  gradientPanel.append(
     el('h3', {}, `Gradient w.r.t. the input [${gradInput.shape.join(', ')}]`),
     canvas,
     gradInput.data.length <= SHOWN_GRADIENT_VALUES
@@ -77,7 +92,7 @@ export function renderResult(container: HTMLElement, result: LossResult): void {
       : '',
   );
   const { maxAbs, block } = drawHeatmap(canvas, gradInput.data, rows, cols);
-  container.append(
+  gradientPanel.append(
     el(
       'p',
       { class: 'legend small' },
@@ -86,7 +101,7 @@ export function renderResult(container: HTMLElement, result: LossResult): void {
       el('span', { class: 'swatch zero' }),
       ' 0  ',
       el('span', { class: 'swatch positive' }),
-      ` +${formatValue(maxAbs)}`,
+      ` +${formatValue(maxAbs)} (square-root scale)`,
       block[0] > 1 || block[1] > 1 ? ` — each pixel: the largest |value| of ${block[0]}×${block[1]}` : '',
     ),
   );

@@ -19,6 +19,11 @@ export interface TensorField {
 export function createTensorField(id: string, label: string, hint: string, initial: string): TensorField {
   const text = el('textarea', { id, rows: 4, spellcheck: false, 'aria-describedby': `${id}-error` });
   text.value = initial;
+  const fitRows = () => {
+    text.rows = Math.min(10, Math.max(3, text.value.split('\n').length));
+  };
+  text.addEventListener('input', fitRows);
+  fitRows();
   const file = el('input', {
     type: 'file',
     accept: '.npy',
