@@ -26,7 +26,6 @@ export function rowLoss(context: RowContext, offset: number, targetCount: number
       return sortedRowSum(context, offset, targetCount, size);
     return tabledRowLoss(context, offset, targetCount, size);
   }
-  sortClasses(context.scratch.targetClasses, targetCount);
   return reluRowLoss(context, offset, targetCount, size);
 }
 
@@ -79,20 +78,34 @@ function reluRowLoss(context: RowContext, offset: number, targetCount: number, s
   if (size <= 4) strategy = RELU_4;
   else if (size === 5) strategy = RELU_5;
   else if (size <= 6) strategy = RELU_6;
-  const { targetClasses, thresholds, paddedThresholds } = scratch;
+  const { targetClasses, targetMarks, thresholds, paddedThresholds } = scratch;
   // A loop, not set(subarray()): no typed array allocated per row.
   for (let k = 0; k < 8; k++) paddedThresholds[k] = k < size ? thresholds[k]! : EMPTY_THRESHOLD;
+  // One loop over the whole row, then minus the target classes' terms (each class once), as in
+  // tabledRowLoss: a row of a few short segments costs a call per segment otherwise.
+  const end = offset + classes;
+  const whole = twiceRelu(strategy, input, offset, end, paddedThresholds);
+  if (whole < Number.POSITIVE_INFINITY) {
+    let targetTerms = 0;
+    for (let j = 0; j < targetCount; j++) {
+      const y = targetClasses[j]!;
+      if (targetMarks[y] !== 0) continue;
+      targetMarks[y] = 1;
+      const value = input[offset + y]!;
+      for (let k = 0; k < size; k++) {
+        const a = value - thresholds[k]!;
+        targetTerms += a + Math.abs(a);
+      }
+    }
+    for (let j = 0; j < targetCount; j++) targetMarks[targetClasses[j]!] = 0;
+    if (targetTerms <= 0.5 * whole) return 0.5 * (whole - targetTerms);
+  }
+  sortClasses(targetClasses, targetCount);
   let sum = 0;
   let from = offset;
-  const end = offset + classes;
   for (let j = 0; j <= targetCount; j++) {
     const to = j < targetCount ? offset + targetClasses[j]! : end;
-    if (to > from) {
-      if (strategy === RELU_4) sum += twiceLossRelu4(input, from, to, paddedThresholds);
-      else if (strategy === RELU_5) sum += twiceLossRelu5(input, from, to, paddedThresholds);
-      else if (strategy === RELU_6) sum += twiceLossRelu6(input, from, to, paddedThresholds);
-      else sum += twiceLossRelu8(input, from, to, paddedThresholds);
-    }
+    if (to > from) sum += twiceRelu(strategy, input, from, to, paddedThresholds);
     if (to + 1 > from) from = to + 1;
   }
   // The relu loops do not test for NaN and infinities: such a value or threshold makes the sum NaN
@@ -113,6 +126,20 @@ function checkedRowLoss(context: RowContext, offset: number, targetCount: number
     if (to + 1 > from) from = to + 1;
   }
   return sum;
+}
+
+/** Twice the relu sum of values `row[from..to)` with the loop of `strategy`. */
+function twiceRelu(
+  strategy: number,
+  row: Float32Array | Float64Array,
+  from: number,
+  to: number,
+  thresholds: Float64Array,
+): number {
+  if (strategy === RELU_4) return twiceLossRelu4(row, from, to, thresholds);
+  if (strategy === RELU_5) return twiceLossRelu5(row, from, to, thresholds);
+  if (strategy === RELU_6) return twiceLossRelu6(row, from, to, thresholds);
+  return twiceLossRelu8(row, from, to, thresholds);
 }
 
 const RELU_4 = 0;

@@ -291,7 +291,7 @@ describe('bucket table (J > 8)', () => {
     }
   });
 
-  test('duplicated targets and target terms above half the row total (per-segment fallback)', async () => {
+  test('duplicated targets and target terms above half the row total (per-segment fallback), J > 8 and J <= 8', async () => {
     const classes = 40;
     // Targets high above everything else: the row's loss is the non-targets' (zero here) and the
     // targets' own terms must not leak into it.
@@ -302,11 +302,14 @@ describe('bucket table (J > 8)', () => {
     // Duplicated targets: each class counts once among the non-targets however often it repeats.
     const duplicated = Array.from({ length: classes }, (_, i) => ((i * 7) % 13) / 4 - 1.5);
     const duplicatedTargets = Array.from({ length: classes }, (_, i) => (i < 20 ? i % 10 : -1));
+    // The same with 5 targets (relu loops, which also subtract the target terms from the row's).
+    const fewTargets = Array.from({ length: classes }, (_, i) => (i < 5 ? i : -1));
+    const duplicatedFew = Array.from({ length: classes }, (_, i) => (i < 7 ? i % 3 : -1));
     for (const dtype of ['float32', 'float64'] as const) {
       await expectForwardAgrees(
         dtype,
-        [high, near, duplicated],
-        [highTargets, highTargets, duplicatedTargets],
+        [high, near, duplicated, high, near, duplicated],
+        [highTargets, highTargets, duplicatedTargets, fewTargets, fewTargets, duplicatedFew],
       );
     }
     const loss = await shared.forward(
