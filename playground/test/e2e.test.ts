@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium, type StaticServer, serveDirectory } from '@mlml/conformance/browser';
@@ -6,6 +6,7 @@ import { isLossError, multilabelMarginLoss, multilabelMarginLossWithGrad, toNest
 import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { npyBytes } from './npyBytes.ts';
 
 const root = join(import.meta.dirname, '..');
 /** Screenshots of every step (ignored by git). */
@@ -136,6 +137,38 @@ describe('the playground, built and served cross-origin isolated on 127.0.0.1, i
 
     await compute('[[0.1, 0.2,', '[[1, -1]]');
     expect(await page.textContent('#input-error')).toMatch(/^not JSON: /);
+  });
+
+  it('computes the loss of arrays loaded from .npy files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlml-npy-'));
+    const input = new Float32Array([0.1, 0.2, 0.4, 0.8, 0.5, -1, 2, 0]);
+    const target = new BigInt64Array([3n, 0n, -1n, 1n, 2n, -1n, 0n, 0n]);
+    writeFileSync(join(dir, 'x.npy'), npyBytes('<f4', [2, 4], input));
+    writeFileSync(join(dir, 'y.npy'), npyBytes('<i8', [2, 4], target));
+    await page.click('#tab-compute');
+    await page.setInputFiles('#input-npy', join(dir, 'x.npy'));
+    await page.setInputFiles('#target-npy', join(dir, 'y.npy'));
+    await page.waitForSelector('#target-loaded:has-text("y.npy")');
+    expect(await page.textContent('#input-loaded')).toBe('x.npy: shape [2, 4], Float32Array');
+    await page.selectOption('#reduction', 'sum');
+    await page.evaluate(() => delete document.getElementById('result')!.dataset.state);
+    await page.click('#compute-button');
+    await page.waitForSelector('#result[data-state="done"]', { state: 'attached' });
+    const expected = await multilabelMarginLoss(
+      { data: input, shape: [2, 4] },
+      { data: target, shape: [2, 4] },
+      {
+        reduction: 'sum',
+        backend: 'cpu-ts',
+      },
+    );
+    expect(Math.abs(Number(await page.textContent('#loss')) - expected.data[0]!)).toBeLessThan(1e-6);
+    await page.screenshot({ path: join(SCREENSHOTS, 'npy.png'), fullPage: true });
+    // Back to the text fields for the next tests.
+    await page.click('#input-npy ~ button');
+    await page.click('#target-npy ~ button');
+    expect(await page.isDisabled('#input')).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('computes reduction none: one loss per sample', async () => {
