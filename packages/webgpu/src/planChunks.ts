@@ -15,7 +15,7 @@ export interface ChunkPlan {
   readonly keyStride: number;
   /** u32 words of a row's target bitmap. */
   readonly maskWords: number;
-  /** u32 words of scratch per row: J, keys, gap sums (4 words per slot), bitmap. */
+  /** u32 words of scratch per row: J, flags, keys, gap sums (4 words per slot), bitmap. */
   readonly scratchStride: number;
 }
 
@@ -44,7 +44,7 @@ export function planChunks(request: PlanRequest, limits: EffectiveLimits): Chunk
   const segments = Math.ceil(classes / CLASSES_PER_THREAD);
   const keyStride = maxTargets + 1;
   const maskWords = Math.ceil(classes / 32);
-  const scratchStride = 1 + 5 * keyStride + maskWords;
+  const scratchStride = 2 + 5 * keyStride + maskWords;
   const bytesPerRow = Math.max(classes * 4, scratchStride * 4, segments * 16, 16);
   const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const statusBytesPerRow = withGradient ? keyStride * 4 : 0;

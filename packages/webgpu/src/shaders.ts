@@ -44,6 +44,7 @@ const POS_INF_KEY: u32 = 0xff800000u;
 const BIG_OPERAND: u32 = 0x53000000u; // 2^39: below it, no small-sum product or sum overflows
 const SCALE_DOWN: f32 = 5.421010862427522e-20; // 2^-64
 const STATUS_WORDS: u32 = ${STATUS_WORDS}u;
+const ROW_FAST: u32 = 1u; // flag: every finite threshold below 2^39 in magnitude, none -inf, J < 2^24
 
 struct Params {
   rows: u32,          // rows of this chunk
@@ -59,7 +60,7 @@ struct Params {
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> inputBits: array<u32>;
 @group(0) @binding(2) var<storage, read> targets: array<i32>;
-// Per row: [J, keys (keyStride), gap sums (4 words per k: small hi/lo, big hi/lo), bitmap].
+// Per row: [J, flags, keys (keyStride), gap sums (4 words per k: small hi/lo, big hi/lo), bitmap].
 @group(0) @binding(3) var<storage, read_write> scratch: array<u32>;
 // [first bad target index, its value, -, -], then per row a histogram of counts (keyStride).
 @group(0) @binding(4) var<storage, read_write> status: array<atomic<u32>>;
@@ -112,7 +113,8 @@ fn targetClass(rowStart: u32, j: u32) -> u32 {
   return min(u32(targets[rowStart + j]), params.classes - 1u);
 }
 
-fn keysAt(row: u32) -> u32 { return row * params.scratchStride + 1u; }
+fn keysAt(row: u32) -> u32 { return row * params.scratchStride + 2u; }
+fn flagsAt(row: u32) -> u32 { return row * params.scratchStride + 1u; }
 fn gapsAt(row: u32) -> u32 { return keysAt(row) + params.keyStride; }
 fn maskAt(row: u32) -> u32 { return gapsAt(row) + 4u * params.keyStride; }
 fn histAt(row: u32) -> u32 { return STATUS_WORDS + row * params.keyStride; }
@@ -279,21 +281,26 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
     let gaps = gapsAt(row);
     var small = vec2<f32>(0.0, 0.0);
     var big = vec2<f32>(0.0, 0.0);
+    var fast = J < 0x1000000u;
     storeGap(gaps, 0u, small, big);
-    if (J > 0u) { storeGap(gaps, 1u, small, big); }
-    if (J > 1u && scratch[keys] != NEG_INF_KEY) {
-      for (var k = 2u; k <= J; k++) {
-        let currentKey = scratch[keys + k - 1u];
-        if (currentKey >= POS_INF_KEY) { break; }
+    // A -inf threshold makes every counted term of the row +inf: no gap sum is ever read.
+    let startsAtNegativeInf = J > 0u && scratch[keys] == NEG_INF_KEY;
+    if (startsAtNegativeInf) { fast = false; }
+    for (var k = 1u; k <= J && !startsAtNegativeInf; k++) {
+      let currentKey = scratch[keys + k - 1u];
+      if (currentKey >= POS_INF_KEY) { break; }
+      let current = bitcast<f32>(keyBits(currentKey));
+      if (abs(current) >= bitcast<f32>(BIG_OPERAND)) { fast = false; }
+      if (k > 1u) {
         let previous = bitcast<f32>(keyBits(scratch[keys + k - 2u]));
-        let current = bitcast<f32>(keyBits(currentKey));
         if (max(abs(previous), abs(current)) < bitcast<f32>(BIG_OPERAND)) {
           small = ddAdd(small, mulCount(k - 1u, twoSum(current, -previous)));
         }
         big = ddAdd(big, mulCount(k - 1u, twoSum(current * SCALE_DOWN, -previous * SCALE_DOWN)));
-        storeGap(gaps, k, small, big);
       }
+      storeGap(gaps, k, small, big);
     }
+    scratch[flagsAt(row)] = select(0u, ROW_FAST, fast);
   }
 }
 `;
@@ -304,6 +311,26 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
  */
 export const ELEMENTS_WGSL = /* wgsl */ `
 ${COMMON_WGSL}
+
+// The count of the row's sorted keys below key, by steps of halving powers of two from the
+// largest <= J: the same number of steps for every element of a row, and no branch.
+fn countBelowStepped(keys: u32, J: u32, firstStep: u32, key: u32) -> u32 {
+  var position = 0u;
+  for (var step = firstStep; step > 0u; step >>= 1u) {
+    let probe = position + step;
+    let below = probe <= J && scratch[keys + min(probe, J) - 1u] < key;
+    position = select(position, probe, below);
+  }
+  return position;
+}
+
+// count * gradScale, count >= 0, with the IEEE special cases of an infinite or NaN scale.
+fn scaleNonNegative(count: u32, scaleBits: u32) -> u32 {
+  let normal = bitcast<u32>(f32(count) * bitcast<f32>(scaleBits));
+  let nan = (scaleBits & 0x007fffffu) != 0u || count == 0u;
+  let special = select(INF_BITS | (scaleBits & 0x80000000u), NAN_BITS, nan);
+  return select(normal, special, (scaleBits & INF_BITS) == INF_BITS);
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
@@ -319,45 +346,70 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   let keys = keysAt(row);
   let gaps = gapsAt(row);
   let hist = histAt(row);
-  var lowestKey = NO_THRESHOLD;
-  if (J > 0u) { lowestKey = scratch[keys]; }
-  let lowest = abs(bitcast<f32>(keyBits(min(lowestKey, POS_INF_KEY))));
+  let firstStep = select(0u, 1u << firstLeadingBit(J), J > 0u);
+
+  // Targets not validated on the host: every one is checked (loops that no lane enters cost nothing).
+  for (var d = segment; params.checkRange != 0u && d < classes; d += segments) {
+    let t = targets[rowStart + d];
+    if (t < -1 || t >= i32(classes)) { atomicMin(&status[0], params.firstElement + rowStart + d); }
+  }
+
   var scaleBits = 0u;
   if (WITH_GRAD) { scaleBits = gradScaleBits[row]; }
+  var fastRow = false;
+  if (WITH_LOSS) { fastRow = (scratch[flagsAt(row)] & ROW_FAST) != 0u; }
   var small = vec2<f32>(0.0, 0.0);
-  var big = vec2<f32>(0.0, 0.0);
-  var sawInf = false;
+  var anySpecial = false;
+  // The common case without branches (an implementation may run both sides of every branch):
+  // finite operands below 2^39, added as exact double-float terms.
   for (var d = segment; d < classes; d += segments) {
     let e = rowStart + d;
-    if (params.checkRange != 0u) {
-      let t = targets[e];
-      if (t < -1 || t >= i32(classes)) { atomicMin(&status[0], params.firstElement + e); }
+    let isTarget = isTargetClass(row, d);
+    let xBits = inputBits[e];
+    let k = countBelowStepped(keys, J, firstStep, select(inputKey(xBits), 0u, isTarget));
+    if (WITH_GRAD) {
+      grad[e] = select(scaleNonNegative(k, scaleBits), 0u, isTarget);
+      atomicAdd(&status[hist + k], 1u);
     }
-    if (isTargetClass(row, d)) {
-      if (WITH_GRAD) { grad[e] = 0u; }
+    if (WITH_LOSS) {
+      let counted = k > 0u;
+      let special = counted && (!fastRow || (xBits & 0x7fffffffu) >= BIG_OPERAND);
+      anySpecial = anySpecial || special;
+      let plain = counted && !special;
+      let x = bitcast<f32>(select(0u, xBits, plain));
+      let t = bitcast<f32>(select(0u, keyBits(scratch[keys + max(k, 1u) - 1u]), plain));
+      let g = gaps + 4u * select(0u, k, plain);
+      let gap = vec2<f32>(bitcast<f32>(scratch[g]), bitcast<f32>(scratch[g + 1u]));
+      let difference = twoSum(x, -t);
+      let product = ddAdd(twoProduct(f32(k), difference.x), vec2<f32>(f32(k) * difference.y, 0.0));
+      let term = ddAdd(product, gap);
+      small = ddAdd(small, select(vec2<f32>(0.0, 0.0), term, plain));
+    }
+  }
+
+  var big = vec2<f32>(0.0, 0.0);
+  var sawInf = false;
+  // The rest, term by term, only in threads that met one: infinities are flagged, operands from
+  // 2^39 on are added exactly scaled by 2^-64 to the big sum.
+  for (var d = segment; WITH_LOSS && anySpecial && d < classes; d += segments) {
+    let xBits = inputBits[rowStart + d];
+    if (isTargetClass(row, d)) { continue; }
+    let k = countBelowStepped(keys, J, firstStep, inputKey(xBits));
+    if (k == 0u || (fastRow && (xBits & 0x7fffffffu) < BIG_OPERAND)) { continue; }
+    if (xBits == INF_BITS || scratch[keys] == NEG_INF_KEY) {
+      sawInf = true;
       continue;
     }
-    let xBits = inputBits[e];
-    let k = countBelow(keys, J, inputKey(xBits));
-    if (WITH_GRAD) {
-      grad[e] = scaleCount(i32(k), scaleBits);
-      if (k > 0u) { atomicAdd(&status[hist + k], 1u); }
-    }
-    if (WITH_LOSS && k > 0u) {
-      if (xBits == INF_BITS || lowestKey == NEG_INF_KEY) {
-        sawInf = true;
-      } else {
-        let x = bitcast<f32>(xBits);
-        let t = bitcast<f32>(keyBits(scratch[keys + k - 1u]));
-        let g = gaps + 4u * k;
-        if (max(max(abs(x), abs(t)), lowest) < bitcast<f32>(BIG_OPERAND)) {
-          let gap = vec2<f32>(bitcast<f32>(scratch[g]), bitcast<f32>(scratch[g + 1u]));
-          small = ddAdd(small, ddAdd(mulCount(k, twoSum(x, -t)), gap));
-        } else {
-          let gap = vec2<f32>(bitcast<f32>(scratch[g + 2u]), bitcast<f32>(scratch[g + 3u]));
-          big = ddAdd(big, ddAdd(mulCount(k, twoSum(x * SCALE_DOWN, -t * SCALE_DOWN)), gap));
-        }
-      }
+    let x = bitcast<f32>(xBits);
+    let t = bitcast<f32>(keyBits(scratch[keys + k - 1u]));
+    let lowest = abs(bitcast<f32>(keyBits(scratch[keys])));
+    let g = gaps + 4u * k;
+    if (max(max(abs(x), abs(t)), lowest) < bitcast<f32>(BIG_OPERAND)) {
+      let gap = vec2<f32>(bitcast<f32>(scratch[g]), bitcast<f32>(scratch[g + 1u]));
+      small = ddAdd(small, ddAdd(mulCount(k, twoSum(x, -t)), gap));
+    } else {
+      let gap = vec2<f32>(bitcast<f32>(scratch[g + 2u]), bitcast<f32>(scratch[g + 3u]));
+      big = ddAdd(big, ddAdd(mulCount(k, twoSum(x * SCALE_DOWN, -t * SCALE_DOWN)), gap));
     }
   }
   if (WITH_LOSS) {
