@@ -139,7 +139,10 @@ describe('a project outside the workspace', () => {
       const page = await browser.newPage();
       const lines: string[] = [];
       const errors: string[] = [];
-      page.on('console', (message) => lines.push(message.text()));
+      // Only the page's own console.log lines (not e.g. the browser's 404 for /favicon.ico).
+      page.on('console', (message) => {
+        if (message.type() === 'log') lines.push(message.text());
+      });
       page.on('pageerror', (error) => errors.push(error.message));
       await page.goto(server.url);
       await expect.poll(() => lines.includes('done') || errors.length > 0, { timeout: 60_000 }).toBe(true);
