@@ -112,6 +112,21 @@ describe('mlml conformance --browser (headless Chromium)', () => {
     TIMEOUT,
   );
 
+  it('exits 1 saying why when the browser cannot start', async () => {
+    const saved = process.env.MLML_CHROMIUM;
+    process.env.MLML_CHROMIUM = '/nonexistent/chromium';
+    try {
+      const { io, err } = capture();
+      expect(await runConformanceCommand(['--browser', '--backend', 'cpu-ts'], io)).toBe(1);
+      expect(err.join('\n')).toMatch(
+        /^mlml conformance --browser: cannot start the browser run: \/nonexistent\/chromium is missing/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.MLML_CHROMIUM;
+      else process.env.MLML_CHROMIUM = saved;
+    }
+  });
+
   it('rejects bad arguments with exit code 2 before starting a browser', async () => {
     const { io, err } = capture();
     expect(await runConformanceCommand(['--browser', '--backend', 'nope'], io)).toBe(2);

@@ -44,22 +44,24 @@ export class PageSession {
     private readonly fixtures: readonly PageFixture[],
   ) {}
 
-  /** Builds the page, starts both servers and the browser. */
+  /** Starts the browser (first: a missing one fails fast), builds the page and starts both servers. */
   static async start(files: readonly FixtureFile[]): Promise<PageSession> {
-    const outDir = await buildPage();
+    const browser = await launchChromium();
     const extraFiles = Object.fromEntries(files.map((file, i) => [`/fixtures/${i}.json`, file.path]));
     const fixtures = files.map((file, i) => ({ source: file.source, url: `/fixtures/${i}.json` }));
     const started: StaticServer[] = [];
+    let outDir: string | undefined;
     try {
+      outDir = await buildPage();
       const plain = await serveDirectory(outDir, { extraFiles });
       started.push(plain);
       const isolated = await serveDirectory(outDir, { extraFiles, isolated: true });
       started.push(isolated);
-      const browser = await launchChromium();
       return new PageSession(browser, { plain, isolated }, outDir, fixtures);
     } catch (error) {
+      await browser.close().catch(() => undefined);
       await Promise.all(started.map((server) => server.close()));
-      await rm(outDir, { recursive: true, force: true });
+      if (outDir !== undefined) await rm(outDir, { recursive: true, force: true });
       throw error;
     }
   }

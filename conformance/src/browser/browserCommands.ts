@@ -47,6 +47,31 @@ function usageFailure(command: string, error: unknown, io: CommandIo): number {
 }
 
 /**
+ * Starts the page session, or prints why it cannot start (no chromium, no vite or playwright-core,
+ * a page that does not build) and returns undefined.
+ */
+async function startSession(
+  command: string,
+  files: readonly FixtureFile[],
+  io: CommandIo,
+): Promise<PageSession | undefined> {
+  try {
+    return await PageSession.start(files);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const missing = /Cannot find (package|module) '(vite|playwright-core)'/.exec(message)?.[2];
+    io.err(
+      `mlml ${command} --browser: cannot start the browser run: ${
+        missing === undefined
+          ? message
+          : `${missing} is not installed (npm i -D vite@8.3.8 playwright-core@1.65.1)`
+      }`,
+    );
+    return undefined;
+  }
+}
+
+/**
  * `mlml conformance --browser [--backend all|NAME[,NAME]] [--fixtures FILE]...`: the Node command's
  * suite, fixtures and matrix, run inside headless Chromium in a plain page and in a cross-origin
  * isolated page (wasm on worker threads there). Every backend must initialise in both pages: a
@@ -70,7 +95,8 @@ export async function runBrowserConformanceCommand(args: readonly string[], io: 
   io.out(
     `conformance --browser: ${files.length} golden file(s); backends: ${backends === 'all' ? 'all registered in the page' : backends.join(', ')}; building the page...`,
   );
-  const session = await PageSession.start(files);
+  const session = await startSession('conformance', files, io);
+  if (session === undefined) return 1;
   const failedPages: PageKind[] = [];
   try {
     for (const kind of ['plain', 'isolated'] as const) {
@@ -140,7 +166,8 @@ export async function runBrowserGoldenCommand(args: readonly string[], io: Comma
   } catch (error) {
     return usageFailure('run', error, io);
   }
-  const session = await PageSession.start(files);
+  const session = await startSession('run', files, io);
+  if (session === undefined) return 1;
   let answer: { readonly json?: string; readonly unavailable?: string };
   try {
     const { page, fixtures } = await session.open('isolated', (line) => io.err(line));
