@@ -1,3 +1,4 @@
 import { sharedVitestConfig, webgpuTestEnv } from '../../vitest.shared.ts';
 
-export default sharedVitestConfig({ env: webgpuTestEnv(), pool: 'forks', fileParallelism: false });
+// Creating a backend compiles its pipelines: seconds on SwiftShader when the machine is busy.
+export default sharedVitestConfig({ env: webgpuTestEnv(), pool: 'forks', fileParallelism: false, hookTimeout: 60_000 });

@@ -7,17 +7,9 @@ import {
 } from '@mlml/core-spec';
 import type { AcquiredDevice, EffectiveLimits } from './acquireDevice.js';
 import { BufferPool, type BufferPoolStats } from './BufferPool.js';
+import { LossPipelines, type Mode, type PassPipelines } from './LossPipelines.js';
 import { type ChunkPlan, dispatchGrid, planChunks } from './planChunks.js';
-import {
-  ELEMENTS_WGSL,
-  FINISH_WGSL,
-  LOSS_WORKGROUP_SIZE,
-  NO_BAD_TARGET,
-  PREP_WGSL,
-  STATUS_WORDS,
-} from './shaders.js';
-
-type Mode = 'forward' | 'backward' | 'fused';
+import { LOSS_WORKGROUP_SIZE, NO_BAD_TARGET, STATUS_WORDS } from './shaders.js';
 
 // The spec's flag values, so that no global (which Dawn only installs on request) is needed.
 const MAP_READ = 0x1;
@@ -27,26 +19,13 @@ const UNIFORM = 0x40;
 const STORAGE = 0x80;
 const STORAGE_IN = STORAGE | COPY_DST;
 const MAP_MODE_READ = 0x1;
-const COMPUTE_STAGE = 0x4;
 const TWO_POW_64 = 2 ** 64;
 const PARAMS_BYTES = 32;
 
 /** What a kernel holds on the GPU, for tests and diagnostics. */
 export interface WebGpuResourceStats extends BufferPoolStats {
-  /** Compute pipelines compiled (once, at creation). */
+  /** Compute pipelines compiled so far (3 per mode used; each mode compiled once). */
   readonly pipelines: number;
-}
-
-interface PassPipelines {
-  readonly prep: GPUComputePipeline;
-  readonly elements: GPUComputePipeline;
-  readonly finish: GPUComputePipeline;
-}
-
-interface Pipelines {
-  readonly modes: Readonly<Record<Mode, PassPipelines>>;
-  readonly layout: GPUBindGroupLayout;
-  readonly count: number;
 }
 
 /** Buffers a call shares between its chunks (dispatches in one encoder run in order). */
@@ -78,14 +57,14 @@ export class WebGpuKernel implements LossKernel {
   readonly #ownsDevice: boolean;
   readonly #limits: EffectiveLimits;
   readonly #pool: BufferPool;
-  readonly #pipelines: Pipelines;
+  readonly #pipelines: LossPipelines;
   readonly #dummyRead: GPUBuffer;
   /** Stand-ins for writable bindings a mode does not use (grad, partials, row totals): distinct, as writable bindings may not alias. */
   readonly #dummyWrites: readonly [GPUBuffer, GPUBuffer, GPUBuffer];
   #lost: GPUDeviceLostInfo | undefined;
   readonly #lostPromise: Promise<GPUDeviceLostInfo>;
 
-  private constructor(acquired: AcquiredDevice, pipelines: Pipelines) {
+  private constructor(acquired: AcquiredDevice, pipelines: LossPipelines) {
     this.#device = acquired.device;
     this.#ownsDevice = acquired.ownsDevice;
     this.#limits = acquired.limits;
@@ -100,9 +79,11 @@ export class WebGpuKernel implements LossKernel {
     });
   }
 
-  /** Compiles the pipelines (once) on an acquired device. */
+  /** A kernel on an acquired device; it compiles the forward pipelines now, the others on first use. */
   static async create(acquired: AcquiredDevice): Promise<WebGpuKernel> {
-    return new WebGpuKernel(acquired, await compilePipelines(acquired.device));
+    const pipelines = new LossPipelines(acquired.device);
+    await pipelines.compile('forward');
+    return new WebGpuKernel(acquired, pipelines);
   }
 
   /** The device the kernel runs on. */
@@ -158,13 +139,19 @@ export class WebGpuKernel implements LossKernel {
       this.#limits,
     );
     const gradScale = withGradient ? gradientScales(problem, gradOutput as Problem['input']) : undefined;
+    let pipelines = this.#pipelines.ready(mode);
+    if (pipelines === undefined) {
+      // The mode's first call waits for its pipelines: it reads the caller's arrays now all the same.
+      problem = { ...problem, input: problem.input.slice(), target: problem.target.slice() };
+      pipelines = await this.#whileAlive(this.#pipelines.compile(mode));
+    }
     const held: GPUBuffer[] = [];
     const readbacks: ChunkReadback[] = [];
     this.#device.pushErrorScope('out-of-memory');
     this.#device.pushErrorScope('validation');
     let encodeError: unknown;
     try {
-      this.#encode(problem, mode, plan, gradScale, held, readbacks);
+      this.#encode(problem, mode, pipelines, plan, gradScale, held, readbacks);
     } catch (error) {
       encodeError = error;
     }
@@ -217,6 +204,7 @@ export class WebGpuKernel implements LossKernel {
   #encode(
     problem: Problem,
     mode: Mode,
+    pipelines: PassPipelines,
     plan: ChunkPlan,
     gradScale: Float32Array | undefined,
     held: GPUBuffer[],
@@ -292,7 +280,6 @@ export class WebGpuKernel implements LossKernel {
           { binding: 8, resource: sized(shared.rowTotals, sizes.rowTotals) },
         ],
       });
-      const pipelines = this.#pipelines.modes[mode];
       const pass = encoder.beginComputePass();
       pass.setBindGroup(0, bindGroup);
       pass.setPipeline(pipelines.prep);
@@ -420,54 +407,4 @@ function gradientScales(problem: Problem, gradOutput: Problem['input']): Float32
     scales.fill(g * (gradOutput[0] as number));
   }
   return scales;
-}
-
-async function compilePipelines(device: GPUDevice): Promise<Pipelines> {
-  const storage = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({
-    binding,
-    visibility: COMPUTE_STAGE,
-    buffer: { type },
-  });
-  const layout = device.createBindGroupLayout({
-    entries: [
-      { binding: 0, visibility: COMPUTE_STAGE, buffer: { type: 'uniform' } },
-      storage(1, 'read-only-storage'),
-      storage(2, 'read-only-storage'),
-      storage(3, 'storage'),
-      storage(4, 'storage'),
-      storage(5, 'storage'),
-      storage(6, 'read-only-storage'),
-      storage(7, 'storage'),
-      storage(8, 'storage'),
-    ],
-  });
-  const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
-  const modules = {
-    prep: device.createShaderModule({ code: PREP_WGSL, label: 'mlml prep pass' }),
-    elements: device.createShaderModule({ code: ELEMENTS_WGSL, label: 'mlml element pass' }),
-    finish: device.createShaderModule({ code: FINISH_WGSL, label: 'mlml finish pass' }),
-  };
-  const compile = (module: GPUShaderModule, withLoss: boolean, withGrad: boolean) =>
-    device.createComputePipelineAsync({
-      layout: pipelineLayout,
-      compute: {
-        module,
-        entryPoint: 'main',
-        constants: { WITH_LOSS: withLoss ? 1 : 0, WITH_GRAD: withGrad ? 1 : 0 },
-      },
-    });
-  const mode = async (withLoss: boolean, withGrad: boolean): Promise<PassPipelines> => {
-    const [prep, elements, finish] = await Promise.all([
-      compile(modules.prep, withLoss, withGrad),
-      compile(modules.elements, withLoss, withGrad),
-      compile(modules.finish, withLoss, withGrad),
-    ]);
-    return { prep, elements, finish };
-  };
-  const [forward, backward, fused] = await Promise.all([
-    mode(true, false),
-    mode(false, true),
-    mode(true, true),
-  ]);
-  return { modes: { forward, backward, fused }, layout, count: 9 };
 }

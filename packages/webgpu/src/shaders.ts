@@ -305,6 +305,43 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
 }
 `;
 
+/** Rows with at most this many targets keep their keys and gap sums in registers. */
+export const REGISTER_TARGETS = 8;
+
+const registerIndices = Array.from({ length: REGISTER_TARGETS }, (_, i) => i);
+
+/** Loads key i and G[i + 1] of the row into registers (keys past J: a key nothing passes). */
+function registerLoads(): string {
+  return registerIndices
+    .map(
+      (i) =>
+        `  let key${i} = select(NO_THRESHOLD, scratch[keys + ${i}u], inRegisters && ${i}u < J);\n` +
+        `  let gapHigh${i} = select(0u, scratch[gaps + ${4 * (i + 1)}u], inRegisters && WITH_LOSS && ${i}u < J);\n` +
+        `  let gapLow${i} = select(0u, scratch[gaps + ${4 * (i + 1) + 1}u], inRegisters && WITH_LOSS && ${i}u < J);`,
+    )
+    .join('\n');
+}
+
+/** The number of register keys below `key`. */
+function registerCount(): string {
+  return registerIndices.map((i) => `select(0u, 1u, key${i} < key)`).join(' + ');
+}
+
+/** t[k - 1] and G[k] picked from the registers. */
+function registerSelects(): string {
+  const pick = (name: string, of: (i: number) => string) =>
+    `      var ${name} = ${of(0)};\n` +
+    registerIndices
+      .slice(1)
+      .map((i) => `      ${name} = select(${name}, ${of(i)}, k == ${i + 1}u);`)
+      .join('\n');
+  return [
+    pick('tBits', (i) => `keyBits(key${i})`),
+    pick('gapHigh', (i) => `gapHigh${i}`),
+    pick('gapLow', (i) => `gapLow${i}`),
+  ].join('\n');
+}
+
 /**
  * Pass 2, a thread per (row, segment): counts, loss terms, non-target gradients, histograms, and
  * the range check of every target when the targets were not validated on the host.
@@ -322,6 +359,17 @@ fn countBelowStepped(keys: u32, J: u32, firstStep: u32, key: u32) -> u32 {
     position = select(position, probe, below);
   }
   return position;
+}
+
+// k * (x - t) + G as an exact-enough double-float, or 0 when the element is not plain (its
+// operands, maybe infinite or NaN, are replaced by zeros first).
+fn plainTerm(plain: bool, k: u32, xBits: u32, tBits: u32, gapHigh: u32, gapLow: u32) -> vec2<f32> {
+  let x = bitcast<f32>(select(0u, xBits, plain));
+  let t = bitcast<f32>(select(0u, tBits, plain));
+  let gap = vec2<f32>(bitcast<f32>(select(0u, gapHigh, plain)), bitcast<f32>(select(0u, gapLow, plain)));
+  let difference = twoSum(x, -t);
+  let product = ddAdd(twoProduct(f32(k), difference.x), vec2<f32>(f32(k) * difference.y, 0.0));
+  return ddAdd(product, gap);
 }
 
 // count * gradScale, count >= 0, with the IEEE special cases of an infinite or NaN scale.
@@ -361,8 +409,30 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   var small = vec2<f32>(0.0, 0.0);
   var anySpecial = false;
   // The common case without branches (an implementation may run both sides of every branch):
-  // finite operands below 2^39, added as exact double-float terms.
-  for (var d = segment; d < classes; d += segments) {
+  // finite operands below 2^39, added as exact double-float terms. Up to ${REGISTER_TARGETS}
+  // targets, the row's keys and gap sums are held in registers; more are searched in memory.
+  // (A loop that no lane enters costs nothing.)
+  let inRegisters = J <= ${REGISTER_TARGETS}u;
+${registerLoads()}
+  for (var d = segment; inRegisters && d < classes; d += segments) {
+    let e = rowStart + d;
+    let isTarget = isTargetClass(row, d);
+    let xBits = inputBits[e];
+    let key = select(inputKey(xBits), 0u, isTarget);
+    let k = ${registerCount()};
+    if (WITH_GRAD) {
+      grad[e] = select(scaleNonNegative(k, scaleBits), 0u, isTarget);
+      atomicAdd(&status[hist + k], 1u);
+    }
+    if (WITH_LOSS) {
+      let special = k > 0u && (!fastRow || (xBits & 0x7fffffffu) >= BIG_OPERAND);
+      anySpecial = anySpecial || special;
+      let plain = k > 0u && !special;
+${registerSelects()}
+      small = ddAdd(small, plainTerm(plain, k, xBits, tBits, gapHigh, gapLow));
+    }
+  }
+  for (var d = segment; !inRegisters && d < classes; d += segments) {
     let e = rowStart + d;
     let isTarget = isTargetClass(row, d);
     let xBits = inputBits[e];
@@ -372,18 +442,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
       atomicAdd(&status[hist + k], 1u);
     }
     if (WITH_LOSS) {
-      let counted = k > 0u;
-      let special = counted && (!fastRow || (xBits & 0x7fffffffu) >= BIG_OPERAND);
+      let special = k > 0u && (!fastRow || (xBits & 0x7fffffffu) >= BIG_OPERAND);
       anySpecial = anySpecial || special;
-      let plain = counted && !special;
-      let x = bitcast<f32>(select(0u, xBits, plain));
-      let t = bitcast<f32>(select(0u, keyBits(scratch[keys + max(k, 1u) - 1u]), plain));
+      let plain = k > 0u && !special;
+      let tBits = keyBits(scratch[keys + max(k, 1u) - 1u]);
       let g = gaps + 4u * select(0u, k, plain);
-      let gap = vec2<f32>(bitcast<f32>(scratch[g]), bitcast<f32>(scratch[g + 1u]));
-      let difference = twoSum(x, -t);
-      let product = ddAdd(twoProduct(f32(k), difference.x), vec2<f32>(f32(k) * difference.y, 0.0));
-      let term = ddAdd(product, gap);
-      small = ddAdd(small, select(vec2<f32>(0.0, 0.0), term, plain));
+      small = ddAdd(small, plainTerm(plain, k, xBits, tBits, scratch[g], scratch[g + 1u]));
     }
   }
 

@@ -95,7 +95,7 @@ describe('resources', () => {
     const after = backend.resourceStats();
     expect(after.liveBuffers).toBe(before.liveBuffers);
     expect(after.liveBytes).toBe(before.liveBytes);
-    expect(after.pipelines).toBe(9);
+    expect(after.pipelines).toBe(9); // every mode used by now, each compiled once
     expect(after.liveBuffers).toBeLessThan(40);
   }, 90_000);
 
@@ -145,6 +145,20 @@ describe('resources', () => {
     const fresh = await createWebGpuBackend();
     try {
       await expectAgreement(fresh, { input, target }, 'fresh backend');
+    } finally {
+      await fresh.dispose();
+    }
+  });
+});
+
+describe('pipelines', () => {
+  it('a new backend compiles only the forward pipelines; the others on their first call', async () => {
+    const fresh = await createWebGpuBackend({ device: backend.device });
+    try {
+      expect(fresh.resourceStats().pipelines).toBe(3);
+      const { input, target } = randomProblem(3, 20, 2, 4);
+      await expectAgreement(fresh, { input, target }, 'fresh pipelines');
+      expect(fresh.resourceStats().pipelines).toBe(9);
     } finally {
       await fresh.dispose();
     }

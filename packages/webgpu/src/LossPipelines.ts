@@ -1,0 +1,96 @@
+import { ELEMENTS_WGSL, FINISH_WGSL, PREP_WGSL } from './shaders.js';
+
+/** What a call computes: the loss, the gradient, or both in one pass. */
+export type Mode = 'forward' | 'backward' | 'fused';
+
+/** The three passes of one mode. */
+export interface PassPipelines {
+  /** Pass 1: a thread per row. */
+  readonly prep: GPUComputePipeline;
+  /** Pass 2: a thread per (row, segment). */
+  readonly elements: GPUComputePipeline;
+  /** Pass 3: a thread per row. */
+  readonly finish: GPUComputePipeline;
+}
+
+const COMPUTE_STAGE = 0x4;
+const FLAGS: Readonly<Record<Mode, { readonly WITH_LOSS: number; readonly WITH_GRAD: number }>> = {
+  forward: { WITH_LOSS: 1, WITH_GRAD: 0 },
+  backward: { WITH_LOSS: 0, WITH_GRAD: 1 },
+  fused: { WITH_LOSS: 1, WITH_GRAD: 1 },
+};
+
+/**
+ * The loss pipelines of a device, compiled per mode on first use (a mode costs seconds to compile
+ * on SwiftShader; a backend that only ever runs `forward` never compiles the others), then reused.
+ */
+export class LossPipelines {
+  /** The bind group layout every pass shares. */
+  readonly layout: GPUBindGroupLayout;
+  readonly #device: GPUDevice;
+  readonly #pipelineLayout: GPUPipelineLayout;
+  readonly #modules: Readonly<Record<keyof PassPipelines, GPUShaderModule>>;
+  readonly #compiling = new Map<Mode, Promise<PassPipelines>>();
+  readonly #ready = new Map<Mode, PassPipelines>();
+
+  constructor(device: GPUDevice) {
+    this.#device = device;
+    const storage = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({
+      binding,
+      visibility: COMPUTE_STAGE,
+      buffer: { type },
+    });
+    this.layout = device.createBindGroupLayout({
+      entries: [
+        { binding: 0, visibility: COMPUTE_STAGE, buffer: { type: 'uniform' } },
+        storage(1, 'read-only-storage'),
+        storage(2, 'read-only-storage'),
+        storage(3, 'storage'),
+        storage(4, 'storage'),
+        storage(5, 'storage'),
+        storage(6, 'read-only-storage'),
+        storage(7, 'storage'),
+        storage(8, 'storage'),
+      ],
+    });
+    this.#pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [this.layout] });
+    this.#modules = {
+      prep: device.createShaderModule({ code: PREP_WGSL, label: 'mlml prep pass' }),
+      elements: device.createShaderModule({ code: ELEMENTS_WGSL, label: 'mlml element pass' }),
+      finish: device.createShaderModule({ code: FINISH_WGSL, label: 'mlml finish pass' }),
+    };
+  }
+
+  /** The mode's pipelines if compiled already (no wait). */
+  ready(mode: Mode): PassPipelines | undefined {
+    return this.#ready.get(mode);
+  }
+
+  /** The mode's pipelines, compiling them once. */
+  compile(mode: Mode): Promise<PassPipelines> {
+    let compiling = this.#compiling.get(mode);
+    if (compiling === undefined) {
+      const pass = (name: keyof PassPipelines) =>
+        this.#device.createComputePipelineAsync({
+          layout: this.#pipelineLayout,
+          compute: { module: this.#modules[name], entryPoint: 'main', constants: { ...FLAGS[mode] } },
+        });
+      compiling = Promise.all([pass('prep'), pass('elements'), pass('finish')]).then(
+        ([prep, elements, finish]) => {
+          const pipelines = { prep, elements, finish };
+          this.#ready.set(mode, pipelines);
+          return pipelines;
+        },
+      );
+      // A failed compile may be retried by a later call.
+      compiling.catch(() => this.#compiling.delete(mode));
+      this.#compiling.set(mode, compiling);
+    }
+    return compiling;
+  }
+
+  /** Compiled pipelines (3 per mode used so far). */
+  get count(): number {
+    return this.#ready.size * 3;
+  }
+}
