@@ -219,10 +219,10 @@ function fill(from: usize, to: usize, v: v128): usize {
 }
 
 /**
- * The row through a bucket table, if it can be built (see {@link bucketUsed}). Forward only
- * (`grow` 0): returns the row's hinge sum, sum_d (k_d x_d - sum of the k_d thresholds below
- * x_d). With a gradient: returns sum_d k_d x_d, stores k * g * scale into `grow` and c_j into
- * `cnt` for every valid j (the caller adds sum_j c_j a_j).
+ * The row through a bucket table, if it can be built (see {@link bucketUsed}). Returns the
+ * row's hinge sum, sum_d (k_d x_d - sum of the k_d thresholds below x_d), the same with or
+ * without a gradient. With a gradient (`grow` != 0) also stores k * g * scale into `grow` and
+ * c_j into `cnt` for every valid j.
  * th: f32 thresholds by j; ord: the jv valid (non-NaN) j; hist: (jv + 2) * 16 bytes;
  * work: 4 * c + 16 * LAG + 16 bytes.
  */
@@ -284,13 +284,11 @@ export function bucketRow(
   for (let d = <usize>(groups << 2); d < <usize>c; d++) {
     const xv = load<f32>(row + (d << 2));
     const k = rankOf(table, xv);
+    sum += <f64>k * <f64>xv - lastQ;
     if (withGrad) {
-      sum += <f64>k * <f64>xv;
       const hk = hist + (<usize>k << 4);
       store<i32>(hk, load<i32>(hk) + 1);
       store<f32>(grow + (d << 2), <f32>((<f64>k * g) * scale));
-    } else {
-      sum += <f64>k * <f64>xv - lastQ;
     }
   }
   if (withGrad) {
@@ -401,14 +399,13 @@ function bucketPass(
     const xh = promoteHigh(xv);
     const kl = f64x2.convert_low_i32x4_s(k);
     const kh = convertHigh(k);
-    if (!withGrad) {
-      // k x minus the counted primaries: Q of the bucket plus its threshold where x is above it.
-      const tm = v128.and(t, m);
-      const ql = f64x2.add(i64x2.shuffle(e0, e1, 0, 2), f64x2.promote_low_f32x4(tm));
-      const qh = f64x2.add(i64x2.shuffle(e2, e3, 0, 2), promoteHigh(tm));
-      s0 = f64x2.add(s0, f64x2.add(f64x2.sub(f64x2.mul(kl, xl), ql), f64x2.sub(f64x2.mul(kh, xh), qh)));
-    } else {
-      s0 = f64x2.add(s0, f64x2.add(f64x2.mul(kl, xl), f64x2.mul(kh, xh)));
+    // k x minus the counted primaries: Q of the bucket plus its threshold where x is above it
+    // (the same sum with or without a gradient).
+    const tm = v128.and(t, m);
+    const ql = f64x2.add(i64x2.shuffle(e0, e1, 0, 2), f64x2.promote_low_f32x4(tm));
+    const qh = f64x2.add(i64x2.shuffle(e2, e3, 0, 2), promoteHigh(tm));
+    s0 = f64x2.add(s0, f64x2.add(f64x2.sub(f64x2.mul(kl, xl), ql), f64x2.sub(f64x2.mul(kh, xh), qh)));
+    if (withGrad) {
       // Histogram of k, one copy per lane (no store-to-load chains between lanes).
       v128.store(ktmp, i32x4.shl(k, 4));
       const h0 = hist + load<u32>(ktmp);
@@ -423,13 +420,11 @@ function bucketPass(
     }
   }
   let sum = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
-  if (!withGrad) {
-    // The overflow thresholds below each element: c_o elements times weight times value.
-    if (nOver > 0) sum -= overflowSum(over, c0);
-    if (nOver > 1) sum -= overflowSum(over + 8, c1);
-    if (nOver > 2) sum -= overflowSum(over + 16, c2);
-    if (nOver > 3 && overflows > 3) sum -= overflowSum(over + 24, c3);
-  }
+  // The overflow thresholds below each element: c_o elements times weight times value.
+  if (nOver > 0) sum -= overflowSum(over, c0);
+  if (nOver > 1) sum -= overflowSum(over + 8, c1);
+  if (nOver > 2) sum -= overflowSum(over + 16, c2);
+  if (nOver > 3 && overflows > 3) sum -= overflowSum(over + 24, c3);
   return sum;
 }
 

@@ -25,6 +25,9 @@ import { slotCount, slotUsed } from './slots';
 import {
   bucketOffset,
   cntOffset,
+  cumOffset,
+  distinctOffset,
+  qsumOffset,
   histOffset,
   kbufOffset,
   markOffset,
@@ -120,21 +123,29 @@ function rowLoss<T>(
     store<T>(row + p * esz, lowest);
   }
 
-  // A forward with few targets needs no counts: its hinge terms are summed directly (f64: the
-  // reference's own double terms fl(x - t_j)).
-  const hinge = grow == 0 && jn <= 8 && (useSimd || sizeof<T>() == 8);
-  const direct = useSimd || hinge;
+  // The row sum: either complete from its pass (sumComplete), or sum_d k_d x_d to which the
+  // thresholds' part sum_j c_j a_j is added below. Forward and gradient calls take the same
+  // path and add in the same order, so their losses are equal to the bit.
   let sum: f64;
-  if (hinge) {
-    clear16(cnt, <usize>jn << 2);
-    sum = sizeof<T>() == 8 ? hingeSum64(row, c, jn, th) : hingeSum(row, c, jn, th);
+  if (sizeof<T>() == 8 && jn <= 8) {
+    // f64, few targets: the reference's own double terms fl(x - t_j) where positive; the
+    // counts, for a gradient, from the sorted thresholds.
+    if (grow != 0) {
+      sortedCount<T>(row, c, jn, th, scratch, grow, g, scale);
+      if (countsFromHist) histToCounts(scratch, cz, jn);
+    } else {
+      clear16(cnt, <usize>jn << 2);
+    }
+    sum = hingeSum64(row, c, jn, th);
+    sumComplete = true;
   } else if (useSimd) {
     sum = simdCount(row, c, jn, th, cnt, scratch + kbufOffset<usize>(cz), grow, g, scale);
+    sumComplete = false;
   } else {
     sum = sortedCount<T>(row, c, jn, th, scratch, grow, g, scale);
+    if (countsFromHist) histToCounts(scratch, cz, jn);
   }
 
-  if (!direct && countsFromHist) histToCounts(scratch, cz, jn);
   // A -inf threshold was above every (lowered) target position: take those back out.
   for (let j = 0; j < jn; j++) {
     if (load<T>(th + <usize>j * esz) == <T>-Infinity) {
@@ -143,28 +154,30 @@ function rowLoss<T>(
     }
   }
 
-  // For f64, re-sum around a shift m (the c-weighted median threshold) so that offset data
-  // (all values near 1e6, say) does not cancel away digits: S = sum k (x - m) + sum c (m - t).
-  let m: f64 = 0;
-  if (sizeof<T>() == 8 && !direct && isFinite<f64>(sum)) {
-    m = weightedMedianThreshold<T>(scratch, cz);
-    if (m != 0) sum = shiftedSum<T>(row, scratch + kbufOffset<usize>(cz), cz, m);
-  }
-  // Neumaier-compensated for f64 (the f32 paths need no more than plain double sums).
-  let comp: f64 = 0;
-  for (let j = 0; j < jn; j++) {
-    const cj = load<i32>(cnt + (<usize>j << 2));
-    if (cj == 0) continue;
-    const v = <f64>cj * (m - <f64>load<T>(th + <usize>j * esz));
-    if (sizeof<T>() == 8) {
-      const next = sum + v;
-      comp += abs<f64>(sum) >= abs<f64>(v) ? sum - next + v : v - next + sum;
-      sum = next;
-    } else {
-      sum += v;
+  if (!sumComplete) {
+    // For f64, re-sum around a shift m (the c-weighted median threshold) so that offset data
+    // (all values near 1e6, say) does not cancel away digits: S = sum k (x - m) + sum c (m - t).
+    let m: f64 = 0;
+    if (sizeof<T>() == 8 && isFinite<f64>(sum)) {
+      m = weightedMedianThreshold<T>(scratch, cz);
+      if (m != 0) sum = shiftedSum<T>(row, scratch + kbufOffset<usize>(cz), cz, m);
     }
+    // Neumaier-compensated for f64 (the f32 paths need no more than plain double sums).
+    let comp: f64 = 0;
+    for (let j = 0; j < jn; j++) {
+      const cj = load<i32>(cnt + (<usize>j << 2));
+      if (cj == 0) continue;
+      const v = <f64>cj * (m - <f64>load<T>(th + <usize>j * esz));
+      if (sizeof<T>() == 8) {
+        const next = sum + v;
+        comp += abs<f64>(sum) >= abs<f64>(v) ? sum - next + v : v - next + sum;
+        sum = next;
+      } else {
+        sum += v;
+      }
+    }
+    if (sizeof<T>() == 8 && isFinite<f64>(comp)) sum += comp;
   }
-  if (sizeof<T>() == 8 && isFinite<f64>(comp)) sum += comp;
   const guard = sizeof<T>() == 4 ? F32_SUM_GUARD : F64_SUM_GUARD;
   if (!(sum < guard && sum > -guard)) {
     sum = exactRowSum<T>(row, th, jn, c, mark);
@@ -209,8 +222,12 @@ function exactRowSum<T>(row: usize, th: usize, jn: i32, c: i32, mark: usize): f6
 
 /** Number of non-NaN thresholds in `sorted`. */
 let sortedCountValid: i32 = 0;
-/** Whether the last sortedCount left a histogram of k for the counts (false: forward only, no counts). */
+/** Whether the last sortedCount left a histogram of k from which the counts c_j are to be made. */
 let countsFromHist = true;
+/** Whether the last counting pass returned the whole row sum (else sum_j c_j a_j is to be added). */
+let sumComplete = false;
+/** Largest number of distinct thresholds counted by weighted compare-and-count (one pass). */
+const FEW_DISTINCT = 4;
 
 
 /** k = the number of sorted thresholds below x (0 for NaN x). */
@@ -256,13 +273,18 @@ function sortedCount<T>(
   if (sizeof<T>() == 4 && jv >= 8) {
     const bucketSum = bucketRow(row, c, th, ord, jv, cnt, hist, scratch + bucketOffset<usize>(cz), sorted, grow, g, scale);
     if (bucketUsed()) {
-      // The pass left the counts (with a gradient) or needed none (forward only).
+      // The whole sum; with a gradient, the pass left the counts.
       countsFromHist = false;
+      sumComplete = true;
       return bucketSum;
     }
   }
 
-  sortIndices<T>(ord, jv, th);
+  if (sizeof<T>() == 4 && jv >= RADIX_MIN && cz >= 128) {
+    radixSortF32(ord, jv, th, sorted, scratch + bucketOffset<usize>(cz));
+  } else {
+    sortIndices<T>(ord, jv, th);
+  }
   let size = 1;
   while (size <= jv) size <<= 1;
   for (let i = 0; i < jv; i++) {
@@ -273,12 +295,38 @@ function sortedCount<T>(
 
   clear16(hist, <usize>(jv + 2) << 4);
   countsFromHist = true;
+  sumComplete = false;
 
-  if (sizeof<T>() == 4 && jv >= 8) {
-    const slotSum = slotCount(row, c, jv, sorted, size, hist, scratch + bucketOffset<usize>(cz), grow, g, scale);
+  if (sizeof<T>() == 4 && jv > 0) {
+    // Distinct values (ties are common: equal or integer scores), their weights and, below each,
+    // the count and sum of thresholds.
+    const dv = scratch + distinctOffset<usize>(cz);
+    const cum = scratch + cumOffset<usize>(cz);
+    const qd = scratch + qsumOffset<usize>(cz);
+    let nd = 0;
+    let q: f64 = 0;
+    for (let i = 0; i < jv; i++) {
+      const v = load<f32>(sorted + (<usize>i << 2));
+      if (i == 0 || v != load<f32>(dv + (<usize>(nd - 1) << 2))) {
+        store<f32>(dv + (<usize>nd << 2), v);
+        store<i32>(cum + (<usize>nd << 2), i);
+        store<f64>(qd + (<usize>nd << 3), q);
+        nd++;
+      }
+      q += <f64>v;
+    }
+    store<i32>(cum + (<usize>nd << 2), jv);
+    store<f64>(qd + (<usize>nd << 3), q);
+    if (nd <= FEW_DISTINCT) {
+      const sum = weightedCount(row, c, nd, dv, cum, cnt, ord, jv, scratch + kbufOffset<usize>(cz), grow, g, scale);
+      countsFromHist = false;
+      return sum;
+    }
+    const slotSum = slotCount(row, c, jv, nd, dv, cum, qd, sorted, size, hist, scratch + bucketOffset<usize>(cz), grow, g, scale);
     if (slotUsed()) {
-      // Forward only, the pass summed the thresholds itself: no counts needed.
+      // The whole sum; with a gradient, the histogram of k for the counts.
       countsFromHist = grow != 0;
+      sumComplete = true;
       return slotSum;
     }
   }
@@ -293,6 +341,70 @@ function sortedCount<T>(
     const kf = <f64>k;
     sum += kf * <f64>xv;
     if (grow != 0) store<T>(grow + d * esz, <T>((kf * g) * scale));
+  }
+  return sum;
+}
+
+/**
+ * f32, at most FEW_DISTINCT distinct thresholds (in `dv`, with `cum[i]` thresholds below dv[i]):
+ * compare-and-count against the distinct values, each weighted by its multiplicity. Returns
+ * sum_d k_d x_d and leaves c_j of every valid threshold in `cnt` (the caller adds sum c_j a_j).
+ */
+function weightedCount(
+  row: usize,
+  c: i32,
+  nd: i32,
+  dv: usize,
+  cum: usize,
+  cnt: usize,
+  ord: usize,
+  jv: i32,
+  kbuf: usize,
+  grow: usize,
+  g: f64,
+  scale: f64,
+): f64 {
+  // Weights (multiplicities) and per-value counts, after the values.
+  const w = kbuf;
+  const cd = kbuf + 16;
+  for (let i = 0; i < 4; i++) {
+    const wi = i < nd ? load<i32>(cum + (<usize>(i + 1) << 2)) - load<i32>(cum + (<usize>i << 2)) : 0;
+    store<i32>(w + (<usize>i << 2), wi);
+    store<i32>(cd + (<usize>i << 2), 0);
+  }
+  const groups = <usize>(c >> 2);
+  let sum: f64 = 0;
+  if (grow != 0) {
+    if (nd == 1) sum = pass(row, groups, w, dv, cd, 1, true, true, true, grow, g, scale, true);
+    else if (nd == 2) sum = pass(row, groups, w, dv, cd, 2, true, true, true, grow, g, scale, true);
+    else if (nd == 3) sum = pass(row, groups, w, dv, cd, 3, true, true, true, grow, g, scale, true);
+    else sum = pass(row, groups, w, dv, cd, 4, true, true, true, grow, g, scale, true);
+  } else {
+    if (nd == 1) sum = pass(row, groups, w, dv, cd, 1, true, true, false, grow, g, scale, true);
+    else if (nd == 2) sum = pass(row, groups, w, dv, cd, 2, true, true, false, grow, g, scale, true);
+    else if (nd == 3) sum = pass(row, groups, w, dv, cd, 3, true, true, false, grow, g, scale, true);
+    else sum = pass(row, groups, w, dv, cd, 4, true, true, false, grow, g, scale, true);
+  }
+  // The last c % 4 elements, one by one.
+  for (let d = <usize>(groups << 2); d < <usize>c; d++) {
+    const xv = load<f32>(row + (d << 2));
+    let k = 0;
+    for (let i = 0; i < nd; i++) {
+      if (xv > load<f32>(dv + (<usize>i << 2))) {
+        k += load<i32>(w + (<usize>i << 2));
+        const ci = cd + (<usize>i << 2);
+        store<i32>(ci, load<i32>(ci) + 1);
+      }
+    }
+    const kf = <f64>k;
+    sum += kf * <f64>xv;
+    if (grow != 0) store<f32>(grow + (d << 2), <f32>((kf * g) * scale));
+  }
+  // Every threshold of a distinct value has that value's count; walk the sorted order.
+  let i = 0;
+  for (let r = 0; r < jv; r++) {
+    while (r >= load<i32>(cum + (<usize>(i + 1) << 2))) i++;
+    store<i32>(cnt + (<usize>load<i32>(ord + (<usize>r << 2)) << 2), load<i32>(cd + (<usize>i << 2)));
   }
   return sum;
 }
@@ -343,6 +455,52 @@ function histToCounts(scratch: usize, cz: usize, jn: i32): void {
     const h = hist + (<usize>(i + 1) << 4);
     running += load<i32>(h) + load<i32>(h, 4) + load<i32>(h, 8) + load<i32>(h, 12);
     store<i32>(cnt + (<usize>load<i32>(ord + (<usize>i << 2)) << 2), running);
+  }
+}
+
+/** From this many thresholds on, f32 rows sort by radix (fewer mispredicted branches). */
+const RADIX_MIN = 64;
+
+/**
+ * Sorts `count` i32 indices at `ord` by the non-NaN f32 keys they index at `keys`, ascending
+ * (least significant digit radix sort, digits of 11, 11 and 10 bits of an order-preserving
+ * integer image of each key, carrying the index). work: 16 * count bytes; counts: 8 KiB.
+ */
+function radixSortF32(ord: usize, count: i32, keys: usize, work: usize, counts: usize): void {
+  const n = <usize>count;
+  const a = work;
+  const b = work + (n << 3);
+  for (let i: usize = 0; i < n; i++) {
+    const j = load<i32>(ord + (i << 2));
+    const u = reinterpret<u32>(load<f32>(keys + (<usize>j << 2)));
+    const key = (u & 0x80000000) != 0 ? ~u : u | 0x80000000;
+    store<u64>(a + (i << 3), (<u64>key << 32) | <u64><u32>j);
+  }
+  radixPass(a, b, n, 32, 2047, counts, 0);
+  radixPass(b, a, n, 43, 2047, counts, 0);
+  radixPass(a, 0, n, 54, 1023, counts, ord);
+}
+
+/** One counting pass on the digit (v >> shift) & mask: from `src` into `dst`, or, for the last, the indices into `ord`. */
+function radixPass(src: usize, dst: usize, n: usize, shift: u64, mask: u64, counts: usize, ord: usize): void {
+  memory.fill(counts, 0, <usize>((mask + 1) << 2));
+  for (let i: usize = 0; i < n; i++) {
+    const d = <usize>((load<u64>(src + (i << 3)) >> shift) & mask) << 2;
+    store<i32>(counts + d, load<i32>(counts + d) + 1);
+  }
+  let running = 0;
+  for (let d: usize = 0; d <= <usize>mask; d++) {
+    const c = load<i32>(counts + (d << 2));
+    store<i32>(counts + (d << 2), running);
+    running += c;
+  }
+  for (let i: usize = 0; i < n; i++) {
+    const v = load<u64>(src + (i << 3));
+    const d = <usize>((v >> shift) & mask) << 2;
+    const at = <usize>load<i32>(counts + d);
+    store<i32>(counts + d, <i32>at + 1);
+    if (ord != 0) store<i32>(ord + (at << 2), <i32><u32>v);
+    else store<u64>(dst + (at << 3), v);
   }
 }
 
@@ -472,104 +630,6 @@ function hingePair(
   return u;
 }
 
-/**
- * Forward only, J <= 8: the row's hinge sum in one pass, sum over counted pairs of
- * fl(x[d] - t_j). Within a lane the terms of one group, or of two with J <= 5 (at most 10
- * terms), are added in f32 as a tree of depth at most 4, so with the rounding of each term at
- * most about 5 * 2^-24 relative error (every term is positive), and in f64 beyond. No counts are
- * needed without a gradient.
- */
-function hingeSum(row: usize, c: i32, jn: i32, th: usize): f64 {
-  const groups = <usize>(c >> 2);
-  let sum: f64 = 0;
-  if (jn == 1) sum = hingePass(row, groups, th, 1);
-  else if (jn == 2) sum = hingePass(row, groups, th, 2);
-  else if (jn == 3) sum = hingePass(row, groups, th, 3);
-  else if (jn == 4) sum = hingePass(row, groups, th, 4);
-  else if (jn == 5) sum = hingePass(row, groups, th, 5);
-  else if (jn == 6) sum = hingePass(row, groups, th, 6);
-  else if (jn == 7) sum = hingePass(row, groups, th, 7);
-  else sum = hingePass(row, groups, th, 8);
-  for (let d = <usize>(groups << 2); d < <usize>c; d++) {
-    const xv = load<f32>(row + (d << 2));
-    for (let j = 0; j < jn; j++) {
-      const t = load<f32>(th + (<usize>j << 2));
-      if (xv > t) sum += <f64>xv - <f64>t;
-    }
-  }
-  return sum;
-}
-
-@inline
-function hingePass(row: usize, groups: usize, th: usize, nb: i32): f64 {
-  const t0 = nb > 0 ? v128.load32_splat(th + 0) : f32x4.splat(Infinity);
-  const t1 = nb > 1 ? v128.load32_splat(th + 4) : f32x4.splat(Infinity);
-  const t2 = nb > 2 ? v128.load32_splat(th + 8) : f32x4.splat(Infinity);
-  const t3 = nb > 3 ? v128.load32_splat(th + 12) : f32x4.splat(Infinity);
-  const t4 = nb > 4 ? v128.load32_splat(th + 16) : f32x4.splat(Infinity);
-  const t5 = nb > 5 ? v128.load32_splat(th + 20) : f32x4.splat(Infinity);
-  const t6 = nb > 6 ? v128.load32_splat(th + 24) : f32x4.splat(Infinity);
-  const t7 = nb > 7 ? v128.load32_splat(th + 28) : f32x4.splat(Infinity);
-  const zero = i32x4.splat(0);
-  let s0 = f64x2.splat(0);
-  let s1 = f64x2.splat(0);
-  // Groups per f64 flush: at most 10 terms per lane.
-  const step: usize = nb <= 5 ? 2 : 1;
-  const whole = groups & ~(step - 1);
-  for (let i: usize = 0; i < whole; i += step) {
-    const p = row + (i << 4);
-    let u = hingeGroup(v128.load(p), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7);
-    if (step == 2) u = f32x4.add(u, hingeGroup(v128.load(p, 16), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7));
-    s0 = f64x2.add(s0, f64x2.promote_low_f32x4(u));
-    s1 = f64x2.add(s1, promoteHigh(u));
-  }
-  for (let i = whole; i < groups; i++) {
-    const u = hingeGroup(v128.load(row + (i << 4)), zero, nb, t0, t1, t2, t3, t4, t5, t6, t7);
-    s0 = f64x2.add(s0, f64x2.promote_low_f32x4(u));
-    s1 = f64x2.add(s1, promoteHigh(u));
-  }
-  const s = f64x2.add(s0, s1);
-  return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
-}
-
-/**
- * One group's hinge terms against `nb` thresholds, added in f32 as a tree (depth <= 3). Each
- * term is fl(x - t) where that is positive, else 0: x - t has the sign of the exact difference,
- * and the signed-integer max with 0 keeps exactly the positive floats (integer lanes are cheaper
- * than float max here). A NaN term is kept or dropped by its sign bit: dropped is its value
- * (NaN never counts), and kept makes the row sum NaN, which the caller then sums term by term.
- */
-@inline
-function hingeGroup(
-  xv: v128,
-  zero: v128,
-  nb: i32,
-  t0: v128,
-  t1: v128,
-  t2: v128,
-  t3: v128,
-  t4: v128,
-  t5: v128,
-  t6: v128,
-  t7: v128,
-): v128 {
-  let a = i32x4.max_s(zero, f32x4.sub(xv, t0));
-  if (nb > 1) a = f32x4.add(a, i32x4.max_s(zero, f32x4.sub(xv, t1)));
-  if (nb <= 2) return a;
-  let b = i32x4.max_s(zero, f32x4.sub(xv, t2));
-  if (nb > 3) b = f32x4.add(b, i32x4.max_s(zero, f32x4.sub(xv, t3)));
-  a = f32x4.add(a, b);
-  if (nb <= 4) return a;
-  let e = i32x4.max_s(zero, f32x4.sub(xv, t4));
-  if (nb > 5) e = f32x4.add(e, i32x4.max_s(zero, f32x4.sub(xv, t5)));
-  if (nb > 6) {
-    let f = i32x4.max_s(zero, f32x4.sub(xv, t6));
-    if (nb > 7) f = f32x4.add(f, i32x4.max_s(zero, f32x4.sub(xv, t7)));
-    e = f32x4.add(e, f);
-  }
-  return f32x4.add(a, e);
-}
-
 function simdCount(
   row: usize,
   c: i32,
@@ -583,46 +643,84 @@ function simdCount(
 ): f64 {
   clear16(cnt, <usize>jn << 2);
   const groups = <usize>(c >> 2);
+  let sum: f64 = 0;
+  if (jn <= 8) {
+    // One pass against up to eight thresholds (each call a specialisation of the inlined pass).
+    if (grow != 0) {
+      if (jn == 1) sum = pass(row, groups, kbuf, th, cnt, 1, true, true, true, grow, g, scale, false);
+      else if (jn == 2) sum = pass(row, groups, kbuf, th, cnt, 2, true, true, true, grow, g, scale, false);
+      else if (jn == 3) sum = pass(row, groups, kbuf, th, cnt, 3, true, true, true, grow, g, scale, false);
+      else if (jn == 4) sum = pass(row, groups, kbuf, th, cnt, 4, true, true, true, grow, g, scale, false);
+      else if (jn == 5) sum = pass(row, groups, kbuf, th, cnt, 5, true, true, true, grow, g, scale, false);
+      else if (jn == 6) sum = pass(row, groups, kbuf, th, cnt, 6, true, true, true, grow, g, scale, false);
+      else if (jn == 7) sum = pass(row, groups, kbuf, th, cnt, 7, true, true, true, grow, g, scale, false);
+      else sum = pass(row, groups, kbuf, th, cnt, 8, true, true, true, grow, g, scale, false);
+    } else {
+      if (jn == 1) sum = pass(row, groups, kbuf, th, cnt, 1, true, true, false, grow, g, scale, false);
+      else if (jn == 2) sum = pass(row, groups, kbuf, th, cnt, 2, true, true, false, grow, g, scale, false);
+      else if (jn == 3) sum = pass(row, groups, kbuf, th, cnt, 3, true, true, false, grow, g, scale, false);
+      else if (jn == 4) sum = pass(row, groups, kbuf, th, cnt, 4, true, true, false, grow, g, scale, false);
+      else if (jn == 5) sum = pass(row, groups, kbuf, th, cnt, 5, true, true, false, grow, g, scale, false);
+      else if (jn == 6) sum = pass(row, groups, kbuf, th, cnt, 6, true, true, false, grow, g, scale, false);
+      else if (jn == 7) sum = pass(row, groups, kbuf, th, cnt, 7, true, true, false, grow, g, scale, false);
+      else sum = pass(row, groups, kbuf, th, cnt, 8, true, true, false, grow, g, scale, false);
+    }
+    return sum + countTail(row, c, groups, jn, th, cnt, grow, g, scale);
+  }
   const blocks = (jn + 3) >> 2;
   let o: usize = 0;
   for (let b = 0; b < blocks - 1; b++) {
     o = <usize>(b << 4);
-    if (b == 0) pass(row, groups, kbuf, th, cnt, 4, true, false, false, grow, g, scale);
-    else pass(row, groups, kbuf, th + o, cnt + o, 4, false, false, false, grow, g, scale);
+    if (b == 0) pass(row, groups, kbuf, th, cnt, 4, true, false, false, grow, g, scale, false);
+    else pass(row, groups, kbuf, th + o, cnt + o, 4, false, false, false, grow, g, scale, false);
   }
   o = <usize>((blocks - 1) << 4);
   const nb = jn - ((blocks - 1) << 2);
   const first = blocks == 1;
   const withGrad = grow != 0;
-  let sum: f64 = 0;
   // Each call below is a specialisation (constant block size and flags) of the inlined pass.
 
   if (first == true && withGrad == true) {
-    if (nb == 1) sum = pass(row, groups, kbuf, th + o, cnt + o, 1, true, true, true, grow, g, scale);
-    if (nb == 2) sum = pass(row, groups, kbuf, th + o, cnt + o, 2, true, true, true, grow, g, scale);
-    if (nb == 3) sum = pass(row, groups, kbuf, th + o, cnt + o, 3, true, true, true, grow, g, scale);
-    if (nb == 4) sum = pass(row, groups, kbuf, th + o, cnt + o, 4, true, true, true, grow, g, scale);
+    if (nb == 1) sum = pass(row, groups, kbuf, th + o, cnt + o, 1, true, true, true, grow, g, scale, false);
+    if (nb == 2) sum = pass(row, groups, kbuf, th + o, cnt + o, 2, true, true, true, grow, g, scale, false);
+    if (nb == 3) sum = pass(row, groups, kbuf, th + o, cnt + o, 3, true, true, true, grow, g, scale, false);
+    if (nb == 4) sum = pass(row, groups, kbuf, th + o, cnt + o, 4, true, true, true, grow, g, scale, false);
   }
   if (first == true && withGrad == false) {
-    if (nb == 1) sum = pass(row, groups, kbuf, th + o, cnt + o, 1, true, true, false, grow, g, scale);
-    if (nb == 2) sum = pass(row, groups, kbuf, th + o, cnt + o, 2, true, true, false, grow, g, scale);
-    if (nb == 3) sum = pass(row, groups, kbuf, th + o, cnt + o, 3, true, true, false, grow, g, scale);
-    if (nb == 4) sum = pass(row, groups, kbuf, th + o, cnt + o, 4, true, true, false, grow, g, scale);
+    if (nb == 1) sum = pass(row, groups, kbuf, th + o, cnt + o, 1, true, true, false, grow, g, scale, false);
+    if (nb == 2) sum = pass(row, groups, kbuf, th + o, cnt + o, 2, true, true, false, grow, g, scale, false);
+    if (nb == 3) sum = pass(row, groups, kbuf, th + o, cnt + o, 3, true, true, false, grow, g, scale, false);
+    if (nb == 4) sum = pass(row, groups, kbuf, th + o, cnt + o, 4, true, true, false, grow, g, scale, false);
   }
   if (first == false && withGrad == true) {
-    if (nb == 1) sum = pass(row, groups, kbuf, th + o, cnt + o, 1, false, true, true, grow, g, scale);
-    if (nb == 2) sum = pass(row, groups, kbuf, th + o, cnt + o, 2, false, true, true, grow, g, scale);
-    if (nb == 3) sum = pass(row, groups, kbuf, th + o, cnt + o, 3, false, true, true, grow, g, scale);
-    if (nb == 4) sum = pass(row, groups, kbuf, th + o, cnt + o, 4, false, true, true, grow, g, scale);
+    if (nb == 1) sum = pass(row, groups, kbuf, th + o, cnt + o, 1, false, true, true, grow, g, scale, false);
+    if (nb == 2) sum = pass(row, groups, kbuf, th + o, cnt + o, 2, false, true, true, grow, g, scale, false);
+    if (nb == 3) sum = pass(row, groups, kbuf, th + o, cnt + o, 3, false, true, true, grow, g, scale, false);
+    if (nb == 4) sum = pass(row, groups, kbuf, th + o, cnt + o, 4, false, true, true, grow, g, scale, false);
   }
   if (first == false && withGrad == false) {
-    if (nb == 1) sum = pass(row, groups, kbuf, th + o, cnt + o, 1, false, true, false, grow, g, scale);
-    if (nb == 2) sum = pass(row, groups, kbuf, th + o, cnt + o, 2, false, true, false, grow, g, scale);
-    if (nb == 3) sum = pass(row, groups, kbuf, th + o, cnt + o, 3, false, true, false, grow, g, scale);
-    if (nb == 4) sum = pass(row, groups, kbuf, th + o, cnt + o, 4, false, true, false, grow, g, scale);
+    if (nb == 1) sum = pass(row, groups, kbuf, th + o, cnt + o, 1, false, true, false, grow, g, scale, false);
+    if (nb == 2) sum = pass(row, groups, kbuf, th + o, cnt + o, 2, false, true, false, grow, g, scale, false);
+    if (nb == 3) sum = pass(row, groups, kbuf, th + o, cnt + o, 3, false, true, false, grow, g, scale, false);
+    if (nb == 4) sum = pass(row, groups, kbuf, th + o, cnt + o, 4, false, true, false, grow, g, scale, false);
   }
 
-  // The last c % 4 elements, one by one.
+  return sum + countTail(row, c, groups, jn, th, cnt, grow, g, scale);
+}
+
+/** The last c % 4 elements of a compare-and-count row, one by one: their sum of k * x. */
+function countTail(
+  row: usize,
+  c: i32,
+  groups: usize,
+  jn: i32,
+  th: usize,
+  cnt: usize,
+  grow: usize,
+  g: f64,
+  scale: f64,
+): f64 {
+  let sum: f64 = 0;
   for (let d = <usize>(groups << 2); d < <usize>c; d++) {
     const xv = load<f32>(row + (d << 2));
     let k = 0;
@@ -659,7 +757,13 @@ function pass(
   grow: usize,
   g: f64,
   scale: f64,
+  weighted: bool,
 ): f64 {
+  // Weighted (distinct thresholds): k grows by each value's weight, read from `kbuf`.
+  const w0 = weighted && nb > 0 ? v128.load32_splat(kbuf + 0) : i32x4.splat(0);
+  const w1 = weighted && nb > 1 ? v128.load32_splat(kbuf + 4) : i32x4.splat(0);
+  const w2 = weighted && nb > 2 ? v128.load32_splat(kbuf + 8) : i32x4.splat(0);
+  const w3 = weighted && nb > 3 ? v128.load32_splat(kbuf + 12) : i32x4.splat(0);
   const t0 = nb > 0 ? v128.load32_splat(th + 0) : f32x4.splat(Infinity);
   const t1 = nb > 1 ? v128.load32_splat(th + 4) : f32x4.splat(Infinity);
   const t2 = nb > 2 ? v128.load32_splat(th + 8) : f32x4.splat(Infinity);
@@ -683,25 +787,25 @@ function pass(
   for (let i: usize = 0; i < groups; i++) {
     const off = i << 4;
     const xv = v128.load(row + off);
-    let k = first ? i32x4.splat(0) : v128.load(kbuf + off);
+    let k = first || weighted ? i32x4.splat(0) : v128.load(kbuf + off);
     if (nb > 0) {
       const m0 = f32x4.gt(xv, t0);
-      k = i32x4.sub(k, m0);
+      k = weighted ? i32x4.add(k, v128.and(m0, w0)) : i32x4.sub(k, m0);
       c0 = i32x4.sub(c0, m0);
     }
     if (nb > 1) {
       const m1 = f32x4.gt(xv, t1);
-      k = i32x4.sub(k, m1);
+      k = weighted ? i32x4.add(k, v128.and(m1, w1)) : i32x4.sub(k, m1);
       c1 = i32x4.sub(c1, m1);
     }
     if (nb > 2) {
       const m2 = f32x4.gt(xv, t2);
-      k = i32x4.sub(k, m2);
+      k = weighted ? i32x4.add(k, v128.and(m2, w2)) : i32x4.sub(k, m2);
       c2 = i32x4.sub(c2, m2);
     }
     if (nb > 3) {
       const m3 = f32x4.gt(xv, t3);
-      k = i32x4.sub(k, m3);
+      k = weighted ? i32x4.add(k, v128.and(m3, w3)) : i32x4.sub(k, m3);
       c3 = i32x4.sub(c3, m3);
     }
     if (nb > 4) {
@@ -724,7 +828,7 @@ function pass(
       k = i32x4.sub(k, m7);
       c7 = i32x4.sub(c7, m7);
     }
-    if (!last) {
+    if (!last && !weighted) {
       v128.store(kbuf + off, k);
     } else {
       const xl = f64x2.promote_low_f32x4(xv);

@@ -31,13 +31,21 @@ export function sortedOffset<N>(c: N): N {
 export function histOffset<N>(c: N): N {
   return align16<N>(sortedOffset<N>(c) + <N>8 * (<N>2 * c + <N>2));
 }
-/** Prefix sums Q of the sorted (distinct) thresholds, f64 each, c + 2 entries. */
+/** For each distinct threshold value (and one past the last), the sum of the thresholds below it, f64 each. */
 export function qsumOffset<N>(c: N): N {
   return align16<N>(histOffset<N>(c) + <N>16 * (c + <N>2));
 }
+/** Distinct threshold values in ascending order, f32 each. */
+export function distinctOffset<N>(c: N): N {
+  return align16<N>(qsumOffset<N>(c) + <N>8 * (c + <N>2));
+}
+/** For each distinct value (and one past the last), the count of thresholds below it, i32 each. */
+export function cumOffset<N>(c: N): N {
+  return align16<N>(distinctOffset<N>(c) + <N>4 * (c + <N>2));
+}
 /** Bucket table: that of buckets.ts or, in its place, that of slots.ts. */
 export function bucketOffset<N>(c: N): N {
-  return align16<N>(qsumOffset<N>(c) + <N>8 * (c + <N>2));
+  return align16<N>(cumOffset<N>(c) + <N>4 * (c + <N>2));
 }
 /** Per-class running sums for the target positions' gradient, f64 each. */
 export function tsumOffset<N>(c: N): N {

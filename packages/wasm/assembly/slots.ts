@@ -1,9 +1,11 @@
-// Slotted bucket rank (f32, many targets, sorted thresholds): the fallback for rows whose
-// thresholds crowd the table of buckets.ts (hundreds of targets, or clusters). Buckets (four per
-// threshold) hold at most MAX_SLOTS thresholds each: k = base[b] + #(thresholds in bucket b
-// below x), where b = idx(x) is a monotone float-to-int map, so thresholds in lower buckets are
-// below x and those in higher buckets above it. Rows with fuller buckets are left to binary
-// search. Four lanes at a time; bases and slots are gathered lane by lane.
+// Slotted bucket rank (f32, many targets, sorted distinct thresholds): the fallback for rows
+// whose thresholds crowd the table of buckets.ts (hundreds of targets, ties, or clusters).
+// Buckets (BUCKETS_PER_VALUE per distinct value) hold at most MAX_SLOTS values each, in one
+// 16-byte entry with the bucket's base rank: the
+// distinct rank r = base[b] + #(values in bucket b below x), where b = idx(x) is a monotone
+// float-to-int map, so values in lower buckets are below x and those in higher buckets above it.
+// Rows with fuller buckets are left to binary search. Four lanes at a time: one 128-bit load
+// per lane, then a transpose.
 
 import { convertHigh, gather4, gradientLanes, promoteHigh } from './lanes';
 
@@ -16,21 +18,31 @@ export function slotUsed(): bool {
   return used;
 }
 
-/** Table bytes for rows of c classes. */
+/** Table bytes for rows of c classes: 16-byte entries for up to 4c + 2 buckets. */
 export function slotTableBytes<N>(c: N): N {
   return <N>16 * (<N>4 * c + <N>4);
 }
 
+/** Buckets per distinct threshold value (fewer when the table's room, 4c + 2 buckets, is short). */
+const BUCKETS_PER_VALUE = 16;
+
 /**
  * The row through the slotted table, if its buckets are not too full (see {@link slotUsed}).
- * Forward only (`grow` 0): returns the hinge sum, with Q (prefix sums of the sorted thresholds)
- * in `hist`'s place and no counts. With a gradient: returns sum_d k_d x_d, the histogram of k in
- * `hist` (four interleaved copies) and the gradient k * g * scale.
+ * The table is built over the `nd` distinct threshold values `dv` (ascending; `cum[r]` thresholds
+ * are below dv[r], `qd[r]` is their sum), so ties cost nothing: an element's distinct rank r
+ * (values below it) comes from its bucket and slots, then k = cum[r] (with ties) and the sum of
+ * the thresholds below it is qd[r]. Returns the whole hinge sum, sum_d (k_d x_d - qd[r_d]), the
+ * same with or without a gradient. With a gradient (`grow` != 0) also leaves the histogram of k
+ * in `hist` (four interleaved copies) and the gradient k * g * scale.
  */
 export function slotCount(
   row: usize,
   c: i32,
   jv: i32,
+  nd: i32,
+  dv: usize,
+  cum: usize,
+  qd: usize,
   sorted: usize,
   sortedSize: i32,
   hist: usize,
@@ -40,50 +52,81 @@ export function slotCount(
   scale: f64,
 ): f64 {
   used = false;
-  const lo = load<f32>(sorted);
-  const hi = load<f32>(sorted + (<usize>(jv - 1) << 2));
-  const buckets = 4 * jv;
+  if (nd < 2) return 0;
+  const lo = load<f32>(dv);
+  const hi = load<f32>(dv + (<usize>(nd - 1) << 2));
+  const buckets = min(BUCKETS_PER_VALUE * nd, 4 * c);
   const s: f32 = <f32>buckets / (hi - lo);
   if (!(hi > lo) || !isFinite<f32>(lo) || !isFinite<f32>(hi) || !isFinite<f32>(s) || !(s > 0)) return 0;
   const entries = <usize>(buckets + 2);
-  const base = table;
-  const slots = table + (entries << 2);
-  // Each threshold's bucket, with exactly the lane arithmetic used below.
-  memory.fill(base, 0, entries << 2);
+  // Entry b (16 bytes): the distinct values in lower buckets (i32), then up to three slots, the
+  // bucket's values ascending, padded with +inf: one 128-bit load per lane fetches all four.
+  const empty = i32x4.replace_lane(f32x4.splat(Infinity), 0, 0);
+  for (let b: usize = 0; b < entries; b++) v128.store(table + (b << 4), empty);
   let maxOcc = 0;
-  for (let i = 0; i < jv; i++) {
-    const b = bucketOf(load<f32>(sorted + (<usize>i << 2)), lo, s, buckets);
-    const occ = load<i32>(base + (<usize>b << 2)) + 1;
-    store<i32>(base + (<usize>b << 2), occ);
+  for (let i = 0; i < nd; i++) {
+    const e = table + (<usize>bucketOf(load<f32>(dv + (<usize>i << 2)), lo, s, buckets) << 4);
+    const occ = load<i32>(e) + 1;
+    if (occ > MAX_SLOTS) return 0;
+    store<i32>(e, occ);
+    // Values come in ascending order, so each lands after those already in its bucket.
+    store<f32>(e + (<usize>occ << 2), load<f32>(dv + (<usize>i << 2)));
     if (occ > maxOcc) maxOcc = occ;
   }
-  if (maxOcc > MAX_SLOTS) return 0;
-  // Occupancy -> base counts (exclusive prefix sums) and slots.
-  for (let r = 0; r < maxOcc; r++) {
-    const slot = slots + (<usize>r * entries << 2);
-    for (let b: usize = 0; b < entries; b++) store<f32>(slot + (b << 2), Infinity);
-  }
+  // Occupancy -> base ranks (exclusive prefix sums).
   let running = 0;
   for (let b: usize = 0; b < entries; b++) {
-    const occ = load<i32>(base + (b << 2));
-    store<i32>(base + (b << 2), running);
-    for (let r = 0; r < occ; r++) {
-      store<f32>(slots + ((<usize>r * entries + b) << 2), load<f32>(sorted + (<usize>(running + r) << 2)));
-    }
+    const e = table + (b << 4);
+    const occ = load<i32>(e);
+    store<i32>(e, running);
     running += occ;
   }
   used = true;
-  // Forward only: Q[k] = sum of the k smallest thresholds (f64), in the histogram's place.
-  const qsum = hist;
-  if (grow == 0) {
-    let q: f64 = 0;
-    store<f64>(qsum, 0);
-    for (let i = 0; i < jv; i++) {
-      q += <f64>load<f32>(sorted + (<usize>i << 2));
-      store<f64>(qsum + (<usize>(i + 1) << 3), q);
+  const ties = nd < jv;
+  let sum: f64 = 0;
+  // Each call is a specialisation (constant flags) of the inlined pass.
+  if (grow != 0) {
+    if (ties) sum = slotPass(row, c, lo, s, buckets, table, maxOcc, cum, qd, hist, true, true, grow, g, scale);
+    else sum = slotPass(row, c, lo, s, buckets, table, maxOcc, cum, qd, hist, false, true, grow, g, scale);
+  } else {
+    if (ties) sum = slotPass(row, c, lo, s, buckets, table, maxOcc, cum, qd, hist, true, false, grow, g, scale);
+    else sum = slotPass(row, c, lo, s, buckets, table, maxOcc, cum, qd, hist, false, false, grow, g, scale);
+  }
+  const groups = <usize>(c >> 2);
+  for (let d = <usize>(groups << 2); d < <usize>c; d++) {
+    const xv = load<f32>(row + (d << 2));
+    const k = rankOf(sorted, sortedSize, xv);
+    // The distinct rank: values below x (k counts thresholds with multiplicity).
+    const r = distinctRank(dv, nd, xv);
+    const kf = <f64>k;
+    sum += kf * <f64>xv - load<f64>(qd + (<usize>r << 3));
+    if (grow != 0) {
+      const hk = hist + (<usize>k << 4);
+      store<i32>(hk, load<i32>(hk) + 1);
+      store<f32>(grow + (d << 2), <f32>((kf * g) * scale));
     }
   }
+  return sum;
+}
 
+@inline
+function slotPass(
+  row: usize,
+  c: i32,
+  lo: f32,
+  s: f32,
+  buckets: i32,
+  table: usize,
+  maxOcc: i32,
+  cum: usize,
+  qd: usize,
+  hist: usize,
+  ties: bool,
+  withGrad: bool,
+  grow: usize,
+  g: f64,
+  scale: f64,
+): f64 {
   const lov = f32x4.splat(lo);
   const sv = f32x4.splat(s);
   const topv = i32x4.splat(buckets);
@@ -91,8 +134,6 @@ export function slotCount(
   const one = i32x4.splat(1);
   const gv = f64x2.splat(g);
   const scv = f64x2.splat(scale);
-  const slot1 = slots + (entries << 2);
-  const slot2 = slots + (entries << 3);
   let s0 = f64x2.splat(0);
   let s1 = f64x2.splat(0);
   const groups = <usize>(c >> 2);
@@ -100,32 +141,39 @@ export function slotCount(
     const off = i << 4;
     const xv = v128.load(row + off);
     let bi = i32x4.trunc_sat_f32x4_s(f32x4.mul(f32x4.sub(xv, lov), sv));
-    bi = i32x4.add(i32x4.max_s(i32x4.min_s(bi, topv), minusOne), one);
-    const a0 = <usize>i32x4.extract_lane(bi, 0) << 2;
-    const a1 = <usize>i32x4.extract_lane(bi, 1) << 2;
-    const a2 = <usize>i32x4.extract_lane(bi, 2) << 2;
-    const a3 = <usize>i32x4.extract_lane(bi, 3) << 2;
-    let k = gather4(base, a0, a1, a2, a3);
-    k = i32x4.sub(k, f32x4.gt(xv, gather4(slots, a0, a1, a2, a3)));
+    bi = i32x4.shl(i32x4.add(i32x4.max_s(i32x4.min_s(bi, topv), minusOne), one), 4);
+    const e0 = v128.load(table + <usize>i32x4.extract_lane(bi, 0));
+    const e1 = v128.load(table + <usize>i32x4.extract_lane(bi, 1));
+    const e2 = v128.load(table + <usize>i32x4.extract_lane(bi, 2));
+    const e3 = v128.load(table + <usize>i32x4.extract_lane(bi, 3));
+    // Transpose: lane i of field f is field f of entry i.
+    const lo01 = i32x4.shuffle(e0, e1, 0, 4, 1, 5);
+    const lo23 = i32x4.shuffle(e2, e3, 0, 4, 1, 5);
+    let r = i64x2.shuffle(lo01, lo23, 0, 2);
+    r = i32x4.sub(r, f32x4.gt(xv, i64x2.shuffle(lo01, lo23, 1, 3)));
     if (maxOcc > 1) {
-      k = i32x4.sub(k, f32x4.gt(xv, gather4(slot1, a0, a1, a2, a3)));
-      if (maxOcc > 2) k = i32x4.sub(k, f32x4.gt(xv, gather4(slot2, a0, a1, a2, a3)));
+      const hi01 = i32x4.shuffle(e0, e1, 2, 6, 3, 7);
+      const hi23 = i32x4.shuffle(e2, e3, 2, 6, 3, 7);
+      r = i32x4.sub(r, f32x4.gt(xv, i64x2.shuffle(hi01, hi23, 0, 2)));
+      if (maxOcc > 2) r = i32x4.sub(r, f32x4.gt(xv, i64x2.shuffle(hi01, hi23, 1, 3)));
     }
+    const r0 = <usize>i32x4.extract_lane(r, 0);
+    const r1 = <usize>i32x4.extract_lane(r, 1);
+    const r2 = <usize>i32x4.extract_lane(r, 2);
+    const r3 = <usize>i32x4.extract_lane(r, 3);
+    const k = ties ? gather4(cum, r0 << 2, r1 << 2, r2 << 2, r3 << 2) : r;
     const xl = f64x2.promote_low_f32x4(xv);
     const xh = promoteHigh(xv);
     const kl = f64x2.convert_low_i32x4_s(k);
     const kh = convertHigh(k);
-    s0 = f64x2.add(s0, f64x2.mul(kl, xl));
-    s1 = f64x2.add(s1, f64x2.mul(kh, xh));
-    if (grow == 0) {
-      // Forward only: the k thresholds below x sum to Q[k]; no counts needed.
-      let q01 = v128.load64_zero(qsum + (<usize>i32x4.extract_lane(k, 0) << 3));
-      q01 = v128.load64_lane(qsum + (<usize>i32x4.extract_lane(k, 1) << 3), q01, 1);
-      let q23 = v128.load64_zero(qsum + (<usize>i32x4.extract_lane(k, 2) << 3));
-      q23 = v128.load64_lane(qsum + (<usize>i32x4.extract_lane(k, 3) << 3), q23, 1);
-      s0 = f64x2.sub(s0, q01);
-      s1 = f64x2.sub(s1, q23);
-    } else {
+    // The thresholds below x sum to qd[r].
+    let q01 = v128.load64_zero(qd + (r0 << 3));
+    q01 = v128.load64_lane(qd + (r1 << 3), q01, 1);
+    let q23 = v128.load64_zero(qd + (r2 << 3));
+    q23 = v128.load64_lane(qd + (r3 << 3), q23, 1);
+    s0 = f64x2.add(s0, f64x2.sub(f64x2.mul(kl, xl), q01));
+    s1 = f64x2.add(s1, f64x2.sub(f64x2.mul(kh, xh), q23));
+    if (withGrad) {
       // Histogram of k, one copy per lane (no store-to-load chains between lanes).
       const h0 = hist + (<usize>i32x4.extract_lane(k, 0) << 4);
       store<i32>(h0, load<i32>(h0) + 1);
@@ -139,21 +187,14 @@ export function slotCount(
     }
   }
   const sv2 = f64x2.add(s0, s1);
-  let sum = f64x2.extract_lane(sv2, 0) + f64x2.extract_lane(sv2, 1);
-  for (let d = <usize>(groups << 2); d < <usize>c; d++) {
-    const xv = load<f32>(row + (d << 2));
-    const k = rankOf(sorted, sortedSize, xv);
-    const kf = <f64>k;
-    sum += kf * <f64>xv;
-    if (grow == 0) {
-      sum -= load<f64>(qsum + (<usize>k << 3));
-    } else {
-      const hk = hist + (<usize>k << 4);
-      store<i32>(hk, load<i32>(hk) + 1);
-    }
-    if (grow != 0) store<f32>(grow + (d << 2), <f32>((kf * g) * scale));
-  }
-  return sum;
+  return f64x2.extract_lane(sv2, 0) + f64x2.extract_lane(sv2, 1);
+}
+
+/** The number of distinct values in `dv` (ascending, nd of them) below x (0 for NaN x). */
+function distinctRank(dv: usize, nd: i32, x: f32): i32 {
+  let r = 0;
+  while (r < nd && load<f32>(dv + (<usize>r << 2)) < x) r++;
+  return r;
 }
 
 /** The bucket of a threshold: the same arithmetic as the SIMD lanes of slotCount. */
