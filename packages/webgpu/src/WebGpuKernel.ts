@@ -1,9 +1,11 @@
 import {
   type BackwardProblem,
+  gradientUnit,
   type KernelResult,
   LossError,
   type LossKernel,
   type Problem,
+  reduceRowSums,
 } from '@mlml/core-spec';
 import type { AcquiredDevice, EffectiveLimits } from './acquireDevice.js';
 import { BufferPool, type BufferPoolStats } from './BufferPool.js';
@@ -184,7 +186,10 @@ export class WebGpuKernel implements LossKernel {
       throw error;
     }
     const rowTotals = withLoss ? new Float64Array(batch) : undefined;
-    const gradInput = new Float32Array(withGradient ? batch * classes : 0);
+    // The caller's `out` array when given (every element is written), else a fresh one.
+    const gradInput = withGradient
+      ? ((problem.out?.gradInput as Float32Array | undefined) ?? new Float32Array(batch * classes))
+      : new Float32Array(0);
     for (const { start, rows, lossRead, gradRead } of readbacks) {
       if (lossRead !== undefined && rowTotals !== undefined) {
         const sums = new Float32Array(lossRead.getMappedRange(0, rows * 16));
@@ -197,7 +202,9 @@ export class WebGpuKernel implements LossKernel {
       }
     }
     this.#releaseAll(held);
-    return { output: finishOutput(problem, rowTotals), gradInput };
+    const output =
+      rowTotals === undefined ? new Float32Array(0) : (reduceRowSums(problem, rowTotals) as Float32Array);
+    return { output, gradInput };
   }
 
   /** Uploads every chunk (now: the caller's arrays are read at call time) and submits once. */
@@ -369,22 +376,6 @@ function maxTargetCount(target: Int32Array, batch: number, classes: number): num
   return most;
 }
 
-/** The loss from the row sums: divided by C, or added in row order (in double) and reduced. */
-function finishOutput(problem: Problem, rowTotals: Float64Array | undefined): Float32Array {
-  const { batch, classes, reduction } = problem;
-  if (rowTotals === undefined) return new Float32Array(0);
-  if (reduction === 'none') {
-    const output = new Float32Array(batch);
-    for (let n = 0; n < batch; n++) output[n] = (rowTotals[n] as number) / classes;
-    return output;
-  }
-  let total = 0;
-  for (let n = 0; n < batch; n++) total += rowTotals[n] as number;
-  total /= classes;
-  if (reduction === 'mean') total /= batch;
-  return new Float32Array([total]);
-}
-
 /** A row's exact-enough sum from its double-float parts: small + big * 2^64, or +inf. */
 function combine(sums: Float32Array, offset: number): number {
   const bigHi = sums[offset + 2] as number;
@@ -398,8 +389,8 @@ function combine(sums: Float32Array, offset: number): number {
 
 /** Per row, fl32(g * grad_output): the factor each pair count is multiplied by. */
 function gradientScales(problem: Problem, gradOutput: Problem['input']): Float32Array {
-  const { batch, classes, reduction } = problem;
-  const g = reduction === 'mean' ? 1 / (batch * classes) : 1 / classes;
+  const { batch, reduction } = problem;
+  const g = gradientUnit(problem);
   const scales = new Float32Array(batch);
   if (reduction === 'none') {
     for (let n = 0; n < batch; n++) scales[n] = g * (gradOutput[n] as number);

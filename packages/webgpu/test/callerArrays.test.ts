@@ -113,3 +113,37 @@ describe("the caller's arrays", () => {
     );
   });
 });
+
+describe('out arrays', () => {
+  it('results are written into the caller’s arrays and returned, whole or chunked', async () => {
+    const { input, target } = randomProblem(12, 100, 5, 13);
+    const expected = await backend.forwardBackward(input, target, undefined, { reduction: 'none' });
+    for (const b of [backend, chunked]) {
+      const out = {
+        output: new Float32Array(12).fill(Number.NaN),
+        gradInput: new Float32Array(1200).fill(9),
+      };
+      const result = await b.forwardBackward(input, target, undefined, { reduction: 'none', out });
+      expect(result.output.data).toBe(out.output);
+      expect(result.gradInput.data).toBe(out.gradInput);
+      expect(bits(out.output)).toEqual(bits(expected.output.data));
+      expect(bits(out.gradInput)).toEqual(bits(expected.gradInput.data));
+      const sum = new Float32Array(1);
+      const forward = await b.forward(input, target, { reduction: 'sum', out: { output: sum } });
+      expect(forward.data).toBe(sum);
+      expect(sum[0]).toBe((await backend.forward(input, target, { reduction: 'sum' })).data[0]);
+      const gradient = new Float32Array(1200);
+      const backward = await b.backward(
+        input,
+        target,
+        { data: new Float32Array([2]), shape: [] },
+        {
+          out: { gradInput: gradient },
+        },
+      );
+      expect(backward.data).toBe(gradient);
+      const fresh = await backend.backward(input, target, { data: new Float32Array([2]), shape: [] });
+      expect(bits(gradient)).toEqual(bits(fresh.data));
+    }
+  });
+});
