@@ -173,8 +173,8 @@ export class WorkerTeam {
    * Runs `job` on the workers (worker i with scratch space `scratch[i]`) and, when `runHere` is
    * given, on this thread too, chunk by chunk: `prepare` first copies each chunk's input, in
    * order, and the workers start on the first while the others are copied. Without `runHere`
-   * this thread computes nothing (a browser page's main thread: it only copies and waits
-   * asynchronously). `finish`, if given, is called here once for every chunk, as soon as this
+   * this thread computes nothing and never blocks (a browser page's main thread): it only copies
+   * and waits asynchronously. `finish`, if given, is called here once for every chunk, as soon as this
    * thread sees it computed (its own chunks at once), so that copying results out overlaps the
    * workers' computing. Resolves when all rows are done (and finished), with the lowest index of
    * a target out of range that any chunk found, or -1. Rejects if a worker fails or is
@@ -276,7 +276,7 @@ export class WorkerTeam {
       finishDone();
       const completed = Atomics.load(control, CONTROL.completed);
       if (completed === count) break;
-      await this.#completedPast(completed);
+      await this.#completedPast(completed, runHere !== undefined);
     }
     finishDone();
     if (Atomics.load(control, CONTROL.status) !== 0) throw new Error('a worker chunk threw');
@@ -325,15 +325,16 @@ export class WorkerTeam {
   }
 
   /**
-   * Resolves once the count of completed chunks is past `seen`: it sleeps in Atomics.wait where
+   * Resolves once the count of completed chunks is past `seen`: unless `mayBlock` is false (a job
+   * this thread does not compute: it keeps its event loop free), it sleeps in Atomics.wait where
    * this thread may block (no spinning: it wakes in tens of microseconds and frees the core for
    * the workers), and past HOST_BLOCK_MS without progress, or where it may not block (browsers'
    * main thread: it throws there, and this thread never tries again), waits asynchronously,
    * which also notices a dead or terminated worker (then it rejects).
    */
-  async #completedPast(seen: number): Promise<void> {
+  async #completedPast(seen: number, mayBlock: boolean): Promise<void> {
     const control = this.#control;
-    if (canBlock) {
+    if (canBlock && mayBlock) {
       try {
         if (Atomics.wait(control, CONTROL.completed, seen, HOST_BLOCK_MS) !== 'timed-out') return;
       } catch {

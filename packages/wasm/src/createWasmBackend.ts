@@ -1,6 +1,8 @@
 import { type BackendCapabilities, type ILossBackend, LossBackend } from '@mlml/core-spec';
 import { hardwareThreads } from '#worker-host';
-import { sharedMemorySupport } from './threadSupport.js';
+import { ProxyLossKernel } from './ProxyLossKernel.js';
+import { ThreadPolicy } from './ThreadPolicy.js';
+import { isBrowserMainThread, sharedMemorySupport } from './threadSupport.js';
 import { instantiateKernels, MAX_PAGES, type WasmKernels } from './WasmKernels.js';
 import { WasmLossKernel } from './WasmLossKernel.js';
 import { WorkerTeam } from './WorkerTeam.js';
@@ -25,13 +27,23 @@ export interface WasmBackendOptions {
   readonly simdMaxTargets?: number;
   /**
    * Threads to compute on: this one plus `threads - 1` worker threads sharing the module's
-   * memory, each taking a range of rows of large problems (results are bit-identical for any
-   * count). Needs `SharedArrayBuffer` (in browsers, a cross-origin isolated page); where it is
-   * missing or a worker cannot start, the backend runs on one thread and says why in
-   * `capabilities.notes`. `1` never starts a worker.
+   * memory (or, where `callingThreadComputes` is false, `threads` workers), each taking chunks of
+   * rows of the problems where sharing pays: the backend times each size of problem alone and
+   * shared and keeps the faster (results are bit-identical for any count and either way). Needs
+   * `SharedArrayBuffer` (in browsers, a cross-origin isolated page); where it is missing or a
+   * worker cannot start, the backend runs on one thread and says why in `capabilities.notes`.
+   * `1` never starts a worker unless `callingThreadComputes` is false.
    * @default the hardware threads available, at most 4
    */
   readonly threads?: number;
+  /**
+   * Whether the calling thread computes (its share of) a call. `false` keeps every problem of
+   * more than 16,384 elements off it: with SharedArrayBuffer, `threads` workers compute and this
+   * thread only copies and waits asynchronously; without, one proxy worker runs the kernels on
+   * copies of the inputs taken at call time. Either way the page stays responsive.
+   * @default false on a browser page's main thread, true elsewhere
+   */
+  readonly callingThreadComputes?: boolean;
 }
 
 /**
@@ -67,6 +79,9 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     Math.floor(options.threads ?? Math.min(DEFAULT_MAX_THREADS, await hardwareThreads())),
   );
   const notes: string[] = [];
+  if (!(options.callingThreadComputes ?? !isBrowserMainThread())) {
+    return offCallingThread(maxPages, simdMax, requested, notes);
+  }
   if (requested > 1) {
     const threaded = await startThreads(maxPages, requested - 1);
     if (threaded.ok) {
@@ -77,6 +92,35 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   }
   const kernel = new WasmLossKernel(await instantiateKernels(maxPages), simdMax);
   return new LossBackend('wasm', capabilitiesFor(1, notes), kernel);
+}
+
+/**
+ * The backend that keeps large problems off the calling thread: `requested` workers on a shared
+ * memory, else one proxy worker, else (say why) this thread.
+ */
+async function offCallingThread(
+  maxPages: number,
+  simdMax: number | undefined,
+  requested: number,
+  notes: string[],
+): Promise<ILossBackend> {
+  const threaded = await startThreads(maxPages, requested);
+  if (threaded.ok) {
+    const policy = new ThreadPolicy({ callingThreadComputes: false });
+    const kernel = new WasmLossKernel(threaded.kernels, simdMax, threaded.team, policy);
+    return new LossBackend('wasm', capabilitiesFor(kernel.threads, notes), kernel);
+  }
+  const kernels = await instantiateKernels(maxPages);
+  try {
+    const kernel = await ProxyLossKernel.start(kernels, maxPages, simdMax);
+    notes.push(`computes on 1 worker thread (the calling thread only copies): ${threaded.reason}`);
+    return new LossBackend('wasm', capabilitiesFor(1, notes), kernel);
+  } catch (error) {
+    notes.push(
+      `runs on the calling thread (no worker could start: ${error instanceof Error ? error.message : String(error)}; ${threaded.reason})`,
+    );
+    return new LossBackend('wasm', capabilitiesFor(1, notes), new WasmLossKernel(kernels, simdMax));
+  }
 }
 
 function capabilitiesFor(threads: number, notes: readonly string[]): BackendCapabilities {

@@ -22,3 +22,14 @@ export function sharedMemorySupport():
   }
   return { ok: true };
 }
+
+/**
+ * Whether this code runs on a browser page's main thread (a window, not a worker), where a call
+ * that computes for long freezes the page and `Atomics.wait` is not allowed.
+ */
+export function isBrowserMainThread(): boolean {
+  const scope = globalThis as { document?: unknown; WorkerGlobalScope?: unknown };
+  return (
+    typeof scope.document === 'object' && scope.document !== null && scope.WorkerGlobalScope === undefined
+  );
+}

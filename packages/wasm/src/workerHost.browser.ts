@@ -5,11 +5,12 @@
 import type { WorkerLike } from './workerHost.types.js';
 
 /**
- * Starts a worker running `body`, the source of a function `(receive, send) => void`: `receive(f)`
- * calls `f` with the first message, `send(m)` posts `m` back.
+ * Starts a worker running `body`, the source of a function `(receive, send, listen) => void`:
+ * `receive(f)` calls `f` with the first message, `listen(f)` with every later one, and
+ * `send(m, transfer?)` posts `m` back (moving the buffers in `transfer`).
  */
 export async function spawnWorker(body: string): Promise<WorkerLike> {
-  const source = `(${body})((f) => { self.onmessage = (e) => { self.onmessage = null; f(e.data); }; }, (m) => self.postMessage(m));`;
+  const source = `(${body})((f) => { self.onmessage = (e) => { self.onmessage = null; f(e.data); }; }, (m, t) => self.postMessage(m, t ?? []), (f) => self.addEventListener('message', (e) => f(e.data)));`;
   const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
   let worker: Worker;
   try {
@@ -26,19 +27,20 @@ export async function spawnWorker(body: string): Promise<WorkerLike> {
   // A terminated Web Worker fires no event: terminate() itself tells the failure listeners, so a
   // job waiting on the worker settles (Node's worker fires 'exit').
   const failureListeners: ((reason: string) => void)[] = [];
-  let failed = false;
+  let failure: string | undefined;
   const fail = (reason: string) => {
-    if (failed) return;
-    failed = true;
+    if (failure !== undefined) return;
+    failure = reason;
     for (const listener of failureListeners) listener(reason);
   };
   worker.addEventListener('error', (event) => fail(`worker error: ${event.message}`));
   worker.addEventListener('messageerror', () => fail('worker message error'));
   return {
-    post: (message) => worker.postMessage(message),
+    post: (message, transfer) => worker.postMessage(message, [...(transfer ?? [])]),
     onMessage: (listener) => worker.addEventListener('message', (event) => listener(event.data)),
     onFailure(listener) {
-      failureListeners.push(listener);
+      if (failure === undefined) failureListeners.push(listener);
+      else listener(failure);
     },
     hold: () => {},
     release: () => {},

@@ -5,7 +5,7 @@
 import type { WorkerLike } from './workerHost.types.js';
 
 interface NodeWorker {
-  postMessage(value: unknown): void;
+  postMessage(value: unknown, transfer?: readonly Transferable[]): void;
   on(event: 'message', listener: (value: unknown) => void): void;
   once(event: 'error' | 'exit', listener: (value: unknown) => void): void;
   ref(): void;
@@ -27,17 +27,18 @@ const WORKER_THREADS = 'node:worker_threads';
 const OS = 'node:os';
 
 /**
- * Starts a worker running `body`, the source of a function `(receive, send) => void`: `receive(f)`
- * calls `f` with the first message, `send(m)` posts `m` back.
+ * Starts a worker running `body`, the source of a function `(receive, send, listen) => void`:
+ * `receive(f)` calls `f` with the first message, `listen(f)` with every later one, and
+ * `send(m, transfer?)` posts `m` back (moving the buffers in `transfer`).
  */
 export async function spawnWorker(body: string): Promise<WorkerLike> {
   const { Worker } = (await import(WORKER_THREADS)) as WorkerThreadsModule;
   const source = `const { parentPort } = require('node:worker_threads');
-(${body})((f) => parentPort.once('message', f), (m) => parentPort.postMessage(m));`;
+(${body})((f) => parentPort.once('message', f), (m, t) => parentPort.postMessage(m, t), (f) => parentPort.on('message', f));`;
   const worker = new Worker(source, { eval: true, name: 'mlml-wasm' });
   worker.unref();
   return {
-    post: (message) => worker.postMessage(message),
+    post: (message, transfer) => worker.postMessage(message, transfer),
     onMessage: (listener) => worker.on('message', listener),
     onFailure(listener) {
       let failed = false;
