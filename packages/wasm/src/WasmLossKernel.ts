@@ -5,6 +5,7 @@ import {
   type KernelResult,
   type LossKernel,
   type Problem,
+  reduceRowSums,
   targetOutOfRangeError,
 } from '@mlml/core-spec';
 import { type CallShape, type Placement, ThreadPolicy } from './ThreadPolicy.js';
@@ -27,9 +28,9 @@ export function defaultSimdMaxTargets(classes: number): number {
   return Math.min(DEFAULT_SIMD_MAX_TARGETS, 8 + Math.floor(16_000 / Math.max(1, classes)));
 }
 
-/** What one kernel call leaves behind: the row sums and, when asked, the gradient. */
+/** What one kernel call leaves behind: the forward output and, when asked, the gradient. */
 interface RowResults {
-  readonly sums: Float64Array;
+  readonly output: FloatArray;
   readonly gradInput?: FloatArray;
 }
 
@@ -79,21 +80,20 @@ export class WasmLossKernel implements LossKernel {
     return (this.#policy.callingThreadComputes || workers === 0 ? 1 : 0) + workers;
   }
 
-  /** The forward output data (length N for `none`, else 1). */
+  /** The forward output data (length N for `none`, else 1), in `problem.out.output` when given. */
   async forward(problem: Problem): Promise<FloatArray> {
-    const { sums } = await this.#serve(problem, undefined);
-    return reduceRows(problem, sums);
+    return (await this.#serve(problem, undefined)).output;
   }
 
-  /** The gradient data (the input's length), scaled by `problem.gradOutput`. */
+  /** The gradient data (the input's length), scaled by `problem.gradOutput`, in `problem.out.gradInput` when given. */
   async backward(problem: BackwardProblem): Promise<FloatArray> {
     return (await this.#serve(problem, problem.gradOutput)).gradInput!;
   }
 
-  /** Output and gradient from one pass over the data. */
+  /** Output and gradient from one pass over the data, in the caller's `out` arrays when given. */
   async forwardBackward(problem: BackwardProblem): Promise<KernelResult> {
-    const { sums, gradInput } = await this.#serve(problem, problem.gradOutput);
-    return { output: reduceRows(problem, sums), gradInput: gradInput! };
+    const { output, gradInput } = await this.#serve(problem, problem.gradOutput);
+    return { output, gradInput: gradInput! };
   }
 
   /** Stops the workers (a call in flight is finished first; see {@link WorkerTeam.stop}). */
@@ -186,10 +186,11 @@ export class WasmLossKernel implements LossKernel {
         : dtype === 'float32'
           ? new Float32Array(buffer, gradPtr, size)
           : new Float64Array(buffer, gradPtr, size);
-    const gradInput = gradView === undefined ? undefined : allocate(dtype, size);
-    // Rows go out to the caller's fresh array as soon as they are computed: with workers, this
-    // thread copies (and takes the first-touch page faults of the new array, which cost ms on
-    // some VMs) while they still compute.
+    // The caller's `out.gradInput` (every element is written: no need to clear it) or a fresh
+    // array. Rows go out to it as soon as they are computed: with workers, this thread copies
+    // (and takes the first-touch page faults of a fresh array, which cost ms on some VMs) while
+    // they still compute.
+    const gradInput = gradView === undefined ? undefined : (problem.out?.gradInput ?? allocate(dtype, size));
     const copyOut =
       gradInput === undefined
         ? undefined
@@ -227,8 +228,9 @@ export class WasmLossKernel implements LossKernel {
     // on the threaded path the caller may have refilled it while this call waited.
     if (outOfRange >= 0) throw targetOutOfRangeError(targetView, outOfRange, classes);
 
-    const sums = new Float64Array(buffer, sumsPtr, batch).slice();
-    return gradInput === undefined ? { sums } : { sums, gradInput };
+    // Reduced here, before the next call can reuse the memory: into `out.output` when given.
+    const output = reduceRowSums(problem, new Float64Array(buffer, sumsPtr, batch));
+    return gradInput === undefined ? { output } : { output, gradInput };
   }
 
   /**
@@ -243,19 +245,10 @@ export class WasmLossKernel implements LossKernel {
   }
 }
 
-/** The forward output from row sums, with the reference's operations in the reference's order. */
-export function reduceRows(problem: Problem, sums: Float64Array): FloatArray {
-  const { batch, classes, reduction, dtype } = problem;
-  if (reduction === 'none') {
-    const out = dtype === 'float32' ? new Float32Array(batch) : new Float64Array(batch);
-    for (let n = 0; n < batch; n++) out[n] = sums[n]! / classes;
-    return out;
-  }
-  let total = 0;
-  for (let n = 0; n < batch; n++) total += sums[n]!;
-  total /= classes;
-  if (reduction === 'mean') total /= batch;
-  const out = dtype === 'float32' ? new Float32Array(1) : new Float64Array(1);
-  out[0] = total;
-  return out;
+/**
+ * The forward output from row sums: core-spec's {@link reduceRowSums} (the reference's
+ * operations in the reference's order), into `problem.out.output` when given.
+ */
+export function reduceRows(problem: Problem, sums: ArrayLike<number>): FloatArray {
+  return reduceRowSums(problem, sums);
 }
