@@ -253,7 +253,7 @@ function watchValue(
       },
     });
     rewrites.push(() => {
-      if (view instanceof BigInt64Array) view.fill(BigInt(fill()));
+      if (view instanceof BigInt64Array) view.fill(BigInt(Math.trunc(fill())));
       else if (view instanceof Float32Array || view instanceof Float64Array || view instanceof Int32Array)
         view.fill(fill());
       else if (view instanceof Uint32Array || view instanceof Uint8Array) view.fill(fill());

@@ -72,13 +72,14 @@ export async function runGroup(group: GroupRecipe, context: GroupContext): Promi
       .filter((a): a is FloatArray => a !== undefined)
       .map((array) => ({ array, before: snapshotBuffer(array) })),
   );
-  const started = lives.map((live) => {
+  // Each call's outcome is awaited from the moment it starts (no rejection goes unhandled).
+  const settling = lives.map((live) => {
     tally.calls++;
-    const promise = startCall(live, backend);
+    const outcome = settleWithin(startCall(live, backend), timeoutMs);
     if (live.recipe.rewrite) live.rewrite();
-    return promise;
+    return outcome;
   });
-  const outcomes = await Promise.all(started.map((promise) => settleWithin(promise, timeoutMs)));
+  const outcomes = await Promise.all(settling);
   const findings: Finding[] = [];
   lives.forEach((live, i) => {
     const found = judge(live, expectations[i]!, outcomes[i]!, backend.capabilities, tally);
