@@ -1,9 +1,11 @@
+import { type GpuKernelData, usesGpu, validateGpuBackward, validateGpuForward } from './gpuProblem.js';
 import type { LossKernel } from './LossKernel.js';
 import { allocate, type BackwardProblem, type Problem } from './Problem.js';
 import type {
   BackendCapabilities,
   FloatArray,
   ForwardBackwardResult,
+  GpuTensor,
   ILossBackend,
   LossOptions,
   Tensor,
@@ -34,6 +36,12 @@ export class LossBackend implements ILossBackend {
     target: Tensor<Int32Array>,
     options?: LossOptions,
   ): Promise<Tensor<FloatArray>> {
+    const gpu = this.#kernel.gpu;
+    if (gpu !== undefined && usesGpu(input, target, options)) {
+      const problem = validateGpuForward(input, target, options, this.#context());
+      const data = await this.#track(gpu.forward(problem));
+      return asTensor(data, problem.outputShape);
+    }
     const problem = validateForward(input, target, options, this.#context());
     const data =
       problem.batch === 0 ? emptyBatchOutput(problem) : await this.#track(this.#kernel.forward(problem));
@@ -46,6 +54,12 @@ export class LossBackend implements ILossBackend {
     gradOutput: Tensor<FloatArray>,
     options?: LossOptions,
   ): Promise<Tensor<FloatArray>> {
+    const gpu = this.#kernel.gpu;
+    if (gpu !== undefined && usesGpu(input, target, options)) {
+      const problem = validateGpuBackward(input, target, gradOutput, options, this.#context());
+      const data = await this.#track(gpu.backward(problem));
+      return asTensor(data, problem.inputShape);
+    }
     const problem = validateBackward(input, target, gradOutput, options, this.#context());
     const data =
       problem.batch === 0 ? allocate(problem.dtype, 0) : await this.#track(this.#kernel.backward(problem));
@@ -58,6 +72,20 @@ export class LossBackend implements ILossBackend {
     gradOutput?: Tensor<FloatArray>,
     options?: LossOptions,
   ): Promise<ForwardBackwardResult> {
+    const gpu = this.#kernel.gpu;
+    if (gpu !== undefined && usesGpu(input, target, options)) {
+      const forward = validateGpuForward(input, target, options, this.#context());
+      const ones = new Float32Array(forward.outputShape.reduce((a, b) => a * b, 1)).fill(1);
+      const problem =
+        gradOutput === undefined
+          ? { ...forward, gradOutput: ones }
+          : validateGpuBackward(input, target, gradOutput, options, this.#context());
+      const result = await this.#track(gpu.forwardBackward(problem));
+      return {
+        output: asTensor(result.output, problem.outputShape),
+        gradInput: asTensor(result.gradInput, problem.inputShape),
+      };
+    }
     // Without grad_output, validate once and take ones of the output's shape (always valid).
     const problem =
       gradOutput === undefined
@@ -104,8 +132,19 @@ export class LossBackend implements ILossBackend {
       dtypes: this.capabilities.dtypes,
       disposed: this.#disposed,
       kernelChecksTargetRange: this.#kernel.checksTargetRange === true,
+      gpuResident: this.#kernel.gpu !== undefined,
     };
   }
+}
+
+/**
+ * A GPU-resident kernel's result as the call returns it: a typed array in a tensor, or the
+ * kernel's GpuTensor itself (typed as a tensor here: a GPU-resident backend's own signatures say
+ * that `outputLocation: 'gpu-buffer'` returns GpuTensors).
+ */
+function asTensor(data: GpuKernelData, shape: readonly number[]): Tensor<FloatArray> {
+  if (data instanceof Float32Array) return { data, shape: [...shape] };
+  return data as GpuTensor as unknown as Tensor<FloatArray>;
 }
 
 /** The caller's array holding `data` (copied in unless the kernel wrote there), or `data` itself. */

@@ -1,3 +1,4 @@
+import type { GpuLossKernel } from './gpuProblem.js';
 import type { BackwardProblem, Problem } from './Problem.js';
 import type { FloatArray } from './types.js';
 
@@ -31,6 +32,13 @@ export interface LossKernel {
    * @default false
    */
   readonly checksTargetRange?: boolean;
+  /**
+   * The kernel's GPU-resident entry points: with them, calls with a GpuTensor input or target, or
+   * `outputLocation: 'gpu-buffer'`, are validated into `GpuProblem`s and handed here; without
+   * them such calls are rejected with `UNSUPPORTED_LOCATION`.
+   * @default undefined
+   */
+  readonly gpu?: GpuLossKernel;
   /** Releases resources (buffers, devices). */
   dispose?(): void | Promise<void>;
 }

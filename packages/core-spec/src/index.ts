@@ -1,3 +1,14 @@
+export {
+  type GpuBackwardProblem,
+  type GpuKernelData,
+  type GpuKernelResult,
+  type GpuLossKernel,
+  type GpuProblem,
+  gpuTargetOutOfRangeError,
+  usesGpu,
+  validateGpuBackward,
+  validateGpuForward,
+} from './gpuProblem.js';
 export { isGpuTensor } from './isGpuTensor.js';
 export { LossBackend } from './LossBackend.js';
 export {

@@ -4,7 +4,7 @@ import { checkOutArrays, readOptions } from './options.js';
 import type { BackwardProblem, Problem } from './Problem.js';
 import { resolveReduction } from './resolveReduction.js';
 import { findTargetOutOfRange, targetOutOfRangeError } from './targetRange.js';
-import type { Dtype, FloatArray, LossOptions, Tensor } from './types.js';
+import type { Dtype, FloatArray, LossOptions, Reduction, Tensor } from './types.js';
 
 /** Who is validating: the backend's name, what it supports, and whether it was disposed. */
 export interface ValidationContext {
@@ -128,28 +128,8 @@ function checkArguments(
   }
   const targetShape = checkShape(target.shape, 'target');
   checkLength(targetData.length, targetShape, 'target');
-
-  const rank = inputShape.length;
-  const classes = rank === 0 ? 1 : inputShape[rank - 1]!;
-  if (rank > 2 || classes === 0) {
-    throw new LossError(
-      'INVALID_SHAPE',
-      `Expected non-empty vector or matrix with optional 0-dim batch size, but got: ${formatShape(inputShape)}`,
-    );
-  }
-  const batch = rank === 2 ? inputShape[0]! : 1;
-  const targetFits =
-    rank === 2
-      ? targetShape.length === 2 && targetShape[0] === batch && targetShape[1] === classes
-      : targetShape.length <= 1 && targetData.length === classes;
-  if (!targetFits) {
-    throw new LossError(
-      'TARGET_SHAPE_MISMATCH',
-      `inconsistent target size: ${formatShape(targetShape)} for input of size: ${formatShape(inputShape)}`,
-    );
-  }
+  const { batch, classes, outputShape } = checkShapes(inputShape, targetShape, reduction);
   if (context.kernelChecksTargetRange !== true) checkTargetRange(targetData, classes);
-  const outputShape = reduction === 'none' && rank === 2 ? [batch] : [];
   const problem: Problem = {
     dtype,
     input: x,
@@ -163,6 +143,39 @@ function checkArguments(
   return out === undefined ? problem : { ...problem, out };
 }
 
+/**
+ * DESIGN §2's shape rules (`INVALID_SHAPE`, then `TARGET_SHAPE_MISMATCH`) on shapes already read,
+ * for typed-array and GPU-resident tensors alike.
+ * @throws {LossError} the first rule broken.
+ */
+export function checkShapes(
+  inputShape: readonly number[],
+  targetShape: readonly number[],
+  reduction: Reduction,
+): { batch: number; classes: number; outputShape: readonly number[] } {
+  const rank = inputShape.length;
+  const classes = rank === 0 ? 1 : inputShape[rank - 1]!;
+  if (rank > 2 || classes === 0) {
+    throw new LossError(
+      'INVALID_SHAPE',
+      `Expected non-empty vector or matrix with optional 0-dim batch size, but got: ${formatShape(inputShape)}`,
+    );
+  }
+  const batch = rank === 2 ? inputShape[0]! : 1;
+  const targetLength = targetShape.reduce((a, b) => a * b, 1);
+  const targetFits =
+    rank === 2
+      ? targetShape.length === 2 && targetShape[0] === batch && targetShape[1] === classes
+      : targetShape.length <= 1 && targetLength === classes;
+  if (!targetFits) {
+    throw new LossError(
+      'TARGET_SHAPE_MISMATCH',
+      `inconsistent target size: ${formatShape(targetShape)} for input of size: ${formatShape(inputShape)}`,
+    );
+  }
+  return { batch, classes, outputShape: reduction === 'none' && rank === 2 ? [batch] : [] };
+}
+
 function unsupportedLocation(context: ValidationContext, what: string): LossError {
   return new LossError(
     'UNSUPPORTED_LOCATION',
@@ -170,7 +183,14 @@ function unsupportedLocation(context: ValidationContext, what: string): LossErro
   );
 }
 
-function checkGradOutput(gradOutput: Tensor<FloatArray>, problem: Problem): FloatArray {
+/**
+ * Checks `grad_output` against a problem's output shape and dtype.
+ * @throws {LossError} `INVALID_DTYPE` or `GRAD_OUTPUT_SHAPE_MISMATCH`.
+ */
+export function checkGradOutput(
+  gradOutput: Tensor<FloatArray>,
+  problem: Pick<Problem, 'dtype' | 'outputShape'>,
+): FloatArray {
   const data: unknown = gradOutput?.data;
   const dtype = dtypeOf(data);
   if (dtype === undefined) {
@@ -198,7 +218,11 @@ function checkGradOutput(gradOutput: Tensor<FloatArray>, problem: Problem): Floa
   return grad;
 }
 
-function checkBackend(dtype: Dtype, context: ValidationContext): void {
+/**
+ * The backend's rules: the dtype supported, the backend not disposed.
+ * @throws {LossError} `UNSUPPORTED_DTYPE` or `BACKEND_DISPOSED`.
+ */
+export function checkBackend(dtype: Dtype, context: ValidationContext): void {
   if (!context.dtypes.includes(dtype)) {
     throw new LossError(
       'UNSUPPORTED_DTYPE',
@@ -218,7 +242,7 @@ export function dtypeOf(data: unknown): Dtype | undefined {
 }
 
 /** The shape as a plain array, each size read once (a getter or Proxy is not consulted again). */
-function checkShape(shape: unknown, what: string): readonly number[] {
+export function checkShape(shape: unknown, what: string): readonly number[] {
   const copy = Array.isArray(shape) ? Array.from(shape as readonly unknown[]) : undefined;
   if (copy === undefined || !copy.every((s) => Number.isSafeInteger(s) && (s as number) >= 0)) {
     throw new LossError(
@@ -237,7 +261,8 @@ function safeJson(value: unknown): string {
   }
 }
 
-function checkLength(length: number, shape: readonly number[], what: string): void {
+/** The element count a shape needs against the data's: `INVALID_DTYPE` when they differ. */
+export function checkLength(length: number, shape: readonly number[], what: string): void {
   const expected = shape.reduce((a, b) => a * b, 1);
   if (length !== expected) {
     throw new LossError(
