@@ -14,6 +14,7 @@ const packages = [
   'conformance',
   'bench',
   'playground',
+  'fuzz',
 ].filter((dir) => {
   const manifest = join(root, dir, 'package.json');
   return existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).scripts?.test !== undefined;
