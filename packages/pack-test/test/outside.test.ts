@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installInto } from '../src/outsideProject.js';
 import { readmeUsageExample } from '../src/readmeExample.js';
 import { describeRun, run } from '../src/run.js';
@@ -17,6 +18,8 @@ const project = join(work, 'consumer');
 const installed = (name: string) => join(project, 'node_modules', ...name.split('/'));
 const npx = (...args: string[]) =>
   run('npx', ['--no-install', ...args], { cwd: project, timeoutMs: 600_000 });
+
+afterAll(() => rm(work, { recursive: true, force: true }));
 
 beforeAll(async () => {
   const tarballs = await packAll(join(work, 'tarballs'));

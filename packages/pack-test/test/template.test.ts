@@ -1,8 +1,9 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installInto } from '../src/outsideProject.js';
 import { describeRun, run } from '../src/run.js';
 import { packAll, WORKSPACE_ROOT } from '../src/workspace.js';
@@ -35,6 +36,8 @@ const broken = {
 };
 registerBackend('naive-broken', () => new LossBackend('naive-broken', NAIVE_CAPABILITIES, broken));
 `;
+
+afterAll(() => rm(work, { recursive: true, force: true }));
 
 beforeAll(async () => {
   const tarballs = await packAll(join(work, 'tarballs'));
