@@ -1,19 +1,16 @@
-// The page browserVsNode.measure.ts times the backends in: globalThis.timeBlock(name, calls).
+// The page browserVsNode.measure.ts times the backends in: globalThis.timeBlock(backend, case id).
 import { createBackend, type ILossBackend } from '@mlml/loss';
-import { benchProblem, PRESET_SHAPES } from '../../src/benchProblem.ts';
-import { timeBlock } from '../timeBlock.ts';
+import { MEASURE_CASES, timeCase } from '../measureCases.ts';
 
-const typical = benchProblem(PRESET_SHAPES[1]!);
 const backends = new Map<string, ILossBackend>();
 
-async function block(name: string, calls: number): Promise<number> {
+async function block(name: string, caseId: string): Promise<number> {
   let backend = backends.get(name);
   if (backend === undefined) {
     backend = await createBackend(name);
     backends.set(name, backend);
   }
-  const chosen = backend;
-  return timeBlock(() => chosen.forward(typical.input, typical.target), calls);
+  return timeCase(backend, MEASURE_CASES.find((c) => c.id === caseId)!);
 }
 
 Object.assign(globalThis, { timeBlock: block, measureReady: true });
