@@ -13,7 +13,7 @@ function garbage(array: FloatArray, round: number): FloatArray {
 /**
  * Checks the `out` option (DESIGN §3): results are written into the caller's arrays and returned
  * as them (the same objects), whatever those arrays held before (they are filled with NaN and
- * garbage twice, so neither stale values nor accumulation leak into results), for `forward`,
+ * garbage, twice for `none`, so neither stale values nor accumulation leak into results), for `forward`,
  * `backward` and `forwardBackward`, reductions `none` and `sum`, on the 512 x 512 state problem
  * (past every backend's splitting points); results must equal the backend's own results without
  * `out` (bit for bit when it declares itself deterministic). And arrays that cannot hold the
@@ -69,7 +69,7 @@ export async function checkOutArrays(backend: ILossBackend): Promise<CaseResult[
         const plain = await backend.forwardBackward(input, target, go, options);
         const plainForward = await backend.forward(input, target, options);
         const plainBackward = await backend.backward(input, target, go, options);
-        for (const round of [0, 1]) {
+        for (const round of reduction === 'none' ? [0, 1] : [0]) {
           const output = garbage(new Float(outputLength), round);
           const f = await backend.forward(input, target, { ...options, out: { output } });
           same(`forward(${reduction}, out)`, 'output', f, output, plainForward);
@@ -89,6 +89,7 @@ export async function checkOutArrays(backend: ILossBackend): Promise<CaseResult[
             both.gradInput,
             plain.gradInput,
           );
+          if (round > 0) continue;
           // Only one of the two given: the other comes back as a fresh array, also right.
           const onlyGrad = garbage(new Float(input.data.length), round);
           const fg = await backend.forwardBackward(input, target, go, {

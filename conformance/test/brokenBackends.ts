@@ -46,6 +46,14 @@ interface Bugs {
   gradientIntoInput?: boolean;
   /** The gradient always uses the mean's g. */
   gradientAlwaysMean?: boolean;
+  /** float32 row sums accumulated in float32 (each term and partial sum rounded), not in double. */
+  float32Sums?: boolean;
+  /** forwardBackward sums each row's terms in reverse order (a fused pass's own order). */
+  fusedReverseOrder?: boolean;
+  /** Problems of more than this many elements lose their last row (a split forgetting its last chunk). */
+  lastRowLostPast?: number;
+  /** The gradient is added to the caller's out array instead of written (its stale contents leak). */
+  accumulateIntoOut?: boolean;
 }
 
 function buggyKernel(bugs: Bugs): LossKernel {
@@ -75,13 +83,26 @@ function buggyKernel(bugs: Bugs): LossKernel {
       }
     }
   };
-  const forward = (problem: Problem): FloatArray => {
+  const rowsComputed = (problem: Problem) =>
+    bugs.lastRowLostPast !== undefined && problem.batch * problem.classes > bugs.lastRowLostPast
+      ? problem.batch - 1
+      : problem.batch;
+  const forward = (problem: Problem, reverse = false): FloatArray => {
     const { batch, classes, reduction, dtype } = problem;
     const sums = new Float64Array(batch);
-    for (let n = 0; n < batch; n++) {
+    const single = bugs.float32Sums && dtype === 'float32';
+    for (let n = 0; n < rowsComputed(problem); n++) {
+      if (!reverse) {
+        visit(problem, n, (_y, _d, term) => {
+          sums[n] = single ? Math.fround(sums[n]! + Math.fround(term)) : sums[n]! + term;
+        });
+        continue;
+      }
+      const terms: number[] = [];
       visit(problem, n, (_y, _d, term) => {
-        sums[n]! += term;
+        terms.push(term);
       });
+      for (let k = terms.length - 1; k >= 0; k--) sums[n] = sums[n]! + (terms[k] ?? 0);
     }
     if (reduction === 'none') {
       const out = allocate(dtype, batch);
@@ -98,7 +119,7 @@ function buggyKernel(bugs: Bugs): LossKernel {
   const backward = (problem: BackwardProblem, into?: FloatArray): FloatArray => {
     const { batch, classes, reduction, dtype, gradOutput } = problem;
     const counts = new Float64Array(batch * classes);
-    for (let n = 0; n < batch; n++) {
+    for (let n = 0; n < rowsComputed(problem); n++) {
       visit(problem, n, (y, d) => {
         counts[n * classes + d]! += 1;
         if (!bugs.noTargetGradient) counts[n * classes + y]! -= 1;
@@ -106,18 +127,22 @@ function buggyKernel(bugs: Bugs): LossKernel {
     }
     const mean = reduction === 'mean' || bugs.gradientAlwaysMean;
     const g = (mean ? 1 / (batch * classes) : 1 / classes) * (bugs.gradientSign ? -1 : 1);
-    const grad = into ?? allocate(dtype, batch * classes);
+    const out = bugs.accumulateIntoOut ? problem.out?.gradInput : undefined;
+    const grad = into ?? out ?? allocate(dtype, batch * classes);
     for (let n = 0; n < batch; n++) {
       const scale = bugs.gradOutputIgnored ? 1 : reduction === 'none' ? gradOutput[n]! : gradOutput[0]!;
-      for (let c = 0; c < classes; c++) grad[n * classes + c] = counts[n * classes + c]! * g * scale;
+      for (let c = 0; c < classes; c++) {
+        const value = counts[n * classes + c]! * g * scale;
+        grad[n * classes + c] = out === undefined ? value : grad[n * classes + c]! + value;
+      }
     }
     return grad;
   };
   return {
-    forward,
+    forward: (problem) => forward(problem),
     backward: (problem) => backward(problem),
     forwardBackward: (problem) => {
-      const output = forward(problem);
+      const output = forward(problem, bugs.fusedReverseOrder === true);
       // "Reuse the input's buffer, it is not needed any more" — it is the caller's.
       const gradInput = backward(problem, bugs.gradientIntoInput ? (problem.input as FloatArray) : undefined);
       return { output, gradInput };
@@ -125,9 +150,15 @@ function buggyKernel(bugs: Bugs): LossKernel {
   };
 }
 
-function kernelBackend(name: string, bugs: Bugs): ILossBackend {
-  return new LossBackend(name, REFERENCE_CAPABILITIES, buggyKernel(bugs));
+function kernelBackend(name: string, bugs: Bugs, capabilities = REFERENCE_CAPABILITIES): ILossBackend {
+  return new LossBackend(name, capabilities, buggyKernel(bugs));
 }
+
+/** What the project's CPU backends declare: float32 within 1e-6 of the exact values. */
+const TIGHT_CAPABILITIES = {
+  ...REFERENCE_CAPABILITIES,
+  tolerance: { float32: { rtol: 1e-6, atol: 1e-38 }, float64: { rtol: 1e-12, atol: 1e-300 } },
+};
 
 /** A correct backend behind a wrapper that changes what it is given or what it returns. */
 class WrappedBackend implements ILossBackend {
@@ -278,6 +309,28 @@ export const BROKEN_BACKENDS: Readonly<Record<string, () => ILossBackend>> = {
         out.data instanceof Float32Array ? { ...out, data: out.data.map((v) => v * (1 + 5e-5)) } : out,
     }),
   'calls still work after dispose()': () => wrap('no-dispose', { dispose: async () => {} }),
+  'float32 losses 3e-6 too large (relative) while declaring rtol 1e-6': () =>
+    wrap('biased-3e-6', {
+      capabilities: TIGHT_CAPABILITIES,
+      output: (out) =>
+        out.data instanceof Float32Array ? { ...out, data: out.data.map((v) => v * (1 + 3e-6)) } : out,
+    }),
+  'wrong only on problems past 100,000 elements (the last row lost)': () =>
+    kernelBackend('last-row-lost', { lastRowLostPast: 100_000 }, TIGHT_CAPABILITIES),
+  'float32 terms summed in float32 (not in double)': () =>
+    kernelBackend('float32-sums', { float32Sums: true }, TIGHT_CAPABILITIES),
+  "fused loss summed in another order than forward's": () =>
+    kernelBackend('fused-order', { fusedReverseOrder: true }, TIGHT_CAPABILITIES),
+  "out option ignored (fresh arrays returned, the caller's left alone)": () =>
+    wrap('out-ignored', {
+      options: (o) => {
+        if (o === undefined || typeof o !== 'object' || !('out' in o)) return o;
+        const { out: _ignored, ...rest } = o;
+        return rest;
+      },
+    }),
+  "gradient added to the out array's stale contents": () =>
+    kernelBackend('out-accumulated', { accumulateIntoOut: true }, TIGHT_CAPABILITIES),
   'declares checksTargetRange but never checks': () =>
     new LossBackend('unchecked-range', REFERENCE_CAPABILITIES, {
       ...buggyKernel({}),
