@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { toMatrixResult } from '../src/browser/toMatrixResult.ts';
 import { BUILTIN_FIXTURE_FILES } from '../src/builtinFixtures.ts';
 import { formatMatrix, runConformanceCommand, runConformanceMatrix, runGoldenCommand } from '../src/cli.ts';
 import { builtinFixturePaths } from '../src/node.ts';
@@ -125,6 +126,30 @@ describe('mlml conformance --browser (headless Chromium)', () => {
       if (saved === undefined) delete process.env.MLML_CHROMIUM;
       else process.env.MLML_CHROMIUM = saved;
     }
+  });
+
+  it('counts a backend that does not initialise in the page (e.g. no WebGPU adapter) as a failure', () => {
+    const report = {
+      backend: 'cpu-ts',
+      passed: 1,
+      failed: 0,
+      skipped: 0,
+      cases: [],
+      tolerance: {},
+      notes: [],
+    };
+    const result = toMatrixResult(
+      [
+        { name: 'cpu-ts', report },
+        { name: 'webgpu', unavailable: 'no WebGPU adapter' },
+      ],
+      ['x.json'],
+    );
+    expect(result.ok).toBe(false);
+    const text = formatMatrix(result).join('\n');
+    expect(text).toContain("FAILED: backend 'webgpu' did not initialise: no WebGPU adapter");
+    expect(text).toMatch(/conformance: FAIL .*a named backend unavailable/);
+    expect(toMatrixResult([{ name: 'cpu-ts', report }], ['x.json']).ok).toBe(true);
   });
 
   it('rejects bad arguments with exit code 2 before starting a browser', async () => {
