@@ -43,6 +43,12 @@ export class ProxyLossKernel implements LossKernel {
   readonly #pending = new Map<number, Pending>();
   #nextId = 0;
   #failure: string | undefined;
+  /**
+   * Buffers the input and target copies are made in, moved to the worker with a call and back
+   * with its answer: reused, their pages are touched once (a fresh 32 MiB buffer costs this
+   * thread thousands of first-touch page faults, more than the computing on some VMs).
+   */
+  #staging: ArrayBuffer[] = [];
 
   private constructor(kernels: WasmKernels, simdMaxTargets: number | undefined, worker: WorkerLike) {
     this.#kernels = kernels;
@@ -136,6 +142,17 @@ export class ProxyLossKernel implements LossKernel {
     await this.#worker.terminate();
   }
 
+  /** A staging buffer of at least `bytes` (the largest free one, if it is large enough). */
+  #stagingBuffer(bytes: number): ArrayBuffer {
+    this.#staging.sort((a, b) => a.byteLength - b.byteLength);
+    const index = this.#staging.findIndex((buffer) => buffer.byteLength >= bytes);
+    if (index < 0) {
+      this.#staging.pop(); // a smaller one is dropped: the new one takes its place
+      return new ArrayBuffer(bytes);
+    }
+    return this.#staging.splice(index, 1)[0]!;
+  }
+
   #here(problem: Problem): boolean {
     return this.#failure !== undefined || problem.batch * problem.classes <= HERE_MAX_ELEMENTS;
   }
@@ -177,11 +194,18 @@ export class ProxyLossKernel implements LossKernel {
       g = reduction === 'mean' ? 1 / (batch * classes) : 1 / classes;
     }
     const id = this.#nextId++;
+    const inputCopy =
+      dtype === 'float32'
+        ? new Float32Array(this.#stagingBuffer(size * 4), 0, size)
+        : new Float64Array(this.#stagingBuffer(size * 8), 0, size);
+    inputCopy.set(problem.input);
+    const targetCopy = new Int32Array(this.#stagingBuffer(size * 4), 0, size);
+    targetCopy.set(problem.target);
     const job: ProxyJob = {
       id,
       kind: dtype === 'float32' ? 0 : 1,
-      input: problem.input.slice(),
-      target: problem.target.slice(),
+      input: inputCopy,
+      target: targetCopy,
       scales: scaleValues,
       batch,
       classes,
@@ -198,6 +222,7 @@ export class ProxyLossKernel implements LossKernel {
     }).finally(() => {
       if (this.#pending.size === 0) this.#worker.release();
     });
+    this.#staging.push(reply.input.buffer as ArrayBuffer, reply.target.buffer as ArrayBuffer);
     if ('bad' in reply) throw targetOutOfRangeError(reply.target, reply.bad, classes);
     if ('error' in reply) {
       throw new LossError(

@@ -26,13 +26,20 @@ export interface ProxyJob {
   readonly layout: ProxyLayout;
 }
 
+/** What every answer to a {@link ProxyJob} carries: its id, and the job's arrays, moved back. */
+interface ProxyAnswer {
+  readonly id: number;
+  readonly input: Float32Array | Float64Array;
+  readonly target: Int32Array;
+}
+
 /** The proxy worker's answer to a {@link ProxyJob}. */
 export type ProxyReply =
-  | { readonly id: number; readonly sums: Float64Array; readonly grad: Float32Array | Float64Array | null }
-  /** A target out of range: its index, and the target copy the worker checked (moved back). */
-  | { readonly id: number; readonly bad: number; readonly target: Int32Array }
+  | (ProxyAnswer & { readonly sums: Float64Array; readonly grad: Float32Array | Float64Array | null })
+  /** A target out of range: its index (in `target`, the copy the worker checked). */
+  | (ProxyAnswer & { readonly bad: number })
   /** The call failed; `grow` when the memory could not grow to the layout's `end`. */
-  | { readonly id: number; readonly error: string; readonly grow: boolean };
+  | (ProxyAnswer & { readonly error: string; readonly grow: boolean });
 
 /**
  * The source of the proxy worker's function `(receive, send, listen) => void`: the wasm backend
@@ -41,7 +48,7 @@ export type ProxyReply =
  * of its own and answers `{ ready: true }` (or `{ error }`). Every later message is a
  * {@link ProxyJob}: it grows the memory to the layout's `end`, copies the arrays in, runs
  * lossRowsF32/F64 over all rows (which first checks the targets) and answers a
- * {@link ProxyReply}, moving its result arrays to the page.
+ * {@link ProxyReply}, moving its result arrays and the job's own arrays back to the page.
  */
 export const PROXY_BODY = `(receive, send, listen) => {
   receive((init) => {
@@ -55,35 +62,37 @@ export const PROXY_BODY = `(receive, send, listen) => {
       return;
     }
     listen((job) => {
-      const { id, kind, batch, classes, layout } = job;
+      const { id, kind, batch, classes, layout, input, target } = job;
       const size = batch * classes;
+      // The job's arrays go back with every answer (the page reuses their buffers).
+      const answer = (reply, moved = []) => send({ id, input, target, ...reply }, [input.buffer, target.buffer, ...moved]);
       try {
         const have = memory.buffer.byteLength;
         if (layout.end > have) {
           try {
             memory.grow(Math.ceil((layout.end - have) / 65536));
           } catch (error) {
-            send({ id, error: String(error), grow: true });
+            answer({ error: String(error), grow: true });
             return;
           }
         }
         const buffer = memory.buffer;
         const Floats = kind === 0 ? Float32Array : Float64Array;
-        new Int32Array(buffer, layout.target, size).set(job.target);
-        new Floats(buffer, layout.input, size).set(job.input);
+        new Int32Array(buffer, layout.target, size).set(target);
+        new Floats(buffer, layout.input, size).set(input);
         if (job.scales !== null) new Float64Array(buffer, layout.scales, batch).set(job.scales);
         const rows = kind === 0 ? kernels.lossRowsF32 : kernels.lossRowsF64;
         const bad = rows(layout.input, layout.target, 0, batch, classes, layout.sums, layout.grad,
           layout.scales, job.g, layout.scratch, job.simdMax);
         if (bad >= 0) {
-          send({ id, bad, target: job.target }, [job.target.buffer]);
+          answer({ bad });
           return;
         }
         const sums = new Float64Array(buffer, layout.sums, batch).slice();
         const grad = layout.grad === 0 ? null : new Floats(buffer, layout.grad, size).slice();
-        send({ id, sums, grad }, grad === null ? [sums.buffer] : [sums.buffer, grad.buffer]);
+        answer({ sums, grad }, grad === null ? [sums.buffer] : [sums.buffer, grad.buffer]);
       } catch (error) {
-        send({ id, error: String(error), grow: false });
+        answer({ error: String(error), grow: false });
       }
     });
     send({ ready: true });
