@@ -2,11 +2,13 @@
 // cpu-ts forward against the bench's JS read pass, interleaved in one process: per shape, blocks of
 // calls alternate between the read pass and cpu-ts forward on uniform and tie-heavy data; each
 // figure is the median of its blocks. Run after `pnpm --filter @mlml/cpu-ts build` (and the bench's
-// build): `node packages/cpu-ts/scripts/readPassRatio.mjs [--seconds S] [--shapes id,id]`.
+// build): `node packages/cpu-ts/scripts/readPassRatio.mjs [--seconds S] [--shapes id,id] [--data
+// uniform,two-values] [--dist DIR]`. `--dist` times another build of cpu-ts (a directory with its
+// index.js), e.g. an older commit's, for before/after figures: run each build in its own process
+// (two builds in one process slow each other down in V8).
 import { generateData } from '../../../bench/dist/generateData.js';
 import { createJsReadPass } from '../../../bench/dist/readPass.js';
 import { GRID_SHAPES } from '../../../bench/dist/shapes.js';
-import { createCpuTsBackend } from '../dist/index.js';
 
 const argv = process.argv.slice(2);
 const flag = (name, fallback) => {
@@ -16,6 +18,8 @@ const flag = (name, fallback) => {
 const seconds = Number(flag('--seconds', '6'));
 const shapeIds = flag('--shapes', GRID_SHAPES.map((s) => s.id).join(',')).split(',');
 const variants = flag('--data', 'uniform,all-equal,two-values,small-integers').split(',');
+const dist = flag('--dist', new URL('../dist', import.meta.url).pathname);
+const { createCpuTsBackend } = await import(`${dist}/index.js`);
 
 /** Tie-heavy versions of the uniform input (same targets). */
 function variantInput(uniform, kind) {
