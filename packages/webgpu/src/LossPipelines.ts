@@ -1,4 +1,4 @@
-import { ELEMENTS_WGSL, FINISH_WGSL, PREP_WGSL } from './shaders.js';
+import { ELEMENTS_WGSL, FINISH_WGSL, OUTPUT_WGSL, PREP_WGSL } from './shaders.js';
 
 /** What a call computes: the loss, the gradient, or both in one pass. */
 export type Mode = 'forward' | 'backward' | 'fused';
@@ -11,6 +11,14 @@ export interface PassPipelines {
   readonly elements: GPUComputePipeline;
   /** Pass 3: a thread per row. */
   readonly finish: GPUComputePipeline;
+}
+
+/** The pipelines that turn row sums into the loss on the GPU (`outputLocation: 'gpu-buffer'`). */
+export interface OutputPipelines {
+  /** `none`: a thread per row. */
+  readonly perRow: GPUComputePipeline;
+  /** `sum`/`mean`: one workgroup. */
+  readonly total: GPUComputePipeline;
 }
 
 const COMPUTE_STAGE = 0x4;
@@ -32,6 +40,8 @@ export class LossPipelines {
   readonly #modules: Readonly<Record<keyof PassPipelines, GPUShaderModule>>;
   readonly #compiling = new Map<Mode, Promise<PassPipelines>>();
   readonly #ready = new Map<Mode, PassPipelines>();
+  #output: Promise<OutputPipelines> | undefined;
+  #outputReady = false;
 
   constructor(device: GPUDevice) {
     this.#device = device;
@@ -89,8 +99,26 @@ export class LossPipelines {
     return compiling;
   }
 
-  /** Compiled pipelines (3 per mode used so far). */
+  /** The output pipelines, compiled on the first call that returns a loss on the GPU. */
+  output(): Promise<OutputPipelines> {
+    if (this.#output === undefined) {
+      const module = this.#device.createShaderModule({ code: OUTPUT_WGSL, label: 'mlml output pass' });
+      const entry = (entryPoint: string) =>
+        this.#device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint } });
+      const compiling = Promise.all([entry('perRow'), entry('total')]).then(([perRow, total]) => {
+        this.#outputReady = true;
+        return { perRow, total };
+      });
+      compiling.catch(() => {
+        this.#output = undefined;
+      });
+      this.#output = compiling;
+    }
+    return this.#output;
+  }
+
+  /** Compiled pipelines (3 per mode used so far, 2 for the GPU output). */
   get count(): number {
-    return this.#ready.size * 3;
+    return this.#ready.size * 3 + (this.#outputReady ? 2 : 0);
   }
 }

@@ -1,15 +1,21 @@
 import {
   type BackwardProblem,
+  type GpuKernelResult,
+  type GpuLossKernel,
+  type GpuProblem,
+  type GpuTensor,
+  gpuTargetOutOfRangeError,
   gradientUnit,
   type KernelResult,
   LossError,
   type LossKernel,
   type Problem,
+  type Reduction,
   reduceRowSums,
 } from '@mlml/core-spec';
 import type { AcquiredDevice, EffectiveLimits } from './acquireDevice.js';
 import { BufferPool, type BufferPoolStats } from './BufferPool.js';
-import { LossPipelines, type Mode, type PassPipelines } from './LossPipelines.js';
+import { LossPipelines, type Mode, type OutputPipelines, type PassPipelines } from './LossPipelines.js';
 import { type ChunkPlan, dispatchGrid, planChunks } from './planChunks.js';
 import { LOSS_WORKGROUP_SIZE, NO_BAD_TARGET, STATUS_WORDS } from './shaders.js';
 
@@ -37,6 +43,31 @@ interface CallBuffers {
   readonly partials: GPUBuffer;
   readonly grad: GPUBuffer;
   readonly rowTotals: GPUBuffer;
+}
+
+/** One call in the kernel's terms: typed arrays or the caller's GPU buffers. */
+interface Job {
+  readonly mode: Mode;
+  readonly batch: number;
+  readonly classes: number;
+  /** Needed for a loss computed on the GPU; typed results are reduced by core-spec. */
+  readonly reduction?: Reduction;
+  readonly input: Float32Array | GPUBuffer;
+  readonly target: Int32Array | GPUBuffer;
+  /** Per row, fl32(g * grad_output), for gradients. */
+  readonly gradScale: Float32Array | undefined;
+  /** Results stay on the GPU, in buffers the caller will own. */
+  readonly onGpu: boolean;
+  /** The caller's array for the gradient, when results come to the CPU. */
+  readonly outGradient: Float32Array | undefined;
+}
+
+/** What a call produced. */
+interface JobResult {
+  readonly rowTotals: Float64Array | undefined;
+  readonly gradInput: Float32Array | undefined;
+  readonly outputBuffer: GPUBuffer | undefined;
+  readonly gradBuffer: GPUBuffer | undefined;
 }
 
 /** What a chunk reads back once the GPU is done. */
@@ -100,18 +131,25 @@ export class WebGpuKernel implements LossKernel {
 
   /** The loss data (length N for `none`, else 1). */
   async forward(problem: Problem): Promise<Float32Array> {
-    return (await this.#run(problem, 'forward', undefined)).output;
+    return (await this.#runTyped(problem, 'forward', undefined)).output;
   }
 
   /** The gradient data (length N * C). */
   async backward(problem: BackwardProblem): Promise<Float32Array> {
-    return (await this.#run(problem, 'backward', problem.gradOutput)).gradInput;
+    return (await this.#runTyped(problem, 'backward', problem.gradOutput)).gradInput;
   }
 
   /** Loss and gradient from one fused pass. */
   async forwardBackward(problem: BackwardProblem): Promise<KernelResult> {
-    return this.#run(problem, 'fused', problem.gradOutput);
+    return this.#runTyped(problem, 'fused', problem.gradOutput);
   }
+
+  /** The GPU-resident entry points (GpuTensor inputs, `outputLocation: 'gpu-buffer'`). */
+  readonly gpu: GpuLossKernel = {
+    forward: async (problem) => (await this.#runGpu(problem, 'forward', undefined)).output,
+    backward: async (problem) => (await this.#runGpu(problem, 'backward', problem.gradOutput)).gradInput,
+    forwardBackward: (problem) => this.#runGpu(problem, 'fused', problem.gradOutput),
+  };
 
   /** Frees the buffers; destroys the device only when the kernel created it. */
   async dispose(): Promise<void> {
@@ -121,39 +159,129 @@ export class WebGpuKernel implements LossKernel {
     if (this.#ownsDevice) this.#device.destroy();
   }
 
-  async #run(
+  async #runTyped(
     problem: Problem,
     mode: Mode,
     gradOutput: Problem['input'] | undefined,
   ): Promise<{ output: Float32Array; gradInput: Float32Array }> {
+    const result = await this.#execute({
+      mode,
+      batch: problem.batch,
+      classes: problem.classes,
+      input: problem.input as Float32Array,
+      target: problem.target,
+      gradScale: mode === 'forward' ? undefined : gradientScales(problem, gradOutput as Problem['input']),
+      onGpu: false,
+      outGradient: problem.out?.gradInput as Float32Array | undefined,
+    });
+    const output =
+      result.rowTotals === undefined
+        ? new Float32Array(0)
+        : (reduceRowSums(problem, result.rowTotals) as Float32Array);
+    return { output, gradInput: result.gradInput ?? new Float32Array(0) };
+  }
+
+  async #runGpu(
+    problem: GpuProblem,
+    mode: Mode,
+    gradOutput: Float32Array | undefined,
+  ): Promise<GpuKernelResult> {
+    const { batch, classes, reduction } = problem;
+    const source = <T extends Float32Array | Int32Array>(
+      data: T | GpuTensor,
+      what: string,
+    ): T | GPUBuffer => {
+      if (data instanceof Float32Array || data instanceof Int32Array) return data as T;
+      const buffer = data.buffer as GPUBuffer;
+      if (typeof buffer.usage !== 'number' || (buffer.usage & STORAGE) === 0) {
+        throw new LossError(
+          'INVALID_DTYPE',
+          `webgpu: the ${what} GpuTensor's buffer needs GPUBufferUsage.STORAGE (a GPUBuffer of this backend's device)`,
+        );
+      }
+      return buffer;
+    };
+    const onGpu = problem.outputLocation === 'gpu-buffer';
+    const result = await this.#execute({
+      mode,
+      batch,
+      classes,
+      input: source(problem.input as Float32Array | GpuTensor, 'input'),
+      target: source(problem.target as Int32Array | GpuTensor, 'target'),
+      gradScale: gradOutput === undefined ? undefined : gradientScales(problem, gradOutput),
+      onGpu,
+      outGradient: problem.out?.gradInput as Float32Array | undefined,
+      reduction,
+    });
+    const typedOutput = (): Float32Array => {
+      if (result.rowTotals === undefined) return new Float32Array(0);
+      const asProblem = { ...problem, input: new Float32Array(0), target: new Int32Array(0) } as Problem;
+      return reduceRowSums(asProblem, result.rowTotals) as Float32Array;
+    };
+    const tensor = (buffer: GPUBuffer, shape: readonly number[]): GpuTensor<GPUBuffer> => ({
+      buffer,
+      shape: [...shape],
+      dtype: 'float32',
+    });
+    return {
+      output:
+        result.outputBuffer !== undefined ? tensor(result.outputBuffer, problem.outputShape) : typedOutput(),
+      gradInput:
+        result.gradBuffer !== undefined
+          ? tensor(result.gradBuffer, problem.inputShape)
+          : (result.gradInput ?? new Float32Array(0)),
+    };
+  }
+
+  /**
+   * Runs a call: plans chunks, uploads every typed chunk now (the caller may refill its arrays as
+   * soon as the promise is returned), encodes every chunk into one command encoder, submits once,
+   * and waits only for what must come back (results on the CPU, the range check of a GPU target).
+   */
+  async #execute(job: Job): Promise<JobResult> {
     this.#throwIfLost();
-    const { batch, classes } = problem;
+    const { batch, classes, mode } = job;
     const withLoss = mode !== 'backward';
     const withGradient = mode !== 'forward';
+    const gpuData = !(job.input instanceof Float32Array) || !(job.target instanceof Int32Array);
+    const gpuTarget = !(job.target instanceof Int32Array);
+    if (gpuTarget && batch * classes >= NO_BAD_TARGET) {
+      throw new LossError(
+        'INPUT_TOO_LARGE',
+        `webgpu: a GPU-resident target of ${batch * classes} elements is more than the ${NO_BAD_TARGET - 1} its range check can index`,
+      );
+    }
+    const align = this.#device.limits.minStorageBufferOffsetAlignment;
     const plan = planChunks(
       {
         batch,
         classes,
-        maxTargets: maxTargetCount(problem.target, batch, classes),
+        maxTargets: job.target instanceof Int32Array ? maxTargetCount(job.target, batch, classes) : classes,
         withGradient,
-        rowAlignment: 1,
+        rowAlignment: gpuData ? align / gcd(classes * 4, align) : 1,
       },
       this.#limits,
     );
-    const gradScale = withGradient ? gradientScales(problem, gradOutput as Problem['input']) : undefined;
+    const wantsOutputPass = job.onGpu && withLoss;
     let pipelines = this.#pipelines.ready(mode);
-    if (pipelines === undefined) {
-      // The mode's first call waits for its pipelines: it reads the caller's arrays now all the same.
-      problem = { ...problem, input: problem.input.slice(), target: problem.target.slice() };
-      pipelines = await this.#whileAlive(this.#pipelines.compile(mode));
+    let output = wantsOutputPass ? this.#outputPipelines : undefined;
+    if (pipelines === undefined || (wantsOutputPass && output === undefined)) {
+      // The first call of a mode waits for its pipelines: it reads the caller's arrays now all the same.
+      if (job.input instanceof Float32Array) job = { ...job, input: job.input.slice() };
+      if (job.target instanceof Int32Array) job = { ...job, target: job.target.slice() };
+      [pipelines, output] = await this.#whileAlive(
+        Promise.all([this.#pipelines.compile(mode), wantsOutputPass ? this.#compileOutput() : undefined]),
+      );
     }
     const held: GPUBuffer[] = [];
+    const created: GPUBuffer[] = [];
     const readbacks: ChunkReadback[] = [];
+    let statusRead: GPUBuffer | undefined;
     this.#device.pushErrorScope('out-of-memory');
     this.#device.pushErrorScope('validation');
     let encodeError: unknown;
     try {
-      this.#encode(problem, mode, pipelines, plan, gradScale, held, readbacks);
+      statusRead = this.#encode(job, pipelines, output, plan, held, created, readbacks);
     } catch (error) {
       encodeError = error;
     }
@@ -162,63 +290,98 @@ export class WebGpuKernel implements LossKernel {
       this.#device.popErrorScope(),
       this.#device.popErrorScope(),
     ]);
-    if (encodeError !== undefined || validation !== null || outOfMemory !== null) {
+    const fail = (): void => {
       this.#releaseAll(held);
+      for (const buffer of created) buffer.destroy();
+    };
+    if (encodeError !== undefined || validation !== null || outOfMemory !== null) {
+      fail();
       this.#throwIfLost();
       if (outOfMemory !== null) {
         throw new LossError('INPUT_TOO_LARGE', `webgpu: out of GPU memory: ${outOfMemory.message}`);
+      }
+      if (validation !== null && gpuData) {
+        throw new LossError(
+          'UNSUPPORTED_LOCATION',
+          `webgpu: a GpuTensor could not be used (a buffer of another device, destroyed or mapped?): ${validation.message}`,
+        );
       }
       if (validation !== null) throw new Error(`webgpu: internal validation error: ${validation.message}`);
       throw encodeError;
     }
     try {
       await this.#whileAlive(
-        Promise.all(
-          readbacks.flatMap((chunk) => [
+        Promise.all([
+          statusRead?.mapAsync(MAP_MODE_READ, 0, 16),
+          ...readbacks.flatMap((chunk) => [
             chunk.lossRead?.mapAsync(MAP_MODE_READ, 0, chunk.rows * 16),
             chunk.gradRead?.mapAsync(MAP_MODE_READ, 0, chunk.rows * classes * 4),
           ]),
-        ),
+        ]),
       );
     } catch (error) {
-      this.#releaseAll(held);
+      fail();
       this.#throwIfLost();
       throw error;
     }
-    const rowTotals = withLoss ? new Float64Array(batch) : undefined;
+    if (statusRead !== undefined) {
+      const [bad, value] = new Uint32Array(statusRead.getMappedRange(0, 8));
+      statusRead.unmap();
+      if (bad !== undefined && bad !== NO_BAD_TARGET) {
+        for (const chunk of readbacks) {
+          chunk.lossRead?.unmap();
+          chunk.gradRead?.unmap();
+        }
+        fail();
+        throw gpuTargetOutOfRangeError((value as number) | 0, bad, classes);
+      }
+    }
+    const rowTotals = withLoss && !job.onGpu ? new Float64Array(batch) : undefined;
     // The caller's `out` array when given (every element is written), else a fresh one.
-    const gradInput = withGradient
-      ? ((problem.out?.gradInput as Float32Array | undefined) ?? new Float32Array(batch * classes))
-      : new Float32Array(0);
+    const gradInput =
+      withGradient && !job.onGpu ? (job.outGradient ?? new Float32Array(batch * classes)) : undefined;
     for (const { start, rows, lossRead, gradRead } of readbacks) {
       if (lossRead !== undefined && rowTotals !== undefined) {
         const sums = new Float32Array(lossRead.getMappedRange(0, rows * 16));
         for (let r = 0; r < rows; r++) rowTotals[start + r] = combine(sums, r * 4);
         lossRead.unmap();
       }
-      if (gradRead !== undefined) {
+      if (gradRead !== undefined && gradInput !== undefined) {
         gradInput.set(new Float32Array(gradRead.getMappedRange(0, rows * classes * 4)), start * classes);
         gradRead.unmap();
       }
     }
     this.#releaseAll(held);
-    const output =
-      rowTotals === undefined ? new Float32Array(0) : (reduceRowSums(problem, rowTotals) as Float32Array);
-    return { output, gradInput };
+    return {
+      rowTotals,
+      gradInput,
+      outputBuffer: job.onGpu && withLoss ? created[0] : undefined,
+      gradBuffer: job.onGpu && withGradient ? created[withLoss ? 1 : 0] : undefined,
+    };
   }
 
-  /** Uploads every chunk (now: the caller's arrays are read at call time) and submits once. */
+  #outputPipelines: OutputPipelines | undefined;
+
+  async #compileOutput(): Promise<OutputPipelines> {
+    this.#outputPipelines = await this.#pipelines.output();
+    return this.#outputPipelines;
+  }
+
+  /**
+   * Uploads every typed chunk (now) and encodes every chunk into one encoder, submitted once.
+   * Returns the buffer the range check of a GPU target is read back from, if any.
+   */
   #encode(
-    problem: Problem,
-    mode: Mode,
+    job: Job,
     pipelines: PassPipelines,
+    output: OutputPipelines | undefined,
     plan: ChunkPlan,
-    gradScale: Float32Array | undefined,
     held: GPUBuffer[],
+    created: GPUBuffer[],
     readbacks: ChunkReadback[],
-  ): void {
+  ): GPUBuffer | undefined {
     const device = this.#device;
-    const { batch, classes } = problem;
+    const { batch, classes, mode, gradScale } = job;
     const withLoss = mode !== 'backward';
     const withGradient = mode !== 'forward';
     const acquire = (bytes: number, usage: number): GPUBuffer => {
@@ -226,6 +389,15 @@ export class WebGpuKernel implements LossKernel {
       held.push(buffer);
       return buffer;
     };
+    const create = (bytes: number): GPUBuffer => {
+      const buffer = device.createBuffer({ size: Math.max(4, bytes), usage: STORAGE | COPY_SRC | COPY_DST });
+      created.push(buffer);
+      return buffer;
+    };
+    const outputLength = job.reduction === 'none' ? batch : 1;
+    const outputBuffer = job.onGpu && withLoss ? create(outputLength * 4) : undefined;
+    const gradBuffer = job.onGpu && withGradient ? create(batch * classes * 4) : undefined;
+    const allTotals = outputBuffer !== undefined ? acquire(batch * 16, STORAGE | COPY_DST) : undefined;
     const maxRows = plan.rowsPerChunk;
     const sizes = {
       scratch: maxRows * plan.scratchStride * 4,
@@ -243,9 +415,9 @@ export class WebGpuKernel implements LossKernel {
     };
     const sized = (buffer: GPUBuffer, size: number): GPUBufferBinding =>
       size === 0 ? { buffer } : { buffer, size };
+    const checkRange = !(job.target instanceof Int32Array);
     device.queue.writeBuffer(shared.status, 0, new Uint32Array([NO_BAD_TARGET, 0, 0, 0]));
     const encoder = device.createCommandEncoder();
-    const input = problem.input as Float32Array;
     for (let start = 0; start < batch; start += maxRows) {
       const rows = Math.min(maxRows, batch - start);
       const elementBytes = rows * classes * 4;
@@ -260,14 +432,20 @@ export class WebGpuKernel implements LossKernel {
           plan.keyStride,
           plan.maskWords,
           plan.scratchStride,
-          0,
+          checkRange ? 1 : 0,
           start * classes,
         ]),
       );
-      const inputBuffer = acquire(elementBytes, STORAGE_IN);
-      upload(device, inputBuffer, input, start * classes, rows * classes);
-      const targetBuffer = acquire(elementBytes, STORAGE_IN);
-      upload(device, targetBuffer, problem.target, start * classes, rows * classes);
+      const bindData = (data: Float32Array | Int32Array | GPUBuffer): GPUBufferBinding => {
+        if (!(data instanceof Float32Array || data instanceof Int32Array)) {
+          return { buffer: data, offset: start * classes * 4, size: elementBytes };
+        }
+        const buffer = acquire(elementBytes, STORAGE_IN);
+        upload(device, buffer, data, start * classes, rows * classes);
+        return { buffer, size: elementBytes };
+      };
+      const inputBinding = bindData(job.input);
+      const targetBinding = bindData(job.target);
       let scaleBuffer = this.#dummyRead;
       if (gradScale !== undefined) {
         scaleBuffer = acquire(rows * 4, STORAGE_IN);
@@ -277,8 +455,8 @@ export class WebGpuKernel implements LossKernel {
         layout: this.#pipelines.layout,
         entries: [
           { binding: 0, resource: { buffer: params, size: PARAMS_BYTES } },
-          { binding: 1, resource: { buffer: inputBuffer, size: elementBytes } },
-          { binding: 2, resource: { buffer: targetBuffer, size: elementBytes } },
+          { binding: 1, resource: inputBinding },
+          { binding: 2, resource: targetBinding },
           { binding: 3, resource: sized(shared.scratch, sizes.scratch) },
           { binding: 4, resource: sized(shared.status, sizes.status) },
           { binding: 5, resource: sized(shared.grad, sizes.grad) },
@@ -298,17 +476,53 @@ export class WebGpuKernel implements LossKernel {
       pass.end();
       let lossRead: GPUBuffer | undefined;
       let gradRead: GPUBuffer | undefined;
-      if (withLoss) {
+      if (withLoss && allTotals !== undefined) {
+        encoder.copyBufferToBuffer(shared.rowTotals, 0, allTotals, start * 16, rows * 16);
+      } else if (withLoss) {
         lossRead = acquire(rows * 16, MAP_READ | COPY_DST);
         encoder.copyBufferToBuffer(shared.rowTotals, 0, lossRead, 0, rows * 16);
       }
-      if (withGradient) {
+      if (withGradient && gradBuffer !== undefined) {
+        encoder.copyBufferToBuffer(shared.grad, 0, gradBuffer, start * classes * 4, elementBytes);
+      } else if (withGradient) {
         gradRead = acquire(elementBytes, MAP_READ | COPY_DST);
         encoder.copyBufferToBuffer(shared.grad, 0, gradRead, 0, elementBytes);
       }
       readbacks.push({ start, rows, lossRead, gradRead });
     }
+    if (outputBuffer !== undefined && allTotals !== undefined && output !== undefined) {
+      const divisor = job.reduction === 'mean' ? batch * classes : classes;
+      const high = Math.fround(divisor);
+      const params = acquire(16, UNIFORM | COPY_DST);
+      const words = new ArrayBuffer(16);
+      new Uint32Array(words, 0, 1)[0] = batch;
+      new Float32Array(words, 8, 2).set([high, divisor - high]);
+      device.queue.writeBuffer(params, 0, words);
+      const pipeline = job.reduction === 'none' ? output.perRow : output.total;
+      const pass = encoder.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(
+        0,
+        device.createBindGroup({
+          layout: pipeline.getBindGroupLayout(0),
+          entries: [
+            { binding: 0, resource: { buffer: params, size: 16 } },
+            { binding: 1, resource: { buffer: allTotals, size: batch * 16 } },
+            { binding: 2, resource: { buffer: outputBuffer, size: outputLength * 4 } },
+          ],
+        }),
+      );
+      if (job.reduction === 'none') this.#dispatch(pass, batch);
+      else pass.dispatchWorkgroups(1);
+      pass.end();
+    }
+    let statusRead: GPUBuffer | undefined;
+    if (checkRange) {
+      statusRead = acquire(16, MAP_READ | COPY_DST);
+      encoder.copyBufferToBuffer(shared.status, 0, statusRead, 0, 16);
+    }
     device.queue.submit([encoder.finish()]);
+    return statusRead;
   }
 
   #dispatch(pass: GPUComputePassEncoder, threads: number): void {
@@ -364,6 +578,10 @@ function upload(
   device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, length * 4);
 }
 
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
 /** The largest J (targets before the first -1) of any row. */
 function maxTargetCount(target: Int32Array, batch: number, classes: number): number {
   let most = 0;
@@ -388,9 +606,12 @@ function combine(sums: Float32Array, offset: number): number {
 }
 
 /** Per row, fl32(g * grad_output): the factor each pair count is multiplied by. */
-function gradientScales(problem: Problem, gradOutput: Problem['input']): Float32Array {
+function gradientScales(
+  problem: Pick<Problem, 'batch' | 'classes' | 'reduction'>,
+  gradOutput: Problem['input'],
+): Float32Array {
   const { batch, reduction } = problem;
-  const g = gradientUnit(problem);
+  const g = gradientUnit(problem as Problem); // reads batch, classes and reduction only
   const scales = new Float32Array(batch);
   if (reduction === 'none') {
     for (let n = 0; n < batch; n++) scales[n] = g * (gradOutput[n] as number);

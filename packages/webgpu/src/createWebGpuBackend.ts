@@ -1,4 +1,12 @@
-import { type BackendCapabilities, LossBackend } from '@mlml/core-spec';
+import {
+  type BackendCapabilities,
+  type FloatArray,
+  type ForwardBackwardResult,
+  type GpuTensor,
+  LossBackend,
+  type LossOptions,
+  type Tensor,
+} from '@mlml/core-spec';
 import { acquireDevice, type WebGpuDeviceOptions } from './acquireDevice.js';
 import { WebGpuKernel, type WebGpuResourceStats } from './WebGpuKernel.js';
 
@@ -21,6 +29,15 @@ export const WEBGPU_CAPABILITIES: BackendCapabilities = {
 /** Options of {@link createWebGpuBackend}. */
 export interface WebGpuBackendOptions extends WebGpuDeviceOptions {}
 
+/** An input the webgpu backend takes: a float32 typed-array tensor or a float32 GpuTensor. */
+export type WebGpuInput = Tensor<FloatArray> | GpuTensor<GPUBuffer>;
+
+/** A target the webgpu backend takes: an Int32Array tensor or an int32 GpuTensor. */
+export type WebGpuTarget = Tensor<Int32Array> | GpuTensor<GPUBuffer>;
+
+/** Options that return results as GpuTensors. */
+export type GpuBufferOptions = LossOptions & { readonly outputLocation: 'gpu-buffer' };
+
 /** The 'webgpu' backend: an {@link ILossBackend} with a view of its GPU resources. */
 export class WebGpuBackend extends LossBackend {
   readonly #kernel: WebGpuKernel;
@@ -29,6 +46,78 @@ export class WebGpuBackend extends LossBackend {
   constructor(kernel: WebGpuKernel) {
     super(WEBGPU_BACKEND_NAME, WEBGPU_CAPABILITIES, kernel);
     this.#kernel = kernel;
+  }
+
+  /**
+   * The loss. `input` and `target` may be GpuTensors on this backend's device (float32 input,
+   * int32 target); with `outputLocation: 'gpu-buffer'` the loss comes back as a GpuTensor whose
+   * buffer the caller owns (and destroys).
+   */
+  override forward(
+    input: WebGpuInput,
+    target: WebGpuTarget,
+    options: GpuBufferOptions,
+  ): Promise<GpuTensor<GPUBuffer>>;
+  override forward(
+    input: WebGpuInput,
+    target: WebGpuTarget,
+    options?: LossOptions,
+  ): Promise<Tensor<FloatArray>>;
+  override forward(
+    input: WebGpuInput,
+    target: WebGpuTarget,
+    options?: LossOptions,
+  ): Promise<Tensor<FloatArray> | GpuTensor<GPUBuffer>> {
+    return super.forward(input as Tensor<FloatArray>, target as Tensor<Int32Array>, options);
+  }
+
+  /** The gradient; GpuTensor inputs and `outputLocation: 'gpu-buffer'` as in {@link forward}. */
+  override backward(
+    input: WebGpuInput,
+    target: WebGpuTarget,
+    gradOutput: Tensor<FloatArray>,
+    options: GpuBufferOptions,
+  ): Promise<GpuTensor<GPUBuffer>>;
+  override backward(
+    input: WebGpuInput,
+    target: WebGpuTarget,
+    gradOutput: Tensor<FloatArray>,
+    options?: LossOptions,
+  ): Promise<Tensor<FloatArray>>;
+  override backward(
+    input: WebGpuInput,
+    target: WebGpuTarget,
+    gradOutput: Tensor<FloatArray>,
+    options?: LossOptions,
+  ): Promise<Tensor<FloatArray> | GpuTensor<GPUBuffer>> {
+    return super.backward(input as Tensor<FloatArray>, target as Tensor<Int32Array>, gradOutput, options);
+  }
+
+  /** Loss and gradient; GpuTensor inputs and `outputLocation: 'gpu-buffer'` as in {@link forward}. */
+  override forwardBackward(
+    input: WebGpuInput,
+    target: WebGpuTarget,
+    gradOutput: Tensor<FloatArray> | undefined,
+    options: GpuBufferOptions,
+  ): Promise<{ output: GpuTensor<GPUBuffer>; gradInput: GpuTensor<GPUBuffer> }>;
+  override forwardBackward(
+    input: WebGpuInput,
+    target: WebGpuTarget,
+    gradOutput?: Tensor<FloatArray>,
+    options?: LossOptions,
+  ): Promise<ForwardBackwardResult>;
+  override forwardBackward(
+    input: WebGpuInput,
+    target: WebGpuTarget,
+    gradOutput?: Tensor<FloatArray>,
+    options?: LossOptions,
+  ): Promise<ForwardBackwardResult | { output: GpuTensor<GPUBuffer>; gradInput: GpuTensor<GPUBuffer> }> {
+    return super.forwardBackward(
+      input as Tensor<FloatArray>,
+      target as Tensor<Int32Array>,
+      gradOutput,
+      options,
+    );
   }
 
   /** The device the backend runs on (the user's own when one was given). */

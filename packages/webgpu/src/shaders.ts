@@ -493,6 +493,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
         @builtin(local_invocation_index) lid: u32) {
   let row = threadIndex(wid, groups, lid);
   if (row >= params.rows) { return; }
+  // The value of the first bad target, once the chunk that holds it has been checked.
+  if (row == 0u && params.checkRange != 0u) {
+    let bad = atomicLoad(&status[0]);
+    if (bad >= params.firstElement && bad - params.firstElement < params.rows * params.classes) {
+      atomicStore(&status[1], bitcast<u32>(targets[bad - params.firstElement]));
+    }
+  }
   let J = scratch[row * params.scratchStride];
   if (WITH_LOSS) {
     var small = vec2<f32>(0.0, 0.0);
@@ -543,5 +550,111 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
       }
     }
   }
+}
+`;
+
+/**
+ * The loss on the GPU, for `outputLocation: 'gpu-buffer'`: each row's double-float sums divided by
+ * C (`perRow`, for `none`), or added in a fixed order (a strided share per thread, then a tree) and
+ * divided by C or N·C (`total`, one workgroup), rounded to float32 once.
+ */
+export const OUTPUT_WGSL = /* wgsl */ `
+const WG: u32 = ${LOSS_WORKGROUP_SIZE}u;
+const INF_BITS: u32 = 0x7f800000u;
+const SCALE_DOWN: f32 = 5.421010862427522e-20; // 2^-64
+const SCALE_UP: f32 = 18446744073709551616.0; // 2^64
+
+struct OutputParams {
+  rows: u32,
+  unused: u32,
+  divisorHigh: f32, // the divisor (C or N·C) as a double-float
+  divisorLow: f32,
+}
+
+@group(0) @binding(0) var<uniform> params: OutputParams;
+@group(0) @binding(1) var<storage, read> rowTotals: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read_write> output: array<u32>;
+
+var<workgroup> partSmall: array<vec2<f32>, WG>;
+var<workgroup> partBig: array<vec2<f32>, WG>;
+var<workgroup> partInf: array<u32, WG>;
+
+fn twoSum(a: f32, b: f32) -> vec2<f32> {
+  let s = a + b;
+  let bb = s - a;
+  return vec2<f32>(s, (a - (s - bb)) + (b - bb));
+}
+
+fn ddAdd(p: vec2<f32>, q: vec2<f32>) -> vec2<f32> {
+  let se = twoSum(p.x, q.x);
+  let lo = se.y + (p.y + q.y);
+  let hi = se.x + lo;
+  return vec2<f32>(hi, lo - (hi - se.x));
+}
+
+fn split(a: f32) -> vec2<f32> {
+  let c = 4097.0 * a;
+  let hi = c - (c - a);
+  return vec2<f32>(hi, a - hi);
+}
+
+fn twoProduct(a: f32, b: f32) -> vec2<f32> {
+  let p = a * b;
+  let sa = split(a);
+  let sb = split(b);
+  let e = ((sa.x * sb.x - p) + sa.x * sb.y + sa.y * sb.x) + sa.y * sb.y;
+  return vec2<f32>(p, e);
+}
+
+// a / d for double-floats: a quotient and one correction from the exact residual (WGSL's
+// division is not correctly rounded; the correction makes up for it).
+fn ddDivide(a: vec2<f32>, d: vec2<f32>) -> f32 {
+  let q = a.x / d.x;
+  let product = ddAdd(twoProduct(q, d.x), vec2<f32>(q * d.y, 0.0));
+  let residual = ddAdd(a, -product);
+  return q + residual.x / d.x;
+}
+
+fn finalBits(small: vec2<f32>, big: vec2<f32>, sawInf: bool) -> u32 {
+  if (sawInf) { return INF_BITS; }
+  let divisor = vec2<f32>(params.divisorHigh, params.divisorLow);
+  if (big.x == 0.0) { return bitcast<u32>(ddDivide(small, divisor)); }
+  let scaled = ddDivide(ddAdd(big, small * SCALE_DOWN), divisor);
+  if (scaled >= SCALE_UP) { return INF_BITS; }
+  return bitcast<u32>(scaled * SCALE_UP);
+}
+
+@compute @workgroup_size(WG)
+fn perRow(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+          @builtin(local_invocation_index) lid: u32) {
+  let row = (wid.y * groups.x + wid.x) * WG + lid;
+  if (row >= params.rows) { return; }
+  let t = rowTotals[row];
+  output[row] = finalBits(bitcast<vec2<f32>>(t.xy), bitcast<vec2<f32>>(t.zw), t.z == INF_BITS);
+}
+
+@compute @workgroup_size(WG)
+fn total(@builtin(local_invocation_index) lid: u32) {
+  var small = vec2<f32>(0.0, 0.0);
+  var big = vec2<f32>(0.0, 0.0);
+  var sawInf = 0u;
+  for (var row = lid; row < params.rows; row += WG) {
+    let t = rowTotals[row];
+    small = ddAdd(small, bitcast<vec2<f32>>(t.xy));
+    if (t.z == INF_BITS) { sawInf = 1u; } else { big = ddAdd(big, bitcast<vec2<f32>>(t.zw)); }
+  }
+  partSmall[lid] = small;
+  partBig[lid] = big;
+  partInf[lid] = sawInf;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
+    if (lid < stride) {
+      partSmall[lid] = ddAdd(partSmall[lid], partSmall[lid + stride]);
+      partBig[lid] = ddAdd(partBig[lid], partBig[lid + stride]);
+      partInf[lid] = partInf[lid] | partInf[lid + stride];
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { output[0] = finalBits(partSmall[0], partBig[0], partInf[0] != 0u); }
 }
 `;
