@@ -83,7 +83,8 @@ async function withOwnTargetValues<T>(target: Tensor<Int32Array>, call: () => Pr
 }
 
 function tagged(tensor: Tensor<FloatArray>, backend: ILossBackend): LossTensor {
-  return { data: tensor.data, shape: tensor.shape, backend: backend.name };
+  // Spread: a GpuTensor result (outputLocation 'gpu-buffer') keeps its buffer and dtype.
+  return { ...tensor, backend: backend.name };
 }
 
 function gradTensor(

@@ -1,4 +1,11 @@
-import { type Dtype, type FloatArray, LossError, type Tensor } from '@mlml/core-spec';
+import {
+  type Dtype,
+  type FloatArray,
+  type GpuTensor,
+  isGpuTensor,
+  LossError,
+  type Tensor,
+} from '@mlml/core-spec';
 
 /** A nested array of numbers: a scalar, a vector or a matrix (deeper nesting is rejected by validation). */
 export type NestedNumbers = number | readonly NestedNumbers[];
@@ -8,7 +15,8 @@ export type InputLike =
   | NestedNumbers
   | FloatArray
   | Tensor<FloatArray>
-  | { readonly data: readonly number[]; readonly shape: readonly number[] };
+  | { readonly data: readonly number[]; readonly shape: readonly number[] }
+  | GpuTensor;
 
 /**
  * Converts user input to a float tensor without copying typed arrays (backends never mutate).
@@ -18,6 +26,8 @@ export type InputLike =
  */
 export function toInputTensor(input: InputLike, dtype: Dtype = 'float32'): Tensor<FloatArray> {
   checkDtype(dtype);
+  // A GpuTensor goes to the backend as it is (webgpu takes it; others reject it, UNSUPPORTED_LOCATION).
+  if (isGpuTensor(input)) return input as unknown as Tensor<FloatArray>;
   if (input instanceof Float32Array || input instanceof Float64Array) {
     return { data: input, shape: [input.length] };
   }

@@ -1,4 +1,4 @@
-import { LossError, type Tensor } from '@mlml/core-spec';
+import { type GpuTensor, isGpuTensor, LossError, type Tensor } from '@mlml/core-spec';
 import { describe, flatten, isTensorLike, type NestedNumbers } from './toInputTensor.js';
 
 /** Integer typed arrays accepted as targets. */
@@ -16,7 +16,8 @@ export type IntegerArray =
 export type TargetLike =
   | NestedNumbers
   | IntegerArray
-  | { readonly data: IntegerArray | readonly number[]; readonly shape: readonly number[] };
+  | { readonly data: IntegerArray | readonly number[]; readonly shape: readonly number[] }
+  | GpuTensor;
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
@@ -40,6 +41,8 @@ export function clampedTargetValue(data: Int32Array, index: number): string | un
  * @throws {LossError} `INVALID_DTYPE` for float arrays and non-integer values.
  */
 export function toTargetTensor(target: TargetLike): Tensor<Int32Array> {
+  // A GpuTensor goes to the backend as it is (webgpu takes it; others reject it, UNSUPPORTED_LOCATION).
+  if (isGpuTensor(target)) return target as unknown as Tensor<Int32Array>;
   if (isTensorLike(target)) {
     return { data: toInt32(target.data, 'target'), shape: [...target.shape] };
   }
