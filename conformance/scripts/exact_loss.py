@@ -146,7 +146,7 @@ def exact_values(x, y, dtype, reduction, grad_output):
         output = np.array(value, dtype=np.float64)
     grad = None
     if grad_output is not None:
-        g = Fraction(1, batch * classes) if reduction == 'mean' else Fraction(1, classes)
+        g = Fraction(1, max(batch * classes, 1)) if reduction == "mean" else Fraction(1, classes)
         go = np.asarray(grad_output, dtype=np.float64).reshape(-1)
         grad = np.zeros((batch, classes), dtype=np.float64)
         for n in range(batch):

@@ -16,6 +16,8 @@ otherwise. That guards against PyTorch 1.13's float32 gradient drift (it accumul
 float32, which drifts when one entry receives thousands of counted pairs) leaking into the goldens.
 """
 
+import hashlib
+import json
 import math
 from fractions import Fraction
 import os
@@ -718,6 +720,10 @@ def large_cases():
                 'tags': ['large', recipe['values']],
                 'dtype': dtype,
                 'recipe': {k: v for k, v in recipe.items() if k not in ('id', 'dtype')},
+                # SHA-256 of the generated arrays (little-endian input in the dtype, int32 target), so
+                # a drift between the Python and TypeScript generators shows as itself.
+                'sha256': {'input': hashlib.sha256(x.astype(x.dtype.newbyteorder('<')).tobytes()).hexdigest(),
+                           'target': hashlib.sha256(y.astype('<i4').tobytes()).hexdigest()},
                 'options': {'reduction': reduction},
                 'expected': {
                     'output': float_tensor(output, dtype),
@@ -760,6 +766,74 @@ def write_large_file(name, problems):
     print(f'{name}: {len(problems)} problems, {os.path.getsize(path)} bytes')
 
 
+HAND_FILE = 'edge-cases.json'
+
+
+def hand_json(value):
+    """A value of the hand-written file written back as it was read (ints stay ints)."""
+    if isinstance(value, float):
+        return Raw(repr(value))
+    if isinstance(value, dict):
+        return {k: hand_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [hand_json(v) for v in value]
+    return value
+
+
+def decode(value):
+    return {'NaN': math.nan, 'Infinity': math.inf, '-Infinity': -math.inf}.get(value, value) \
+        if isinstance(value, str) else float(value)
+
+
+def add_exact_to_hand_file():
+    """Adds `expected.exact` to every value case of the hand-written edge-cases.json (its inputs and
+    expected values stay as written); a hand value farther than CHECK_RTOL from the exact one stops
+    the script (the hand values are decimals such as 0.85, so they may be a last bit off)."""
+    path = os.path.join(OUT_DIR, HAND_FILE)
+    with open(path, encoding='utf-8') as f:
+        original = f.read()
+    document = json.loads(original)
+    cases = []
+    for c in document['cases']:
+        c.get('expected', {}).pop('exact', None)
+        expected = c['expected']
+        if 'error' not in expected:
+            dtype = c['dtype']
+            scalar = NP_DTYPES[dtype]
+            x = np.array([decode(v) for v in c['input']['data']], dtype=scalar).reshape(c['input']['shape'])
+            y = np.array(c['target']['data'], dtype=np.int64).reshape(c['target']['shape'])
+            go = None
+            if 'grad_output' in c:
+                go = np.array([decode(v) for v in c['grad_output']['data']], dtype=scalar).reshape(
+                    c['grad_output']['shape'])
+            output, grad = exact_values(x, y, dtype, resolved_reduction(c['options']), go)
+            hand_output = np.array([decode(v) for v in expected['output']['data']]).reshape(output.shape)
+            classes = 1 if x.ndim == 0 else x.shape[-1]
+            check_close(c['id'], 'output (hand)', hand_output, output, dtype, 1)
+            exact = {'output': float_tensor(output, dtype)}
+            if grad is not None:
+                hand_grad = np.array([decode(v) for v in expected['grad_input']['data']]).reshape(grad.shape)
+                check_close(c['id'], 'grad_input (hand)', hand_grad, grad, dtype, classes)
+                exact['grad_input'] = float_tensor(grad, dtype)
+            c = hand_json(c)
+            c['expected']['exact'] = exact
+        else:
+            c = hand_json(c)
+        cases.append(c)
+    lines = ['{', f'  "format": {dump(document["format"])},', f'  "generator": {dump(hand_json(document["generator"]))},',
+             '  "cases": [', ',\n'.join('    ' + dump(c) for c in cases), '  ]', '}']
+    text = '\n'.join(lines) + '\n'
+    if CHECK_ONLY:
+        same = original == text
+        print(f'{HAND_FILE}: {"identical" if same else "DIFFERS from the regenerated file"}')
+        if not same:
+            CHANGED.append(HAND_FILE)
+        return
+    with open(path, 'w', encoding='utf-8', newline='\n') as f:
+        f.write(text)
+    print(f'{HAND_FILE}: exact values added to its value cases, {os.path.getsize(path)} bytes')
+
+
 def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     write_file('pytorch-reference.json', 'pytorch', reference_cases())
@@ -768,6 +842,7 @@ def main():
     write_file('pytorch-wide.json', 'pytorch', wide_cases())
     write_file('pytorch-errors.json', 'pytorch', error_cases())
     write_large_file('pytorch-large.json', large_cases())
+    add_exact_to_hand_file()
     return 1 if CHANGED else 0
 
 

@@ -50,9 +50,10 @@ export interface GoldenValues {
   /** The gradient w.r.t. the input, present exactly when the case has `grad_output`. */
   readonly gradInput?: Tensor<FloatArray>;
   /**
-   * The exact values (`expected.exact` in the file; a `hand` file's values are exact by construction,
-   * so there they are `output`/`gradInput` themselves). A backend is held to these within the
-   * tolerance it declares. Absent in a file that gives only PyTorch's numbers.
+   * The exact values (`expected.exact` in the file: DESIGN §2's sums in exact arithmetic, rounded
+   * once, written by the generator). A backend is held to these within the tolerance it declares.
+   * Absent in a file that gives only PyTorch's (or hand-rounded) numbers: those are then held to
+   * `output`/`gradInput` within the declared tolerance plus `PYTORCH_DRIFT`.
    */
   readonly exact?: ExactValues;
 }

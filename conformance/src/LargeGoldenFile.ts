@@ -38,6 +38,8 @@ export interface LargeGoldenCase {
   readonly dtype: Dtype;
   /** How input, target and grad_output are generated. */
   readonly recipe: SeededRecipe;
+  /** SHA-256 (hex) of the Python generator's arrays: input (little-endian, the dtype) and target (int32). */
+  readonly sha256?: { readonly input: string; readonly target: string };
   /** The reduction of every call. */
   readonly reduction: Reduction;
   /** PyTorch's forward output. */

@@ -57,10 +57,8 @@ export function parseGoldenFile(json: Json, source = 'golden file'): GoldenFile 
   const cases = file.cases;
   if (!Array.isArray(cases)) fail('cases', `expected an array, got ${show(cases)}`);
   const seen = new Set<string>();
-  // A hand-written file's values are DESIGN §2's exact ones (edge cases worked out by hand).
-  const handWritten = generator.name === 'hand';
   const decoded = (cases as Json[]).map((raw, i) => {
-    const parsed = parseCase(raw, `cases[${i}]`, handWritten, fail);
+    const parsed = parseCase(raw, `cases[${i}]`, fail);
     if (seen.has(parsed.id)) fail(`cases[${i}].id`, `duplicate id ${JSON.stringify(parsed.id)}`);
     seen.add(parsed.id);
     return parsed;
@@ -102,7 +100,7 @@ function parseGenerator(raw: Json, fail: Fail): GoldenGenerator {
   return generator;
 }
 
-function parseCase(raw: Json, path: string, handWritten: boolean, fail: Fail): GoldenCase {
+function parseCase(raw: Json, path: string, fail: Fail): GoldenCase {
   const c = object(raw, path, fail);
   for (const key of Object.keys(c)) {
     if (!CASE_KEYS.has(key)) fail(`${path}.${key}`, `unknown field (expected ${[...CASE_KEYS].join(', ')})`);
@@ -166,9 +164,7 @@ function parseCase(raw: Json, path: string, handWritten: boolean, fail: Fail): G
         : floatTensor(expectedRaw.grad_input, `${path}.expected.grad_input`, dtype, true, fail);
     const exact =
       expectedRaw.exact === undefined
-        ? handWritten
-          ? { output, ...(gradInput === undefined ? {} : { gradInput }) }
-          : undefined
+        ? undefined
         : parseExact(expectedRaw.exact, `${path}.expected.exact`, dtype, gradInput !== undefined, fail);
     expected = {
       kind: 'values',

@@ -86,11 +86,18 @@ function parseLargeCase(raw: Json, path: string, fail: Fail): LargeGoldenCase {
   }
   const number = (value: Json, at: string) =>
     typeof value === 'number' && Number.isSafeInteger(value) ? value : fail(at, 'expected an integer');
+  let sha256: { input: string; target: string } | undefined;
+  if (c.sha256 !== undefined) {
+    const h = object(c.sha256, `${path}.sha256`, fail);
+    if (typeof h.input !== 'string' || typeof h.target !== 'string') fail(`${path}.sha256`, 'expected { input, target } hex strings');
+    sha256 = { input: h.input as string, target: h.target as string };
+  }
   return {
     id: c.id as string,
     tags,
     dtype,
     recipe,
+    ...(sha256 === undefined ? {} : { sha256 }),
     reduction: reduction as Reduction,
     output: tensor(expected.output, `${path}.expected.output`, dtype, fail),
     exactOutput: tensor(exact.output, `${path}.expected.exact.output`, dtype, fail),
