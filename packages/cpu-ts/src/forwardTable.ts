@@ -155,7 +155,8 @@ function twiceLossDistinct(
     if (v > floor && v < ceiling && w > floor && w < ceiling) {
       const vFromLowest = v - lowest;
       const wFromLowest = w - lowest;
-      // `| 0` on every index: int32 arithmetic without overflow checks; at most `top`.
+      // `| 0` on every index: int32 arithmetic without overflow checks; between floor and ceiling
+      // the bucket is in [0, top].
       const r = ((((vFromLowest * scale) | 0) << 2) + 8) | 0;
       const q = ((((wFromLowest * scale) | 0) << 2) + 8) | 0;
       const vBase = table[r]!;
