@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { listBackends } from '@mlml/loss';
-import { BUILTIN_FIXTURE_FILES } from '../builtinFixtures.js';
+import { BUILTIN_FIXTURE_FILES, BUILTIN_LARGE_FIXTURE_FILES } from '../builtinFixtures.js';
 import { type CommandIo, formatMatrix, parseArgs, readFixtures, UsageError } from '../cli.js';
-import { builtinFixturePaths } from '../node.js';
+import { builtinFixturePaths, builtinLargeFixturePaths } from '../node.js';
 import { type FixtureFile, PAGE_TITLES, type PageKind, PageSession } from './PageSession.js';
 import {
   PAGE_API_GLOBAL,
@@ -17,14 +17,34 @@ const CONFORMANCE_USAGE =
 const RUN_USAGE =
   'usage: mlml run --browser --backend NAME --fixtures FILE [--out FILE]  (in a cross-origin isolated page)';
 
-/** The golden files named by `--fixtures` (`builtin` expands to the built-in set), validated. */
-async function fixtureFiles(files: readonly string[] | undefined): Promise<FixtureFile[]> {
-  if (files === undefined) {
-    return builtinFixturePaths().map((path, i) => ({ path, source: BUILTIN_FIXTURE_FILES[i]! }));
+/** The built-in golden files (both formats), named as the Node run names them. */
+function builtinFiles(): FixtureFile[] {
+  return [
+    ...builtinFixturePaths().map((path, i) => ({ path, source: BUILTIN_FIXTURE_FILES[i]! })),
+    ...builtinLargeFixturePaths().map((path, i) => ({ path, source: BUILTIN_LARGE_FIXTURE_FILES[i]! })),
+  ];
+}
+
+/**
+ * The golden files named by `--fixtures` (`builtin` expands to the built-in set), parsed in Node
+ * first so that a bad file is a usage error here; `goldenOnly` rejects large golden files (as
+ * `mlml run` does).
+ */
+async function fixtureFiles(
+  files: readonly string[] | undefined,
+  goldenOnly = false,
+): Promise<FixtureFile[]> {
+  if (files === undefined) return builtinFiles();
+  const read = await readFixtures(files);
+  if (goldenOnly && read.large.length > 0) {
+    throw new UsageError(
+      `${read.large[0]!.source} is a large golden file (seeded problems); mlml run takes mlml-golden-v1 files`,
+    );
   }
-  await readFixtures(files); // parses every file in Node first: a bad one is a usage error here
   return files
-    .flatMap((file) => (file === 'builtin' ? builtinFixturePaths() : [file]))
+    .flatMap((file) =>
+      file === 'builtin' ? [...builtinFixturePaths(), ...builtinLargeFixturePaths()] : [file],
+    )
     .map((path) => ({ path, source: path }));
 }
 
@@ -161,7 +181,7 @@ export async function runBrowserGoldenCommand(args: readonly string[], io: Comma
     const chosen = backendNames(names);
     if (chosen === 'all') throw new UsageError(`give one backend name, not all (${RUN_USAGE})`);
     backend = chosen[0]!;
-    files = await fixtureFiles(given);
+    files = await fixtureFiles(given, true);
     out = parsed.values.get('out')?.[0];
   } catch (error) {
     return usageFailure('run', error, io);

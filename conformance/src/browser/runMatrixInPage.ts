@@ -1,5 +1,6 @@
 import { createBackend, type ILossBackend, listBackends } from '@mlml/loss';
 import type { GoldenFile } from '../GoldenFile.js';
+import type { LargeGoldenFile } from '../LargeGoldenFile.js';
 import { describeError, runConformance } from '../runConformance.js';
 import type { PageBackendOutcome } from './protocol.js';
 
@@ -10,13 +11,13 @@ export function unavailableReason(error: unknown): string {
 }
 
 /**
- * Runs the conformance suite in this page on each backend (all registered ones for `all`), each
+ * Runs the conformance suite (golden and large golden files) in this page on each backend (all registered ones for `all`), each
  * created fresh and disposed at the end with the `BACKEND_DISPOSED` check, as the Node matrix does.
  * A name the page does not register, or a backend that does not initialise, is unavailable.
  */
 export async function runMatrixInPage(
   backends: 'all' | readonly string[],
-  fixtures: readonly GoldenFile[],
+  fixtures: { readonly golden: readonly GoldenFile[]; readonly large: readonly LargeGoldenFile[] },
   onBackend: (name: string) => void,
 ): Promise<PageBackendOutcome[]> {
   const registered = listBackends().map((b) => b.name);
@@ -40,7 +41,11 @@ export async function runMatrixInPage(
     }
     const threads = backend.capabilities.threads ?? 1;
     try {
-      const report = await runConformance(backend, { fixtures, checkDispose: true });
+      const report = await runConformance(backend, {
+        fixtures: fixtures.golden,
+        largeFixtures: fixtures.large,
+        checkDispose: true,
+      });
       outcomes.push({ name, threads, report });
     } finally {
       await backend.dispose().catch(() => undefined);

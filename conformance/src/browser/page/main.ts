@@ -2,21 +2,29 @@
 // @mlml/loss) and exposes the suite to the Node side as globalThis.mlmlConformance.
 import { listBackends } from '@mlml/loss';
 import type { GoldenFile } from '../../GoldenFile.js';
-import { parseGoldenFile } from '../../parseGoldenFile.js';
+import type { LargeGoldenFile } from '../../LargeGoldenFile.js';
 import { computeResultsInPage } from '../computeResultsInPage.js';
+import { parseFixtureText } from '../parseFixtureText.js';
 import { PAGE_API_GLOBAL, type PageApi, type PageFixture, PROGRESS_PREFIX } from '../protocol.js';
 import { runMatrixInPage } from '../runMatrixInPage.js';
 
 const status = document.getElementById('status')!;
 
-async function fetchFixtures(fixtures: readonly PageFixture[]): Promise<GoldenFile[]> {
-  return Promise.all(
+/** Fetches the golden files and parses them by format. */
+async function fetchFixtures(
+  fixtures: readonly PageFixture[],
+): Promise<{ golden: GoldenFile[]; large: LargeGoldenFile[] }> {
+  const parsed = await Promise.all(
     fixtures.map(async ({ url, source }) => {
       const response = await fetch(url);
       if (!response.ok) throw new Error(`cannot fetch ${source} (${url}): HTTP ${response.status}`);
-      return parseGoldenFile(await response.text(), source);
+      return parseFixtureText(await response.text(), source);
     }),
   );
+  return {
+    golden: parsed.flatMap((p) => (p.kind === 'golden' ? [p.file] : [])),
+    large: parsed.flatMap((p) => (p.kind === 'large' ? [p.file] : [])),
+  };
 }
 
 const api: PageApi = {
@@ -30,7 +38,8 @@ const api: PageApi = {
       status.textContent = `running ${name}`;
       console.log(`${PROGRESS_PREFIX}running ${name}...`);
     }),
-  results: async ({ backend, fixtures }) => computeResultsInPage(backend, await fetchFixtures(fixtures)),
+  results: async ({ backend, fixtures }) =>
+    computeResultsInPage(backend, (await fetchFixtures(fixtures)).golden),
 };
 
 (globalThis as Record<string, unknown>)[PAGE_API_GLOBAL] = api;
