@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { toMatrixResult } from '../src/browser/toMatrixResult.ts';
 import { BUILTIN_FIXTURE_FILES } from '../src/builtinFixtures.ts';
 import { formatMatrix, runConformanceCommand, runConformanceMatrix, runGoldenCommand } from '../src/cli.ts';
-import { builtinFixturePaths } from '../src/node.ts';
+import { builtinFixturePaths, loadBuiltinGoldenFiles, loadBuiltinLargeGoldenFiles } from '../src/node.ts';
 
 function capture() {
   const out: string[] = [];
@@ -37,6 +37,9 @@ describe('mlml conformance --browser (headless Chromium)', () => {
       const { io, out, err } = capture();
       const code = await runConformanceCommand(['--browser'], io);
       expect(code, [...out, ...err].join('\n')).toBe(0);
+      const builtin = [...(await loadBuiltinGoldenFiles()), ...(await loadBuiltinLargeGoldenFiles())];
+      const cases = builtin.reduce((n, f) => n + f.cases.length, 0);
+      expect(out[0]).toContain(`: ${builtin.length} golden file(s), ${cases} cases;`);
       const plain = section(out, /^== plain page/);
       const isolated = section(out, /^== cross-origin isolated page/);
       for (const page of [plain, isolated]) {

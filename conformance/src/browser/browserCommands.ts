@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { listBackends } from '@mlml/loss';
 import { BUILTIN_FIXTURE_FILES, BUILTIN_LARGE_FIXTURE_FILES } from '../builtinFixtures.js';
 import { type CommandIo, formatMatrix, parseArgs, readFixtures, UsageError } from '../cli.js';
-import { builtinFixturePaths, builtinLargeFixturePaths } from '../node.js';
+import { builtinFixturePaths, builtinLargeFixturePaths, loadFixtureFiles } from '../node.js';
 import { type FixtureFile, PAGE_TITLES, type PageKind, PageSession } from './PageSession.js';
 import {
   PAGE_API_GLOBAL,
@@ -33,19 +33,22 @@ function builtinFiles(): FixtureFile[] {
 async function fixtureFiles(
   files: readonly string[] | undefined,
   goldenOnly = false,
-): Promise<FixtureFile[]> {
-  if (files === undefined) return builtinFiles();
-  const read = await readFixtures(files);
+): Promise<{ files: FixtureFile[]; cases: number }> {
+  const read =
+    files === undefined
+      ? await loadFixtureFiles(builtinFiles().map((f) => f.path))
+      : await readFixtures(files);
   if (goldenOnly && read.large.length > 0) {
     throw new UsageError(
       `${read.large[0]!.source} is a large golden file (seeded problems); mlml run takes mlml-golden-v1 files`,
     );
   }
-  return files
-    .flatMap((file) =>
-      file === 'builtin' ? [...builtinFixturePaths(), ...builtinLargeFixturePaths()] : [file],
-    )
-    .map((path) => ({ path, source: path }));
+  const cases = [...read.golden, ...read.large].reduce((n, f) => n + f.cases.length, 0);
+  if (files === undefined) return { files: builtinFiles(), cases };
+  const paths = files.flatMap((file) =>
+    file === 'builtin' ? [...builtinFixturePaths(), ...builtinLargeFixturePaths()] : [file],
+  );
+  return { files: paths.map((path) => ({ path, source: path })), cases };
 }
 
 function backendNames(values: readonly string[] | undefined): 'all' | string[] {
@@ -100,6 +103,7 @@ async function startSession(
  */
 export async function runBrowserConformanceCommand(args: readonly string[], io: CommandIo): Promise<number> {
   let files: FixtureFile[];
+  let cases: number;
   let backends: 'all' | string[];
   try {
     const parsed = parseArgs(args, ['backend', 'fixtures']);
@@ -108,12 +112,12 @@ export async function runBrowserConformanceCommand(args: readonly string[], io: 
       return 0;
     }
     backends = backendNames(parsed.values.get('backend'));
-    files = await fixtureFiles(parsed.values.get('fixtures'));
+    ({ files, cases } = await fixtureFiles(parsed.values.get('fixtures')));
   } catch (error) {
     return usageFailure('conformance', error, io);
   }
   io.out(
-    `conformance --browser: ${files.length} golden file(s); backends: ${backends === 'all' ? 'all registered in the page' : backends.join(', ')}; building the page...`,
+    `conformance --browser: ${files.length} golden file(s), ${cases} cases; backends: ${backends === 'all' ? 'all registered in the page' : backends.join(', ')}; building the page...`,
   );
   const session = await startSession('conformance', files, io);
   if (session === undefined) return 1;
@@ -181,7 +185,7 @@ export async function runBrowserGoldenCommand(args: readonly string[], io: Comma
     const chosen = backendNames(names);
     if (chosen === 'all') throw new UsageError(`give one backend name, not all (${RUN_USAGE})`);
     backend = chosen[0]!;
-    files = await fixtureFiles(given, true);
+    ({ files } = await fixtureFiles(given, true));
     out = parsed.values.get('out')?.[0];
   } catch (error) {
     return usageFailure('run', error, io);
