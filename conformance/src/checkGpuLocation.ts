@@ -12,37 +12,80 @@ export type GpuTensorMaker = (
   shape: readonly number[],
 ) => GpuTensor | Promise<GpuTensor>;
 
-/** Whether a backend declares GPU residency (`capabilities.gpuResident: true`). */
-export function declaresGpuResidency(capabilities: BackendCapabilities): boolean {
-  return (capabilities as BackendCapabilities & { readonly gpuResident?: unknown }).gpuResident === true;
+/** What the suite needs of a WebGPU device to upload a GpuTensor (structural: no WebGPU typings here). */
+interface DeviceLike {
+  createBuffer(descriptor: { size: number; usage: number }): object;
+  readonly queue: {
+    writeBuffer(
+      buffer: object,
+      offset: number,
+      data: ArrayBufferLike,
+      dataOffset: number,
+      size: number,
+    ): void;
+  };
+}
+
+/** GPUBufferUsage STORAGE | COPY_DST | COPY_SRC (the spec's values). */
+const STORAGE_COPY = 0x80 | 0x8 | 0x4;
+
+/** The WebGPU device a backend exposes as `device` (as `WebGpuBackend` does), if any. */
+function deviceOf(backend: ILossBackend): DeviceLike | undefined {
+  const device = (backend as ILossBackend & { readonly device?: Partial<DeviceLike> }).device;
+  return typeof device?.createBuffer === 'function' && typeof device.queue?.writeBuffer === 'function'
+    ? (device as DeviceLike)
+    : undefined;
 }
 
 /**
- * A GpuTensor given to a backend that does not declare GPU residency is refused with
+ * Whether a backend declares GPU residency: `capabilities.gpuResident: true`, or (as `ILossBackend`
+ * has no such capability yet) a WebGPU `device` it exposes, as `WebGpuBackend` does. A backend's
+ * test may also say so (the `gpuResident` option of `runConformance` and `describeConformance`).
+ */
+export function declaresGpuResidency(backend: ILossBackend): boolean {
+  const capabilities = backend.capabilities as BackendCapabilities & { readonly gpuResident?: unknown };
+  return capabilities.gpuResident === true || deviceOf(backend) !== undefined;
+}
+
+/** Uploads to the device a backend exposes (a STORAGE buffer, filled at once). */
+function deviceTensorMaker(device: DeviceLike): GpuTensorMaker {
+  return (data, shape) => {
+    const buffer = device.createBuffer({ size: Math.max(16, data.byteLength), usage: STORAGE_COPY });
+    device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    return { buffer, shape: [...shape], dtype: data instanceof Float32Array ? 'float32' : 'int32' };
+  };
+}
+
+/**
+ * A GpuTensor given to a backend that is not GPU-resident (`gpuResident`, or its capabilities) is refused with
  * `UNSUPPORTED_LOCATION` (as input, as target, and `outputLocation: 'gpu-buffer'`), whatever the
- * call. A backend that declares it is skipped unless `makeGpuTensor` is given; then a call with
- * GPU-resident input and target must give the results of the same call on typed arrays.
+ * call. For a backend that declares it, a call with GPU-resident input and target (uploaded by
+ * `makeGpuTensor`, or to the `device` the backend exposes) must give the results of the same call
+ * on typed arrays; without either the check is skipped.
  */
 export async function checkGpuLocation(
   backend: ILossBackend,
   makeGpuTensor?: GpuTensorMaker,
+  gpuResident = false,
 ): Promise<CaseResult> {
   const base = { id: 'state/gpu-location', group: 'state', source: 'suite' };
   const differences: Difference[] = [];
   const dtype = supportedDtypes(backend)[0] ?? 'float32';
   const { input, target } = tinyProblem(dtype);
-  if (declaresGpuResidency(backend.capabilities)) {
-    if (makeGpuTensor === undefined || dtype !== 'float32') {
+  if (gpuResident || declaresGpuResidency(backend)) {
+    const device = deviceOf(backend);
+    const maker = makeGpuTensor ?? (device === undefined ? undefined : deviceTensorMaker(device));
+    if (maker === undefined || dtype !== 'float32') {
       return {
         ...base,
         status: 'skipped',
-        reason: `${backend.name} declares GPU residency; give makeGpuTensor to check it computes on GPU-resident tensors`,
+        reason: `${backend.name} declares GPU residency but exposes no device: give makeGpuTensor to check it computes on GPU-resident tensors`,
         differences,
       };
     }
     try {
-      const gpuInput = await makeGpuTensor(input.data as Float32Array, input.shape);
-      const gpuTarget = await makeGpuTensor(target.data, target.shape);
+      const gpuInput = await maker(input.data as Float32Array, input.shape);
+      const gpuTarget = await maker(target.data, target.shape);
       const wanted = await backend.forward(input, target, { reduction: 'sum' });
       const got = await backend.forward(
         gpuInput as unknown as Tensor<FloatArray>,

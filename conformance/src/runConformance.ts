@@ -98,6 +98,11 @@ export interface ConformanceOptions {
   readonly checkDispose?: boolean;
   /** For a backend that declares GPU residency: uploads arrays as GpuTensors on its device (see checkGpuLocation). */
   readonly makeGpuTensor?: GpuTensorMaker;
+  /**
+   * The backend accepts GPU-resident tensors (its test says so: `ILossBackend` has no capability
+   * for it; `capabilities.gpuResident: true` counts too). @default false
+   */
+  readonly gpuResident?: boolean;
   /** Called after each case, e.g. for progress. */
   readonly onCase?: (result: CaseResult) => void;
   /** A call that has not settled after this many milliseconds fails its case (0: wait forever). @default 60000 */
@@ -171,7 +176,7 @@ export async function runConformance(
   for (const result of await checkFirstOutOfRange(timed)) record(result);
   for (const result of await checkOutArrays(timed)) record(result);
   record(await checkOptionTypes(timed));
-  record(await checkGpuLocation(timed, options.makeGpuTensor));
+  record(await checkGpuLocation(timed, options.makeGpuTensor, options.gpuResident));
   for (const file of fixtures) {
     for (const goldenCase of file.cases) {
       if (options.filter !== undefined && !options.filter(goldenCase)) continue;

@@ -30,6 +30,11 @@ export interface DescribeConformanceOptions {
   readonly largeFixtures?: readonly LargeGoldenFile[];
   /** For a backend that declares GPU residency: uploads arrays as GpuTensors on its device. */
   readonly makeGpuTensor?: GpuTensorMaker;
+  /**
+   * The backend accepts GPU-resident tensors (its test says so: `ILossBackend` has no capability
+   * for it; `capabilities.gpuResident: true` counts too). @default false
+   */
+  readonly gpuResident?: boolean;
   /** Milliseconds each large case may take (it makes three calls on about 500,000 elements). @default 120000 */
   readonly largeTimeoutMs?: number;
   /** Only the cases for which this returns true. */
@@ -102,8 +107,8 @@ export function describeConformance(
     test('refuses options of the wrong type with INVALID_OPTIONS', async () => {
       check(await checkOptionTypes(await backend()));
     });
-    test('refuses GPU-resident tensors with UNSUPPORTED_LOCATION unless it declares GPU residency', async (context) => {
-      const result = await checkGpuLocation(await backend(), options.makeGpuTensor);
+    test('refuses GPU-resident tensors with UNSUPPORTED_LOCATION, or computes them when GPU-resident', async (context) => {
+      const result = await checkGpuLocation(await backend(), options.makeGpuTensor, options.gpuResident);
       check(result);
       if (result.status === 'skipped') context.skip(result.reason);
     });
