@@ -36,8 +36,25 @@ export interface EffectiveLimits {
   readonly maxComputeWorkgroupsPerDimension: number;
 }
 
+/** The adapter a device came from, as WebGPU describes it (empty strings where it says nothing). */
+export interface WebGpuAdapterDescription {
+  /** e.g. `'nvidia'`, `'google'`. */
+  readonly vendor: string;
+  /** e.g. `'ampere'`, `'swiftshader'`. */
+  readonly architecture: string;
+  /** The driver's own description, e.g. `'SwiftShader driver 5.0.0'`. */
+  readonly description: string;
+  /**
+   * True for a fallback adapter: a software implementation on the CPU (such as SwiftShader),
+   * correct but at a CPU's speed, not a GPU's.
+   */
+  readonly isFallbackAdapter: boolean;
+}
+
 /** A device, whether the backend owns it, and the limits it works within. */
 export interface AcquiredDevice {
+  /** The adapter the device belongs to. */
+  readonly adapter: WebGpuAdapterDescription;
   /** The device to run on. */
   readonly device: GPUDevice;
   /** True when the backend created the device and must destroy it. */
@@ -60,6 +77,7 @@ const RAISED_LIMITS = [
 export async function acquireDevice(options: WebGpuDeviceOptions = {}): Promise<AcquiredDevice> {
   if (options.device !== undefined) {
     return {
+      adapter: describeAdapter((options.device as { adapterInfo?: GPUAdapterInfo }).adapterInfo, undefined),
       device: options.device,
       ownsDevice: false,
       limits: effectiveLimits(options.device, options.limits),
@@ -77,6 +95,16 @@ export async function acquireDevice(options: WebGpuDeviceOptions = {}): Promise<
       options.powerPreference === undefined
         ? await gpu.requestAdapter()
         : await gpu.requestAdapter({ powerPreference: options.powerPreference });
+    // A hardware adapter first: a fallback (CPU) adapter only when no other answers.
+    if (adapter !== null && isFallback(adapter) && options.powerPreference === undefined) {
+      for (const powerPreference of ['high-performance', 'low-power'] as const) {
+        const other = await gpu.requestAdapter({ powerPreference });
+        if (other !== null && !isFallback(other)) {
+          adapter = other;
+          break;
+        }
+      }
+    }
   } catch (error) {
     throw unavailable(`requestAdapter failed: ${reason(error)}`, error);
   }
@@ -93,7 +121,34 @@ export async function acquireDevice(options: WebGpuDeviceOptions = {}): Promise<
   } catch (error) {
     throw unavailable(`the adapter refused a device: ${reason(error)}`, error);
   }
-  return { device, ownsDevice: true, limits: effectiveLimits(device, options.limits) };
+  return {
+    adapter: describeAdapter(adapter.info, adapter),
+    device,
+    ownsDevice: true,
+    limits: effectiveLimits(device, options.limits),
+  };
+}
+
+function isFallback(adapter: GPUAdapter): boolean {
+  return describeAdapter(adapter.info, adapter).isFallbackAdapter;
+}
+
+/** What WebGPU says of an adapter (`info.isFallbackAdapter`, or the older `adapter.isFallbackAdapter`). */
+function describeAdapter(
+  info: GPUAdapterInfo | undefined,
+  adapter: GPUAdapter | undefined,
+): WebGpuAdapterDescription {
+  const fields = (info ?? {}) as Partial<Record<'vendor' | 'architecture' | 'description', unknown>> & {
+    isFallbackAdapter?: unknown;
+  };
+  const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+  const legacy = (adapter as { isFallbackAdapter?: unknown } | undefined)?.isFallbackAdapter;
+  return {
+    vendor: text(fields.vendor),
+    architecture: text(fields.architecture),
+    description: text(fields.description),
+    isFallbackAdapter: fields.isFallbackAdapter === true || legacy === true,
+  };
 }
 
 function effectiveLimits(device: GPUDevice, overrides: WebGpuLimitOverrides | undefined): EffectiveLimits {

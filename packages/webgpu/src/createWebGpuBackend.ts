@@ -7,7 +7,7 @@ import {
   type LossOptions,
   type Tensor,
 } from '@mlml/core-spec';
-import { acquireDevice, type WebGpuDeviceOptions } from './acquireDevice.js';
+import { acquireDevice, type WebGpuAdapterDescription, type WebGpuDeviceOptions } from './acquireDevice.js';
 import { WebGpuKernel, type WebGpuResourceStats } from './WebGpuKernel.js';
 
 /** The name the backend is registered under. */
@@ -26,6 +26,22 @@ export const WEBGPU_CAPABILITIES: BackendCapabilities = {
   deterministic: true,
 };
 
+/** What one 'webgpu' backend promises, with the adapter it runs on. */
+export interface WebGpuCapabilities extends BackendCapabilities {
+  /** The adapter of the backend's device (a fallback adapter is a CPU emulation). */
+  readonly adapter: WebGpuAdapterDescription;
+}
+
+/** The capabilities of a backend on `adapter`: notes name the adapter (`mlml backends` prints them). */
+export function webGpuCapabilities(adapter: WebGpuAdapterDescription): WebGpuCapabilities {
+  const name = [adapter.vendor, adapter.architecture].filter(Boolean).join(' ') || 'unnamed adapter';
+  const detail = adapter.description === '' ? '' : ` (${adapter.description})`;
+  const note = adapter.isFallbackAdapter
+    ? `adapter: ${name}${detail}, a fallback adapter: CPU emulation, not a GPU (its speed is a CPU's)`
+    : `adapter: ${name}${detail}`;
+  return { ...WEBGPU_CAPABILITIES, adapter, notes: [note] };
+}
+
 /** Options of {@link createWebGpuBackend}. */
 export interface WebGpuBackendOptions extends WebGpuDeviceOptions {}
 
@@ -42,9 +58,12 @@ export type GpuBufferOptions = LossOptions & { readonly outputLocation: 'gpu-buf
 export class WebGpuBackend extends LossBackend {
   readonly #kernel: WebGpuKernel;
 
+  /** This instance's capabilities, with its adapter. */
+  declare readonly capabilities: WebGpuCapabilities;
+
   /** Wraps a kernel; use {@link createWebGpuBackend}. */
-  constructor(kernel: WebGpuKernel) {
-    super(WEBGPU_BACKEND_NAME, WEBGPU_CAPABILITIES, kernel);
+  constructor(kernel: WebGpuKernel, adapter: WebGpuAdapterDescription) {
+    super(WEBGPU_BACKEND_NAME, webGpuCapabilities(adapter), kernel);
     this.#kernel = kernel;
   }
 
@@ -139,7 +158,7 @@ export class WebGpuBackend extends LossBackend {
 export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
   const acquired = await acquireDevice(options);
   try {
-    return new WebGpuBackend(await WebGpuKernel.create(acquired));
+    return new WebGpuBackend(await WebGpuKernel.create(acquired), acquired.adapter);
   } catch (error) {
     if (acquired.ownsDevice) acquired.device.destroy();
     throw error;

@@ -1,5 +1,6 @@
 export type {
   EffectiveLimits,
+  WebGpuAdapterDescription,
   WebGpuDeviceOptions,
   WebGpuLimitOverrides,
 } from './acquireDevice.js';
@@ -11,7 +12,9 @@ export {
   WEBGPU_CAPABILITIES,
   WebGpuBackend,
   type WebGpuBackendOptions,
+  type WebGpuCapabilities,
   type WebGpuInput,
   type WebGpuTarget,
+  webGpuCapabilities,
 } from './createWebGpuBackend.js';
 export type { WebGpuResourceStats } from './WebGpuKernel.js';

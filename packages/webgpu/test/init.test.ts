@@ -80,3 +80,41 @@ describe('the read pass (the bench limit)', () => {
     ).toBe(true);
   });
 });
+
+describe('the adapter', () => {
+  it('capabilities name the adapter, and a fallback adapter is called a CPU emulation in the notes', async () => {
+    const backend = await createWebGpuBackend();
+    try {
+      const { adapter, notes } = backend.capabilities;
+      expect(typeof adapter.vendor).toBe('string');
+      expect(typeof adapter.isFallbackAdapter).toBe('boolean');
+      expect(notes?.[0]).toMatch(/^adapter: /);
+      expect(notes?.[0]?.includes('CPU emulation')).toBe(adapter.isFallbackAdapter);
+      // This machine has no GPU: SwiftShader must be reported as what it is.
+      if (/swiftshader/i.test(adapter.architecture)) expect(adapter.isFallbackAdapter).toBe(true);
+    } finally {
+      await backend.dispose();
+    }
+  });
+
+  it('a fallback adapter is taken only when no hardware adapter answers', async () => {
+    const fake = (fallback: boolean, name: string) =>
+      ({
+        info: { vendor: name, architecture: name, description: '', isFallbackAdapter: fallback },
+        limits: {
+          maxStorageBufferBindingSize: 1 << 27,
+          maxBufferSize: 1 << 28,
+          maxComputeWorkgroupsPerDimension: 65535,
+        },
+        requestDevice: async () => {
+          throw new Error(`device of ${name}`);
+        },
+      }) as unknown as GPUAdapter;
+    const gpu = {
+      requestAdapter: async (options?: GPURequestAdapterOptions) =>
+        options?.powerPreference === 'high-performance' ? fake(false, 'hardware') : fake(true, 'software'),
+    } as unknown as GPU;
+    const error = await rejection(createWebGpuBackend({ gpu }));
+    expect((error as Error).message).toMatch(/device of hardware/);
+  });
+});
