@@ -19,6 +19,9 @@ export const PRESET_SHAPES: readonly BenchShape[] = [
   { label: 'big batch 65536×128 J=3', batch: 65536, classes: 128, targets: 3 },
 ];
 
+/** The largest problem the page generates: 2^24 elements (64 MB of input and 64 MB of targets). */
+export const MAX_BENCH_ELEMENTS = 2 ** 24;
+
 /** The bench's seeded generator (mulberry32): uniform numbers in [0, 1). */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
@@ -32,18 +35,30 @@ export function seededRandom(seed: number): () => number {
 }
 
 /**
- * A float32 problem of the shape: inputs uniform in [-2, 2), per row J distinct classes, then -1s.
- * @throws {RangeError} unless 1 ≤ N, 1 ≤ C and 0 ≤ J ≤ C are integers.
+ * Checks a shape before anything is allocated.
+ * @throws {RangeError} unless 1 ≤ N, 1 ≤ C and 0 ≤ J ≤ C are integers and N×C ≤ {@link MAX_BENCH_ELEMENTS}.
  */
-export function benchProblem(
-  shape: BenchShape,
-  seed = 20240601,
-): { input: Tensor<Float32Array>; target: Tensor<Int32Array> } {
+export function checkBenchShape(shape: BenchShape): void {
   const { batch, classes, targets } = shape;
   const ok = [batch, classes, targets].every(Number.isInteger) && batch >= 1 && classes >= 1;
   if (!ok || targets < 0 || targets > classes) {
     throw new RangeError(`need integers N ≥ 1, C ≥ 1, 0 ≤ J ≤ C; got N=${batch}, C=${classes}, J=${targets}`);
   }
+  if (batch * classes > MAX_BENCH_ELEMENTS) {
+    throw new RangeError(`N×C = ${batch * classes} is more than this page generates (${MAX_BENCH_ELEMENTS})`);
+  }
+}
+
+/**
+ * A float32 problem of the shape: inputs uniform in [-2, 2), per row J distinct classes, then -1s.
+ * @throws {RangeError} for a shape {@link checkBenchShape} rejects.
+ */
+export function benchProblem(
+  shape: BenchShape,
+  seed = 20240601,
+): { input: Tensor<Float32Array>; target: Tensor<Int32Array> } {
+  checkBenchShape(shape);
+  const { batch, classes, targets } = shape;
   const random = seededRandom(seed);
   const input = new Float32Array(batch * classes);
   const target = new Int32Array(batch * classes).fill(-1);

@@ -1,5 +1,5 @@
 import { drawBarChart } from './barChart.ts';
-import { type BenchShape, benchProblem, PRESET_SHAPES } from './benchProblem.ts';
+import { type BenchShape, checkBenchShape, PRESET_SHAPES } from './benchProblem.ts';
 import { el, formatMs } from './dom.ts';
 import { errorText } from './errorField.ts';
 import { BIG_CALL_SHAPE, checkMainThread } from './mainThreadCheck.ts';
@@ -89,7 +89,7 @@ export function renderCompareTab(container: HTMLElement, statuses: readonly Back
         targets: Number(j.value),
       };
       try {
-        benchProblem({ ...shape, batch: 1 }); // checks the numbers before the run starts
+        checkBenchShape(shape);
         shapes.push(shape);
       } catch (error) {
         status.textContent = errorText(error);
