@@ -39,7 +39,7 @@ export class CpuTsKernel implements LossKernel {
     return this.#run(problem, false, problem).gradInput;
   }
 
-  /** Loss and gradient in one pass over the input. */
+  /** Loss (bit for bit what `forward` gives) and gradient in one call. */
   forwardBackward(problem: BackwardProblem): KernelResult {
     return this.#run(problem, true, problem);
   }
@@ -71,8 +71,11 @@ export class CpuTsKernel implements LossKernel {
       } else if (gradProblem === null) {
         sums[n] = rowLoss(context, offset, targetCount);
       } else {
+        // The fused loss is forward's to the bit (conformance holds every backend to it): the
+        // forward path sums it, and the count pass that the gradient needs runs after.
+        if (wantLoss) sums[n] = rowLoss(context, offset, targetCount);
         const size = prepareRow(context, offset, targetCount);
-        sums[n] = rowSum(context, offset, targetCount, size);
+        rowSum(context, offset, targetCount, size);
         rowGradient(context, offset, targetCount, size, gradInput, g, gradOutputOfRow(gradProblem, n));
       }
     }

@@ -163,6 +163,8 @@ async function checkAgainstReference(c: Case, backend = createCpuTsBackend()): P
   }
   const want = expected(c);
   const dtype: Dtype = c.input.data instanceof Float32Array ? 'float32' : 'float64';
+  // The fused loss is forward's to the bit (NaN meets NaN; -0 and 0 told apart).
+  expect(firstBitDifference(fused.output.data, forward.data)).toBe(-1);
   for (const output of [forward, fused.output]) {
     expect(output.data.constructor).toBe(c.input.data.constructor);
     const at = firstMismatch(output.data, want.output, RTOL[dtype]);
