@@ -322,7 +322,9 @@ function sortedCount<T>(
       countsFromHist = false;
       return sum;
     }
-    const slotSum = slotCount(row, c, jv, nd, dv, cum, qd, sorted, size, hist, scratch + bucketOffset<usize>(cz), grow, g, scale);
+    const table = scratch + bucketOffset<usize>(cz);
+    const addrs = scratch + kbufOffset<usize>(cz);
+    const slotSum = slotCount(row, c, jv, nd, dv, cum, qd, sorted, size, hist, table, addrs, grow, g, scale);
     if (slotUsed()) {
       // The whole sum; with a gradient, the histogram of k for the counts.
       countsFromHist = grow != 0;

@@ -5,7 +5,7 @@
 // that no class count makes it wrap before it is checked.
 
 import { bucketTableBytes } from './buckets';
-import { slotTableBytes } from './slots';
+import { slotAddressBytes, slotTableBytes } from './slots';
 
 @inline function align16<N>(n: N): N {
   return (n + <N>15) & ~(<N>15);
@@ -53,13 +53,15 @@ export function tsumOffset<N>(c: N): N {
   const s = slotTableBytes<N>(c);
   return align16<N>(bucketOffset<N>(c) + (b > s ? b : s));
 }
-/** k of each element between SIMD threshold blocks, i32 each. */
+/** k of each element between SIMD threshold blocks, i32 each (or the slotted pass's entry addresses). */
 export function kbufOffset<N>(c: N): N {
   return align16<N>(tsumOffset<N>(c) + <N>8 * c);
 }
 /** One byte per class: 1 where the class is a target of the current row. */
 export function markOffset<N>(c: N): N {
-  return align16<N>(kbufOffset<N>(c) + <N>4 * (c + <N>4));
+  const k = <N>4 * (c + <N>4);
+  const a = slotAddressBytes<N>(c);
+  return align16<N>(kbufOffset<N>(c) + (k > a ? k : a));
 }
 /** Total scratch bytes for rows of `c` classes. */
 export function scratchBytes<N>(c: N): N {

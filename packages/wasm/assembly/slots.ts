@@ -10,6 +10,18 @@
 import { convertHigh, gather4, gradientLanes, promoteHigh } from './lanes';
 
 const MAX_SLOTS = 3;
+/** 2^23: a value in [2^23, 2^24) is an integer whose f32 bits are 0x4B000000 + that integer. */
+const MAGIC: f32 = 8388608.0;
+/** The bits of MAGIC. */
+const MAGIC_BITS: u32 = 0x4b000000;
+/** The most buckets a table may have (so that MAGIC + buckets stays below 2^24). */
+const MAX_BUCKETS: i32 = 1 << 22;
+/** Groups by which the entry addresses are computed ahead of their loads. */
+const LAG: usize = 4;
+/** Bytes of the address buffer a pass over c classes needs (`addrs` of slotCount). */
+export function slotAddressBytes<N>(c: N): N {
+  return <N>4 * c + <N>(16 * LAG + 16);
+}
 /** Whether the last slotCount call did the row (else the caller must). */
 let used = false;
 
@@ -47,6 +59,7 @@ export function slotCount(
   sortedSize: i32,
   hist: usize,
   table: usize,
+  addrs: usize,
   grow: usize,
   g: f64,
   scale: f64,
@@ -55,9 +68,15 @@ export function slotCount(
   if (nd < 2) return 0;
   const lo = load<f32>(dv);
   const hi = load<f32>(dv + (<usize>(nd - 1) << 2));
-  const buckets = min(BUCKETS_PER_VALUE * nd, 4 * c);
+  const buckets = min(min(BUCKETS_PER_VALUE * nd, 4 * c), MAX_BUCKETS);
+  // The map y = clamp(fl(fl(x * s) + m), 2^23, 2^23 + buckets) in f32, monotone, so bucket order
+  // agrees with value order; y's bits give the bucket (as in buckets.ts).
   const s: f32 = <f32>buckets / (hi - lo);
-  if (!(hi > lo) || !isFinite<f32>(lo) || !isFinite<f32>(hi) || !isFinite<f32>(s) || !(s > 0)) return 0;
+  const m: f32 = MAGIC - lo * s;
+  const top: f32 = MAGIC + <f32>buckets;
+  if (!(hi > lo) || !isFinite<f32>(lo) || !isFinite<f32>(hi) || !isFinite<f32>(s) || !(s > 0) || !isFinite<f32>(m)) {
+    return 0;
+  }
   const entries = <usize>(buckets + 2);
   // Entry b (16 bytes): the distinct values in lower buckets (i32), then up to three slots, the
   // bucket's values ascending, padded with +inf: one 128-bit load per lane fetches all four.
@@ -65,7 +84,7 @@ export function slotCount(
   for (let b: usize = 0; b < entries; b++) v128.store(table + (b << 4), empty);
   let maxOcc = 0;
   for (let i = 0; i < nd; i++) {
-    const e = table + (<usize>bucketOf(load<f32>(dv + (<usize>i << 2)), lo, s, buckets) << 4);
+    const e = table + (<usize>bucketOf(load<f32>(dv + (<usize>i << 2)), s, m, top) << 4);
     const occ = load<i32>(e) + 1;
     if (occ > MAX_SLOTS) return 0;
     store<i32>(e, occ);
@@ -86,11 +105,11 @@ export function slotCount(
   let sum: f64 = 0;
   // Each call is a specialisation (constant flags) of the inlined pass.
   if (grow != 0) {
-    if (ties) sum = slotPass(row, c, lo, s, buckets, table, maxOcc, cum, qd, hist, true, true, grow, g, scale);
-    else sum = slotPass(row, c, lo, s, buckets, table, maxOcc, cum, qd, hist, false, true, grow, g, scale);
+    if (ties) sum = slotPass(row, c, s, m, top, table, addrs, maxOcc, cum, qd, hist, true, true, grow, g, scale);
+    else sum = slotPass(row, c, s, m, top, table, addrs, maxOcc, cum, qd, hist, false, true, grow, g, scale);
   } else {
-    if (ties) sum = slotPass(row, c, lo, s, buckets, table, maxOcc, cum, qd, hist, true, false, grow, g, scale);
-    else sum = slotPass(row, c, lo, s, buckets, table, maxOcc, cum, qd, hist, false, false, grow, g, scale);
+    if (ties) sum = slotPass(row, c, s, m, top, table, addrs, maxOcc, cum, qd, hist, true, false, grow, g, scale);
+    else sum = slotPass(row, c, s, m, top, table, addrs, maxOcc, cum, qd, hist, false, false, grow, g, scale);
   }
   const groups = <usize>(c >> 2);
   for (let d = <usize>(groups << 2); d < <usize>c; d++) {
@@ -113,10 +132,11 @@ export function slotCount(
 function slotPass(
   row: usize,
   c: i32,
-  lo: f32,
   s: f32,
-  buckets: i32,
+  m: f32,
+  top: f32,
   table: usize,
+  addrs: usize,
   maxOcc: i32,
   cum: usize,
   qd: usize,
@@ -127,25 +147,35 @@ function slotPass(
   g: f64,
   scale: f64,
 ): f64 {
-  const lov = f32x4.splat(lo);
   const sv = f32x4.splat(s);
-  const topv = i32x4.splat(buckets);
-  const minusOne = i32x4.splat(-1);
-  const one = i32x4.splat(1);
+  const mv = f32x4.splat(m);
+  const bottom = f32x4.splat(MAGIC);
+  const topv = f32x4.splat(top);
+  // Entry address = table + 16 * (bits - MAGIC_BITS), in wrapping 32-bit arithmetic.
+  const bias = i32x4.splat(<i32>(<u32>table - (MAGIC_BITS << 4)));
   const gv = f64x2.splat(g);
   const scv = f64x2.splat(scale);
   let s0 = f64x2.splat(0);
   let s1 = f64x2.splat(0);
   const groups = <usize>(c >> 2);
+  if (groups == 0) return 0;
+  // The entry addresses of group i + LAG are computed (and parked in memory) ahead of the loads
+  // of group i, which then take them as plain integers.
+  const lastOff = (groups - 1) << 4;
+  for (let i: usize = 0; i < LAG; i++) {
+    const src = row + min(i << 4, lastOff);
+    v128.store(addrs + (i << 4), i32x4.add(entryOffsets(v128.load(src), sv, mv, bottom, topv), bias));
+  }
   for (let i: usize = 0; i < groups; i++) {
     const off = i << 4;
+    const ahead = row + min(off + (LAG << 4), lastOff);
+    v128.store(addrs + off, i32x4.add(entryOffsets(v128.load(ahead), sv, mv, bottom, topv), bias), LAG << 4);
     const xv = v128.load(row + off);
-    let bi = i32x4.trunc_sat_f32x4_s(f32x4.mul(f32x4.sub(xv, lov), sv));
-    bi = i32x4.shl(i32x4.add(i32x4.max_s(i32x4.min_s(bi, topv), minusOne), one), 4);
-    const e0 = v128.load(table + <usize>i32x4.extract_lane(bi, 0));
-    const e1 = v128.load(table + <usize>i32x4.extract_lane(bi, 1));
-    const e2 = v128.load(table + <usize>i32x4.extract_lane(bi, 2));
-    const e3 = v128.load(table + <usize>i32x4.extract_lane(bi, 3));
+    const slot = addrs + off;
+    const e0 = v128.load(load<u32>(slot));
+    const e1 = v128.load(load<u32>(slot, 4));
+    const e2 = v128.load(load<u32>(slot, 8));
+    const e3 = v128.load(load<u32>(slot, 12));
     // Transpose: lane i of field f is field f of entry i.
     const lo01 = i32x4.shuffle(e0, e1, 0, 4, 1, 5);
     const lo23 = i32x4.shuffle(e2, e3, 0, 4, 1, 5);
@@ -197,11 +227,18 @@ function distinctRank(dv: usize, nd: i32, x: f32): i32 {
   return r;
 }
 
-/** The bucket of a threshold: the same arithmetic as the SIMD lanes of slotCount. */
-function bucketOf(t: f32, lo: f32, s: f32, buckets: i32): i32 {
-  const v = i32x4.trunc_sat_f32x4_s(f32x4.mul(f32x4.sub(f32x4.splat(t), f32x4.splat(lo)), f32x4.splat(s)));
-  const clamped = i32x4.max_s(i32x4.min_s(v, i32x4.splat(buckets)), i32x4.splat(-1));
-  return i32x4.extract_lane(clamped, 0) + 1;
+/** 16 times the bucket index plus MAGIC_BITS << 4 (mod 2^32) of four values. */
+@inline
+function entryOffsets(xv: v128, sv: v128, mv: v128, bottom: v128, top: v128): v128 {
+  return i32x4.shl(f32x4.pmin(f32x4.pmax(bottom, f32x4.add(f32x4.mul(xv, sv), mv)), top), 4);
+}
+
+/** The bucket of a value: the lane arithmetic of entryOffsets, in scalar f32 (IEEE alike). */
+function bucketOf(v: f32, s: f32, m: f32, top: f32): i32 {
+  let y = v * s + m;
+  y = MAGIC < y ? y : MAGIC;
+  y = top < y ? top : y;
+  return <i32>(reinterpret<u32>(y) - MAGIC_BITS);
 }
 
 /** k = the number of sorted thresholds below x (0 for NaN x); `size` is a power of two. */

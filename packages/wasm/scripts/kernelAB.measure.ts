@@ -1,8 +1,14 @@
 // A/B timing of kernel builds (scripts/compileVariant.mjs) on the same data, interleaved in one
 // process: the kernels only (lossRowsF32 on data already in memory), forward and with gradient.
 //   KERNELS=/tmp/a.wasm,/tmp/b.wasm MEASURE_SHAPES=typical npx vitest run --config scripts/vitest.measure.config.ts scripts/kernelAB.measure.ts
+
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { it } from 'vitest';
+
+// Optimised code from the first call (no Liftoff baseline that tiers up in the background
+// while the first shape is being measured).
+setFlagsFromString('--no-liftoff');
 
 interface Exports {
   heapBase(): number;

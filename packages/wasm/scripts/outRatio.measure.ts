@@ -2,8 +2,14 @@
 // (blocks of calls of each in turn, medians of the blocks), on one thread and on the default
 // (threaded) backend; forwardBackward without `out` for comparison. Run:
 //   npx vitest run --config scripts/vitest.measure.config.ts scripts/outRatio.measure.ts
+import { setFlagsFromString } from 'node:v8';
 import type { ILossBackend } from '@mlml/core-spec';
 import { it } from 'vitest';
+
+// Optimised code from the first call (no Liftoff baseline that tiers up in the background
+// while the first shape is being measured).
+setFlagsFromString('--no-liftoff');
+
 import { createWasmBackend } from '../src/index.js';
 
 function mulberry32(seed: number): () => number {

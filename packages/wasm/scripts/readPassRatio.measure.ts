@@ -3,8 +3,14 @@
 // ratio. Uniform data as the bench makes it, and tie-heavy data. Run:
 //   npx vitest run --config scripts/vitest.measure.config.ts scripts/readPassRatio.measure.ts
 // MEASURE_SHAPES=typical,extreme and MEASURE_DATA=uniform,equal,two,ints narrow it down.
+import { setFlagsFromString } from 'node:v8';
 import type { ILossBackend } from '@mlml/core-spec';
 import { it } from 'vitest';
+
+// Optimised code from the first call (no Liftoff baseline that tiers up in the background
+// while the first shape is being measured).
+setFlagsFromString('--no-liftoff');
+
 import { createWasmReadPass } from '../src/createWasmReadPass.js';
 import { createWasmBackend } from '../src/index.js';
 
