@@ -1,7 +1,7 @@
 // Layout of the per-call scratch area, in bytes from its start, for rows of `c` classes.
 // The host reserves scratchBytes(c) bytes; every part is 16-byte aligned. The layout is generic
 // over the integer type N: the kernels use usize (the host has checked that the whole area fits
-// the memory, so no offset wraps), and the host asks for the size in u64 (scratchBytes64), so
+// the memory, so no offset wraps), and the host asks for the size in u64 (index.ts exports it as a double), so
 // that no class count makes it wrap before it is checked.
 
 import { bucketTableBytes } from './buckets';

@@ -49,12 +49,13 @@ export interface WasmBackendOptions {
 /**
  * What the wasm backend promises. Decisions (which terms count) are the reference's to the bit,
  * so the gradient is exact: whole counts scaled once, as the reference does. The loss sums the
- * reference's double terms in another order (k·x over elements plus c·a over targets, exact
- * products), so it differs only by double rounding: measured at most 1 ulp of float32; in
- * float64 ~1e-13 relative, offset data (values near 1e6) included, and ~1.4e-12 on a row of
- * 6 million terms, where the reference's own one-by-one sum is that far from exact. The float32
- * forward-only path for J <= 8 adds up to ten positive float32 terms per lane first
- * (<= 11 * 2^-24 relative). The declared tolerances cover these with a margin.
+ * reference's double terms in another order (k·x over elements plus c·a over targets, or k·x
+ * minus the sum of the thresholds below x, exact products, every sum in double, rounded once to
+ * the input's dtype), so it differs only by double rounding: measured at most 1 ulp of float32;
+ * in float64 ~1e-13 relative, offset data (values near 1e6) included, and ~1.4e-12 on a row of
+ * 6 million terms, where the reference's own one-by-one sum is that far from exact. forward,
+ * backward and forwardBackward sum a row in the same order: their losses are equal to the bit.
+ * The declared tolerances cover these with a margin.
  */
 export const WASM_CAPABILITIES: BackendCapabilities = {
   dtypes: ['float32', 'float64'],
