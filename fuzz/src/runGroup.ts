@@ -60,10 +60,20 @@ export interface GroupContext {
  */
 export async function runGroup(group: GroupRecipe, context: GroupContext): Promise<Finding[]> {
   const { backend, reference, tally, timeoutMs } = context;
-  const expectations: Outcome[] = [];
+  const expectations: Expectation[] = [];
   for (const recipe of group.calls) {
-    const plain = materialize(recipe, true);
-    expectations.push(await settleWithin(startCall(plain, reference), timeoutMs));
+    const outcome = await settleWithin(startCall(materialize(recipe, true), reference), timeoutMs);
+    // The reference keeps results on the CPU: for `outputLocation: 'gpu-buffer'` a GPU-resident
+    // backend is held to the reference's outcome of the same call on the CPU.
+    let onCpu: Outcome | undefined;
+    if (
+      recipe.corruptions.includes('options:gpuBuffer') &&
+      isLossError(outcome.kind === 'error' ? outcome.error : undefined, 'UNSUPPORTED_LOCATION')
+    ) {
+      const cpu = { ...recipe, corruptions: recipe.corruptions.filter((c) => c !== 'options:gpuBuffer') };
+      onCpu = await settleWithin(startCall(materialize(cpu, true), reference), timeoutMs);
+    }
+    expectations.push({ outcome, onCpu });
   }
   const lives = group.calls.map((recipe) => materialize(recipe, false));
   const mutationChecks = lives.map((live) => (live.recipe.rewrite ? [] : live.watched.map((w) => w.take())));
@@ -100,6 +110,12 @@ export async function runGroup(group: GroupRecipe, context: GroupContext): Promi
     findings.push(...found);
   });
   return findings;
+}
+
+/** The reference's outcome of a call, and for a 'gpu-buffer' call the outcome on the CPU. */
+interface Expectation {
+  readonly outcome: Outcome;
+  readonly onCpu: Outcome | undefined;
 }
 
 /** Starts a call; a synchronous throw becomes a rejection marked as such. */
@@ -139,12 +155,20 @@ function describe(error: unknown): string {
 
 function judge(
   live: LiveCall,
-  expected: Outcome,
+  expectation: Expectation,
   actual: Outcome,
   capabilities: BackendCapabilities,
   tally: FuzzTally,
 ): Finding[] {
   const recipe = live.recipe;
+  const { onCpu } = expectation;
+  // A GPU-resident backend computes a 'gpu-buffer' call the reference rejects: it answers as the
+  // reference does on the CPU (results on the GPU, or the CPU call's error).
+  const gpuResident =
+    onCpu !== undefined &&
+    ((actual.kind === 'result' && isGpuResult(recipe, actual.value)) ||
+      (actual.kind === 'error' && !isLossError(actual.error, 'UNSUPPORTED_LOCATION')));
+  const expected = gpuResident ? onCpu : expectation.outcome;
   const finding = (kind: FindingKind, detail: string): Finding[] => [{ kind, detail, recipe }];
   if (expected.kind === 'timeout')
     return finding('REFERENCE_TIMEOUT', `the reference took over ${expected.ms} ms`);
@@ -178,14 +202,18 @@ function judge(
     return finding('REJECTED_BUT_REFERENCE_RESOLVES', describe(error));
   }
   const got = resultsOf(recipe, actual.value);
-  if (isGpuTensor(got.output) || isGpuTensor(got.gradInput)) {
+  if (isGpuResult(recipe, actual.value)) {
     tally.gpuResults++;
     for (const tensor of [got.output, got.gradInput]) {
       const buffer = isGpuTensor(tensor) ? (tensor.buffer as { destroy?: () => void }) : undefined;
       buffer?.destroy?.();
     }
-    if (expected.kind === 'error' && isLossError(expected.error, 'UNSUPPORTED_LOCATION')) return [];
-    return finding('RESOLVED_BUT_REFERENCE_REJECTS', 'GPU-resident results where the reference rejects');
+    // Their values stay on the GPU: only the outcome is compared.
+    if (expected.kind === 'result') return [];
+    return finding(
+      'RESOLVED_BUT_REFERENCE_REJECTS',
+      `GPU-resident results; the reference rejected with ${describe(expected.kind === 'error' ? expected.error : undefined)}`,
+    );
   }
   tally.results++;
   if (expected.kind === 'error')
@@ -223,6 +251,12 @@ function judge(
       found.push(...finding('OUT_NOT_RETURNED', `the caller's out.${name} was not the ${name} returned`));
   }
   return found;
+}
+
+/** Whether a call resolved with GPU-resident results. */
+function isGpuResult(recipe: CallRecipe, value: unknown): boolean {
+  const got = resultsOf(recipe, value);
+  return isGpuTensor(got.output) || isGpuTensor(got.gradInput);
 }
 
 /** The dtype of a call's results (float32 unless a result is a Float64Array). */
