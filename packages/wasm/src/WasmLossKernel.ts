@@ -197,7 +197,14 @@ export class WasmLossKernel implements LossKernel {
     // array. Rows go out to it as soon as they are computed: with workers, this thread copies
     // (and takes the first-touch page faults of a fresh array, which cost ms on some VMs) while
     // they still compute.
-    const gradInput = gradView === undefined ? undefined : (problem.out?.gradInput ?? allocate(dtype, size));
+    // On a thread that computes nothing (a page's main thread), a fresh gradient array is made by
+    // a worker and moved here (WorkerTeam.copyOut): its page faults are not this thread's.
+    const workerMadeGrad =
+      placement === 'workers' && gradView !== undefined && problem.out?.gradInput === undefined;
+    const gradInput =
+      gradView === undefined || workerMadeGrad
+        ? undefined
+        : (problem.out?.gradInput ?? allocate(dtype, size));
     const copyOut =
       gradInput === undefined
         ? undefined
@@ -244,6 +251,7 @@ export class WasmLossKernel implements LossKernel {
 
     // Reduced here, before the next call can reuse the memory: into `out.output` when given.
     const output = reduceRowSums(problem, new Float64Array(buffer, sumsPtr, batch));
+    if (workerMadeGrad) return { output, gradInput: await fromWorkers(team!, gradView!) };
     return gradInput === undefined ? { output } : { output, gradInput };
   }
 
@@ -256,6 +264,16 @@ export class WasmLossKernel implements LossKernel {
     const rows = job.kind === 0 ? exports.lossRowsF32 : exports.lossRowsF64;
     const { input, target, classes, sums, grad, scales, g, simdMax } = job;
     return rows(input, target, from, count, classes, sums, grad, scales, g, scratch, simdMax);
+  }
+}
+
+/** A copy of `view` (in the team's memory) made by a worker, or here if the workers have failed. */
+async function fromWorkers(team: WorkerTeam, view: FloatArray): Promise<FloatArray> {
+  try {
+    const buffer = await team.copyOut(view.byteOffset, view.byteLength);
+    return view instanceof Float32Array ? new Float32Array(buffer) : new Float64Array(buffer);
+  } catch {
+    return view.slice();
   }
 }
 

@@ -2,6 +2,7 @@ import { spawnWorker } from '#worker-host';
 import {
   CONTROL,
   CONTROL_BYTES,
+  COPY_KIND,
   DONE_OFFSET,
   MAX_CHUNKS,
   MAX_WORKERS,
@@ -80,6 +81,8 @@ export class WorkerTeam {
   #generation = 0;
   #failure: string | undefined;
   #stopped: Promise<void> | undefined;
+  /** Copy jobs waiting for their buffer, by generation. */
+  readonly #copies = new Map<number, (reply: { buffer?: ArrayBuffer; error?: string }) => void>();
   /** The job in flight, if any (settles when it does). */
   #running: Promise<void> | undefined;
   /** Set while a stop lets the workers finish and return: their exits are then no failure. */
@@ -124,6 +127,14 @@ export class WorkerTeam {
       for (const worker of workers) worker.onFailure((reason) => reject(new Error(reason)));
     });
     const team = new WorkerTeam(workers, control, failed);
+    for (const worker of workers) {
+      worker.onMessage((message) => {
+        const reply = message as { copy?: number; buffer?: ArrayBuffer; error?: string };
+        if (reply.copy === undefined) return;
+        team.#copies.get(reply.copy)?.(reply);
+        team.#copies.delete(reply.copy);
+      });
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const ready = Promise.all(
       workers.map(
@@ -284,6 +295,47 @@ export class WorkerTeam {
   }
 
   /**
+   * A copy of `bytes` bytes of the memory from `address`, in a new ArrayBuffer that a worker
+   * makes and moves here: this thread takes none of its first-touch page faults (a fresh 32 MiB
+   * array costs thousands; on some VMs more than computing it). Rejects if a worker fails.
+   */
+  copyOut(address: number, bytes: number): Promise<ArrayBuffer> {
+    if (this.#failure !== undefined) {
+      return Promise.reject(new Error(`the worker threads are unavailable: ${this.#failure}`));
+    }
+    if (this.#running !== undefined) return Promise.reject(new Error('a job is already in flight'));
+    const generation = ++this.#generation;
+    const copied = new Promise<ArrayBuffer>((resolve, reject) => {
+      this.#copies.set(generation, (reply) => {
+        if (reply.buffer !== undefined) resolve(reply.buffer);
+        else reject(new Error(`a worker could not copy the result: ${reply.error}`));
+      });
+    });
+    const p = this.#params;
+    p[PARAM.kind] = COPY_KIND;
+    p[PARAM.input] = address;
+    p[PARAM.batch] = bytes;
+    const control = this.#control;
+    Atomics.store(control, CONTROL.claim, (generation & 0x7fff) << 16);
+    Atomics.store(control, CONTROL.go, generation);
+    Atomics.notify(control, CONTROL.go);
+    let settled = () => {};
+    this.#running = new Promise<void>((resolve) => {
+      settled = () => {
+        this.#running = undefined;
+        this.#copies.delete(generation);
+        resolve();
+      };
+    });
+    for (const worker of this.#workers) worker.hold();
+    const result = Promise.race([copied, this.#failed]);
+    result.then(settled, settled).finally(() => {
+      for (const worker of this.#workers) worker.release();
+    });
+    return result;
+  }
+
+  /**
    * Stops the workers; resolves once none of them can touch the memory any more. Jobs asked for
    * from now on reject; a job in flight is finished first (its {@link WorkerTeam.run} resolves
    * normally), then the workers are told to return; one that has not returned `graceMs` later is
@@ -319,8 +371,17 @@ export class WorkerTeam {
     }
     this.#failure ??= 'stopped';
     const returned = Atomics.load(control, CONTROL.exited) >= this.#workers.length;
-    // Workers that did not return are terminated: a job still waiting on them rejects.
-    if (!returned) this.#fail(new Error('the worker threads were terminated'));
+    if (!returned) {
+      // No worker claims another chunk (a claim of no job's tag), and one still running (a
+      // browser terminates a busy worker only after a delay) returns at its next look at `go`.
+      this.#params[PARAM.kind] = STOP_KIND;
+      Atomics.store(control, CONTROL.claim, -1);
+      Atomics.store(control, CONTROL.go, ++this.#generation);
+      Atomics.notify(control, CONTROL.go);
+      Atomics.notify(control, CONTROL.ready);
+      // Workers that did not return are terminated: a job still waiting on them rejects.
+      this.#fail(new Error('the worker threads were terminated'));
+    }
     await Promise.all(this.#workers.map((worker) => worker.terminate()));
   }
 

@@ -48,6 +48,11 @@ export const DONE_OFFSET = PARAMS_OFFSET + 8 * (PARAM.scratch + MAX_WORKERS);
 export const CONTROL_BYTES = DONE_OFFSET + 4 * MAX_CHUNKS;
 /** `kind` that makes the workers return. */
 export const STOP_KIND = -1;
+/**
+ * `kind` of a copy job: one worker copies `batch` bytes from address `input` of the memory into
+ * a new ArrayBuffer and posts it, moved, as `{ copy: generation, buffer }` (or `{ copy, error }`).
+ */
+export const COPY_KIND = 2;
 
 /**
  * The source of a worker's function `(receive, send) => void`, run as a plain script in a Node
@@ -60,7 +65,8 @@ export const STOP_KIND = -1;
  * chunks in order and notifies `ready`). Each chunk runs lossRowsF32/F64 (which first checks the
  * chunk's targets: the lowest index out of range goes to `outOfRange`), is flagged done and
  * counted in `completed` (notified). A claim carries the job's generation, so a worker that
- * arrives late never takes a chunk of another job.
+ * arrives late never takes a chunk of another job. A {@link COPY_KIND} job is taken by one
+ * worker, which answers with a message.
  */
 export const WORKER_BODY = `(receive, send) => {
   receive((init) => {
@@ -89,8 +95,21 @@ export const WORKER_BODY = `(receive, send) => {
         Atomics.notify(control, ${CONTROL.exited});
         return;
       }
-      const rows = p[${PARAM.kind}] === 0 ? kernels.lossRowsF32 : kernels.lossRowsF64;
       const tag = (gen & 0x7fff) << 16;
+      if (p[${PARAM.kind}] === ${COPY_KIND}) {
+        const claim = Atomics.load(control, ${CONTROL.claim});
+        if (claim === tag && Atomics.compareExchange(control, ${CONTROL.claim}, claim, claim + 1) === claim) {
+          try {
+            const buffer = new ArrayBuffer(p[${PARAM.batch}]);
+            new Uint8Array(buffer).set(new Uint8Array(init.memory.buffer, p[${PARAM.input}], p[${PARAM.batch}]));
+            send({ copy: gen, buffer }, [buffer]);
+          } catch (error) {
+            send({ copy: gen, error: String(error) });
+          }
+        }
+        continue;
+      }
+      const rows = p[${PARAM.kind}] === 0 ? kernels.lossRowsF32 : kernels.lossRowsF64;
       const chunks = p[${PARAM.chunks}];
       const per = p[${PARAM.rowsPerChunk}];
       const batch = p[${PARAM.batch}];
