@@ -68,6 +68,10 @@ it('times every backend in Node and in both pages, interleaved', async () => {
       lines.push(
         `${key.padEnd(28)} ${n.toFixed(3).padStart(10)} ms ${p.toFixed(3).padStart(10)} ms ${i.toFixed(3).padStart(10)} ms  ${(p / n).toFixed(2)}x  ${(i / n).toFixed(2)}x`,
       );
+      // Each block's own ratio (the blocks of one round ran back to back), as a range.
+      const ratios = (kind: string) => row[kind]!.map((t, r) => t / row.node![r]!).sort((a, b) => a - b);
+      const range = (kind: string) => `${ratios(kind)[0]!.toFixed(2)}-${ratios(kind).at(-1)!.toFixed(2)}x`;
+      lines.push(`${''.padEnd(28)} per-round ratios: plain ${range('plain')}, isolated ${range('isolated')}`);
       expect(n).toBeGreaterThan(0);
     }
     console.log(lines.join('\n'));
