@@ -44,7 +44,7 @@ const POS_INF_KEY: u32 = 0xff800000u;
 const BIG_OPERAND: u32 = 0x53000000u; // 2^39: below it, no small-sum product or sum overflows
 const SCALE_DOWN: f32 = 5.421010862427522e-20; // 2^-64
 const STATUS_WORDS: u32 = ${STATUS_WORDS}u;
-const ROW_FAST: u32 = 1u; // flag: every finite threshold below 2^39 in magnitude, none -inf, J < 2^24
+const ROW_FAST: u32 = 1u; // flag: every finite threshold below 2^39 in magnitude, none -inf, J < 2^12
 
 struct Params {
   rows: u32,          // rows of this chunk
@@ -281,7 +281,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
     let gaps = gapsAt(row);
     var small = vec2<f32>(0.0, 0.0);
     var big = vec2<f32>(0.0, 0.0);
-    var fast = J < 0x1000000u;
+    var fast = J < 0x1000u; // the element pass's split products need k < 2^12
     storeGap(gaps, 0u, small, big);
     // A -inf threshold makes every counted term of the row +inf: no gap sum is ever read.
     let startsAtNegativeInf = J > 0u && scratch[keys] == NEG_INF_KEY;
@@ -316,6 +316,7 @@ function registerLoads(): string {
     .map(
       (i) =>
         `  let key${i} = select(NO_THRESHOLD, scratch[keys + ${i}u], inRegisters && ${i}u < J);\n` +
+        `  let threshold${i} = keyBits(key${i});\n` +
         `  let gapHigh${i} = select(0u, scratch[gaps + ${4 * (i + 1)}u], inRegisters && WITH_LOSS && ${i}u < J);\n` +
         `  let gapLow${i} = select(0u, scratch[gaps + ${4 * (i + 1) + 1}u], inRegisters && WITH_LOSS && ${i}u < J);`,
     )
@@ -336,7 +337,7 @@ function registerSelects(): string {
       .map((i) => `      ${name} = select(${name}, ${of(i)}, k == ${i + 1}u);`)
       .join('\n');
   return [
-    pick('tBits', (i) => `keyBits(key${i})`),
+    pick('tBits', (i) => `threshold${i}`),
     pick('gapHigh', (i) => `gapHigh${i}`),
     pick('gapLow', (i) => `gapLow${i}`),
   ].join('\n');
@@ -361,15 +362,28 @@ fn countBelowStepped(keys: u32, J: u32, firstStep: u32, key: u32) -> u32 {
   return position;
 }
 
-// k * (x - t) + G as an exact-enough double-float, or 0 when the element is not plain (its
-// operands, maybe infinite or NaN, are replaced by zeros first).
-fn plainTerm(plain: bool, k: u32, xBits: u32, tBits: u32, gapHigh: u32, gapLow: u32) -> vec2<f32> {
+// Adds k * (x - t) + G to a double-float sum when the element is plain (zeros otherwise: its
+// operands, maybe infinite or NaN, are replaced first). x - t is exact as hi + lo (TwoSum); hi is
+// split by clearing its low b mantissa bits (splitMask), where k < 2^b and b <= 12, so that k
+// times either part is exact; the large parts (k * hi's top and G's high word) are added exactly
+// (TwoSum), the small ones (below 2^(b-24) of the term) in float32 beside them.
+fn addPlainTerm(sum: ptr<function, vec2<f32>>, plain: bool, k: u32, splitMask: u32, xBits: u32, tBits: u32,
+                gapHigh: u32, gapLow: u32) {
   let x = bitcast<f32>(select(0u, xBits, plain));
   let t = bitcast<f32>(select(0u, tBits, plain));
-  let gap = vec2<f32>(bitcast<f32>(select(0u, gapHigh, plain)), bitcast<f32>(select(0u, gapLow, plain)));
   let difference = twoSum(x, -t);
-  let product = ddAdd(twoProduct(f32(k), difference.x), vec2<f32>(f32(k) * difference.y, 0.0));
-  return ddAdd(product, gap);
+  let top = bitcast<f32>(bitcast<u32>(difference.x) & splitMask);
+  let count = f32(k);
+  let main = twoSum(count * top, bitcast<f32>(select(0u, gapHigh, plain)));
+  let rest = (count * (difference.x - top) + count * difference.y) +
+    (bitcast<f32>(select(0u, gapLow, plain)) + main.y);
+  let total = twoSum((*sum).x, main.x);
+  *sum = vec2<f32>(total.x, (*sum).y + (total.y + rest));
+}
+
+// The mask that clears the low b mantissa bits, b the bit length of J (k <= J < 2^b).
+fn splitMaskOf(J: u32) -> u32 {
+  return ~((1u << (firstLeadingBit(max(J, 1u)) + 1u)) - 1u);
 }
 
 // count * gradScale, count >= 0, with the IEEE special cases of an infinite or NaN scale.
@@ -395,6 +409,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   let gaps = gapsAt(row);
   let hist = histAt(row);
   let firstStep = select(0u, 1u << firstLeadingBit(J), J > 0u);
+  let splitMask = splitMaskOf(J);
 
   // Targets not validated on the host: every one is checked (loops that no lane enters cost nothing).
   for (var d = segment; params.checkRange != 0u && d < classes; d += segments) {
@@ -429,7 +444,7 @@ ${registerLoads()}
       anySpecial = anySpecial || special;
       let plain = k > 0u && !special;
 ${registerSelects()}
-      small = ddAdd(small, plainTerm(plain, k, xBits, tBits, gapHigh, gapLow));
+      addPlainTerm(&small, plain, k, splitMask, xBits, tBits, gapHigh, gapLow);
     }
   }
   for (var d = segment; !inRegisters && d < classes; d += segments) {
@@ -447,7 +462,7 @@ ${registerSelects()}
       let plain = k > 0u && !special;
       let tBits = keyBits(scratch[keys + max(k, 1u) - 1u]);
       let g = gaps + 4u * select(0u, k, plain);
-      small = ddAdd(small, plainTerm(plain, k, xBits, tBits, scratch[g], scratch[g + 1u]));
+      addPlainTerm(&small, plain, k, splitMask, xBits, tBits, scratch[g], scratch[g + 1u]);
     }
   }
 
@@ -479,7 +494,7 @@ ${registerSelects()}
   if (WITH_LOSS) {
     var bigHalf = bitcast<vec2<u32>>(big);
     if (sawInf) { bigHalf = vec2<u32>(INF_BITS, 0u); }
-    partials[index] = vec4<u32>(bitcast<vec2<u32>>(small), bigHalf);
+    partials[index] = vec4<u32>(bitcast<vec2<u32>>(twoSum(small.x, small.y)), bigHalf);
   }
 }
 `;
