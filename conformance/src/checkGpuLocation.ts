@@ -47,6 +47,12 @@ export function declaresGpuResidency(backend: ILossBackend): boolean {
   return capabilities.gpuResident === true || deviceOf(backend) !== undefined;
 }
 
+/** A {@link GpuTensorMaker} uploading to the WebGPU `device` a backend exposes, if it exposes one. */
+export function gpuTensorMakerFor(backend: ILossBackend): GpuTensorMaker | undefined {
+  const device = deviceOf(backend);
+  return device === undefined ? undefined : deviceTensorMaker(device);
+}
+
 /** Uploads to the device a backend exposes (a STORAGE buffer, filled at once). */
 function deviceTensorMaker(device: DeviceLike): GpuTensorMaker {
   return (data, shape) => {

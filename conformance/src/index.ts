@@ -13,7 +13,12 @@ export {
   loadBuiltinFixtures,
   loadBuiltinLargeFixtures,
 } from './builtinFixtures.js';
-export { checkGpuLocation, declaresGpuResidency, type GpuTensorMaker } from './checkGpuLocation.js';
+export {
+  checkGpuLocation,
+  declaresGpuResidency,
+  type GpuTensorMaker,
+  gpuTensorMakerFor,
+} from './checkGpuLocation.js';
 export { checkOptionTypes } from './checkOptionTypes.js';
 export { checkOutArrays } from './checkOutArrays.js';
 export { decodeFloat, encodeFloat, NON_FINITE_STRINGS } from './floatEncoding.js';

@@ -89,7 +89,8 @@ function parseLargeCase(raw: Json, path: string, fail: Fail): LargeGoldenCase {
   let sha256: { input: string; target: string } | undefined;
   if (c.sha256 !== undefined) {
     const h = object(c.sha256, `${path}.sha256`, fail);
-    if (typeof h.input !== 'string' || typeof h.target !== 'string') fail(`${path}.sha256`, 'expected { input, target } hex strings');
+    if (typeof h.input !== 'string' || typeof h.target !== 'string')
+      fail(`${path}.sha256`, 'expected { input, target } hex strings');
     sha256 = { input: h.input as string, target: h.target as string };
   }
   return {

@@ -17,7 +17,12 @@ import {
   verdict,
 } from './caseHelpers.js';
 import { checkDisposal } from './checkDisposal.js';
-import { checkGpuLocation, type GpuTensorMaker } from './checkGpuLocation.js';
+import {
+  checkGpuLocation,
+  declaresGpuResidency,
+  type GpuTensorMaker,
+  gpuTensorMakerFor,
+} from './checkGpuLocation.js';
 import { checkOptionTypes } from './checkOptionTypes.js';
 import { checkOutArrays } from './checkOutArrays.js';
 import { fusedLossDifference } from './fusedLoss.js';
@@ -176,7 +181,14 @@ export async function runConformance(
   for (const result of await checkFirstOutOfRange(timed)) record(result);
   for (const result of await checkOutArrays(timed)) record(result);
   record(await checkOptionTypes(timed));
-  record(await checkGpuLocation(timed, options.makeGpuTensor, options.gpuResident));
+  // `timed` hides the backend's own members (a WebGPU `device`): residency is read on the backend.
+  record(
+    await checkGpuLocation(
+      timed,
+      options.makeGpuTensor ?? gpuTensorMakerFor(backend),
+      options.gpuResident === true || declaresGpuResidency(backend),
+    ),
+  );
   for (const file of fixtures) {
     for (const goldenCase of file.cases) {
       if (options.filter !== undefined && !options.filter(goldenCase)) continue;
