@@ -41,7 +41,7 @@ export interface PlanRequest {
  */
 export function planChunks(request: PlanRequest, limits: EffectiveLimits): ChunkPlan {
   const { batch, classes, maxTargets, withGradient, rowAlignment } = request;
-  const segments = Math.ceil(classes / CLASSES_PER_THREAD);
+  const segments = Math.ceil(classes / classesPerThread(maxTargets));
   const keyStride = maxTargets + 1;
   const maskWords = Math.ceil(classes / 32);
   const scratchStride = 2 + 5 * keyStride + maskWords;
@@ -69,6 +69,16 @@ export function planChunks(request: PlanRequest, limits: EffectiveLimits): Chunk
     );
   }
   return { rowsPerChunk, segments, keyStride, maskWords, scratchStride };
+}
+
+/**
+ * Classes per element-pass thread: {@link CLASSES_PER_THREAD}, more for rows of more targets (a
+ * thread copies up to 64 of its row's keys first, which more classes pay for).
+ */
+export function classesPerThread(maxTargets: number): number {
+  return maxTargets <= 8 || maxTargets > 64
+    ? CLASSES_PER_THREAD
+    : Math.max(CLASSES_PER_THREAD, 4 * maxTargets);
 }
 
 /** A 2-D workgroup grid covering `count` workgroups with at most `maxPerDimension` per side. */

@@ -308,6 +308,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
 /** Rows with at most this many targets keep their keys and gap sums in registers. */
 export const REGISTER_TARGETS = 8;
 
+/** Rows with at most this many targets search a copy of their keys in each thread's own memory. */
+export const PRIVATE_TARGETS = 64;
+
 const registerIndices = Array.from({ length: REGISTER_TARGETS }, (_, i) => i);
 
 /** Loads key i and G[i + 1] of the row into registers (keys past J: a key nothing passes). */
@@ -447,7 +450,45 @@ ${registerSelects()}
       addPlainTerm(&small, plain, k, splitMask, xBits, tBits, gapHigh, gapLow);
     }
   }
-  for (var d = segment; !inRegisters && d < classes; d += segments) {
+  // Up to ${PRIVATE_TARGETS} targets: the row's keys, thresholds and gap sums copied once into
+  // the thread's own memory, searched there.
+  let inPrivate = !inRegisters && J <= ${PRIVATE_TARGETS}u;
+  var privateKeys: array<u32, ${PRIVATE_TARGETS}>;
+  var privateThresholds: array<u32, ${PRIVATE_TARGETS + 1}>;
+  var privateGapHigh: array<u32, ${PRIVATE_TARGETS + 1}>;
+  var privateGapLow: array<u32, ${PRIVATE_TARGETS + 1}>;
+  for (var i = 0u; inPrivate && i < J; i++) {
+    let key = scratch[keys + i];
+    privateKeys[i] = key;
+    privateThresholds[i + 1u] = keyBits(key);
+    privateGapHigh[i + 1u] = select(0u, scratch[gaps + 4u * (i + 1u)], WITH_LOSS);
+    privateGapLow[i + 1u] = select(0u, scratch[gaps + 4u * (i + 1u) + 1u], WITH_LOSS);
+  }
+  privateThresholds[0] = 0u;
+  privateGapHigh[0] = 0u;
+  privateGapLow[0] = 0u;
+  for (var d = segment; inPrivate && d < classes; d += segments) {
+    let e = rowStart + d;
+    let isTarget = isTargetClass(row, d);
+    let xBits = inputBits[e];
+    let key = select(inputKey(xBits), 0u, isTarget);
+    var k = 0u;
+    for (var step = firstStep; step > 0u; step >>= 1u) {
+      let probe = k + step;
+      k = select(k, probe, probe <= J && privateKeys[min(probe, J) - 1u] < key);
+    }
+    if (WITH_GRAD) {
+      grad[e] = select(scaleNonNegative(k, scaleBits), 0u, isTarget);
+      atomicAdd(&status[hist + k], 1u);
+    }
+    if (WITH_LOSS) {
+      let special = k > 0u && (!fastRow || (xBits & 0x7fffffffu) >= BIG_OPERAND);
+      anySpecial = anySpecial || special;
+      let plain = k > 0u && !special;
+      addPlainTerm(&small, plain, k, splitMask, xBits, privateThresholds[k], privateGapHigh[k], privateGapLow[k]);
+    }
+  }
+  for (var d = segment; !inRegisters && !inPrivate && d < classes; d += segments) {
     let e = rowStart + d;
     let isTarget = isTargetClass(row, d);
     let xBits = inputBits[e];

@@ -2,7 +2,7 @@ import type { LossOptions } from '@mlml/core-spec';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/index.ts';
-import { type Case, expectAgreement } from './helpers.ts';
+import { type Case, expectAgreement, randomProblem } from './helpers.ts';
 
 const f32 = (values: number[]): Float32Array => new Float32Array(values);
 const i32 = (values: number[]): Int32Array => new Int32Array(values);
@@ -138,6 +138,23 @@ describe('webgpu agrees with the core-spec reference', () => {
       }),
       { seed: 20261129, numRuns: 80 },
     );
+  });
+
+  it('on rows of every path in one call: J <= 8 (registers), 9..64 (private copies), more (memory)', async () => {
+    const classes = 300;
+    const rows = [0, 1, 5, 8, 9, 33, 64, 65, 200, 300];
+    const { input } = randomProblem(rows.length, classes, 0, 77);
+    const target = new Int32Array(rows.length * classes).fill(-1);
+    rows.forEach((count, n) => {
+      for (let j = 0; j < count; j++) target[n * classes + j] = (j * 7 + n) % classes;
+    });
+    for (const reduction of ['none', 'sum'] as const) {
+      await expectAgreement(
+        backend,
+        { input, target: { data: target, shape: [rows.length, classes] }, options: { reduction } },
+        `mixed J ${reduction}`,
+      );
+    }
   });
 
   it('on wide rows with many targets (tiles of thresholds, rows larger than a workgroup)', async () => {
