@@ -27,7 +27,8 @@ export interface ThreadPolicyOptions {
   /**
    * `'measured'`: each size class is timed alone and shared, and takes the faster (see
    * {@link ThreadPolicy}); `'always'`: every problem of at least {@link MIN_SHARED_ELEMENTS}
-   * elements (and 2 rows) is shared, as tests of the threaded path need.
+   * elements (and 2 rows) is shared (the shared-memory kernel of a PlacedLossKernel, which gets
+   * only the calls to share; tests of the threaded path).
    * @default 'measured'
    */
   readonly sharing?: 'measured' | 'always';

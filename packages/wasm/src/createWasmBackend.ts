@@ -1,5 +1,6 @@
 import { type BackendCapabilities, type ILossBackend, LossBackend } from '@mlml/core-spec';
 import { hardwareThreads } from '#worker-host';
+import { PlacedLossKernel } from './PlacedLossKernel.js';
 import { ProxyLossKernel } from './ProxyLossKernel.js';
 import { ThreadPolicy } from './ThreadPolicy.js';
 import { isBrowserMainThread, sharedMemorySupport } from './threadSupport.js';
@@ -86,7 +87,7 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   if (requested > 1) {
     const threaded = await startThreads(maxPages, requested - 1);
     if (threaded.ok) {
-      const kernel = new WasmLossKernel(threaded.kernels, simdMax, threaded.team);
+      const kernel = await placedKernel(threaded, maxPages, simdMax, true);
       return new LossBackend('wasm', capabilitiesFor(kernel.threads, notes), kernel);
     }
     notes.push(`runs on 1 thread of the ${requested} asked for: ${threaded.reason}`);
@@ -107,8 +108,7 @@ async function offCallingThread(
 ): Promise<ILossBackend> {
   const threaded = await startThreads(maxPages, requested);
   if (threaded.ok) {
-    const policy = new ThreadPolicy({ callingThreadComputes: false });
-    const kernel = new WasmLossKernel(threaded.kernels, simdMax, threaded.team, policy);
+    const kernel = await placedKernel(threaded, maxPages, simdMax, false);
     return new LossBackend('wasm', capabilitiesFor(kernel.threads, notes), kernel);
   }
   const kernels = await instantiateKernels(maxPages);
@@ -122,6 +122,22 @@ async function offCallingThread(
     );
     return new LossBackend('wasm', capabilitiesFor(1, notes), new WasmLossKernel(kernels, simdMax));
   }
+}
+
+/**
+ * The kernel that places each call (see {@link ThreadPolicy}): alone on a private memory, or
+ * shared with the team on its memory.
+ */
+async function placedKernel(
+  threaded: Extract<Threads, { ok: true }>,
+  maxPages: number,
+  simdMax: number | undefined,
+  callingThreadComputes: boolean,
+): Promise<PlacedLossKernel> {
+  const here = new WasmLossKernel(await instantiateKernels(maxPages), simdMax);
+  const sharing = new ThreadPolicy({ callingThreadComputes, sharing: 'always' });
+  const shared = new WasmLossKernel(threaded.kernels, simdMax, threaded.team, sharing);
+  return new PlacedLossKernel(here, shared, threaded.team, new ThreadPolicy({ callingThreadComputes }));
 }
 
 function capabilitiesFor(threads: number, notes: readonly string[]): BackendCapabilities {

@@ -9,7 +9,8 @@ import {
 } from '@mlml/core-spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWasmBackend, WASM_CAPABILITIES } from '../src/index.js';
-import { MIN_SHARED_ELEMENTS, ThreadPolicy } from '../src/ThreadPolicy.js';
+import { PlacedLossKernel } from '../src/PlacedLossKernel.js';
+import { type CallShape, MIN_SHARED_ELEMENTS, type Placement, ThreadPolicy } from '../src/ThreadPolicy.js';
 import { instantiateKernels } from '../src/WasmKernels.js';
 import { WasmLossKernel } from '../src/WasmLossKernel.js';
 import { WorkerTeam } from '../src/WorkerTeam.js';
@@ -250,6 +251,41 @@ describe('a kernel whose workers have stopped', () => {
     const expected = await reference.forward(problem);
     expect(bits(before)).toEqual(bits(expected));
     expect(bits(after)).toEqual(bits(expected));
+  });
+});
+
+describe('the default placement (PlacedLossKernel)', () => {
+  it('times each size alone and shared and gives the same bits either way', async () => {
+    const placements: Placement[] = [];
+    class Traced extends ThreadPolicy {
+      override record(shape: CallShape, placement: Placement, ms: number): void {
+        placements.push(placement);
+        super.record(shape, placement, ms);
+      }
+    }
+    const kernels = await instantiateKernels(65_536, true);
+    const team = await WorkerTeam.start(kernels.module, kernels.memory, 1);
+    const shared = new WasmLossKernel(kernels, undefined, team, new ThreadPolicy({ sharing: 'always' }));
+    const here = new WasmLossKernel(await instantiateKernels());
+    const kernel = new PlacedLossKernel(here, shared, team, new Traced());
+    const backend = new LossBackend('wasm', WASM_CAPABILITIES, kernel);
+    const single = await createWasmBackend({ threads: 1 });
+    try {
+      expect(kernel.threads).toBe(2);
+      const { input, target } = bigCase(61, 256, 400, [3, 12]);
+      const expected = await single.forwardBackward(input, target, undefined, { reduction: 'none' });
+      for (let i = 0; i < 14; i++) {
+        const result = await backend.forwardBackward(input, target, undefined, { reduction: 'none' });
+        expect(bits(result.output.data)).toBe(bits(expected.output.data));
+        expect(bits(result.gradInput.data)).toBe(bits(expected.gradInput.data));
+      }
+      // Probing: both placements timed, then the faster kept.
+      expect(placements.slice(0, 12).filter((p) => p === 'here').length).toBeGreaterThanOrEqual(5);
+      expect(placements.slice(0, 12).filter((p) => p === 'shared').length).toBeGreaterThanOrEqual(5);
+    } finally {
+      await backend.dispose();
+      await single.dispose();
+    }
   });
 });
 
