@@ -160,7 +160,7 @@ export function checkLargeGradient(
       differences.push({
         call,
         tensor: 'grad_input',
-        message: `row ${n} counts a different set of pairs than PyTorch: checksum of its counts ${weighted}, PyTorch's ${expected.rowWeighted[n]}`,
+        message: `row ${n} counts a different set of pairs than the golden file (PyTorch): checksum of its counts ${weighted}, expected ${expected.rowWeighted[n]}`,
         expected: expected.rowWeighted[n]!,
         actual: weighted,
         context: describeRow(rows, n),
@@ -171,7 +171,7 @@ export function checkLargeGradient(
     differences.push({
       call,
       tensor: 'grad_input',
-      message: `counts: sum of squares ${squared} and ${nonzero} nonzero, PyTorch's ${expected.squared} and ${expected.nonzero}`,
+      message: `counts: sum of squares ${squared} and ${nonzero} nonzero, expected ${expected.squared} and ${expected.nonzero} (the golden file's, PyTorch's)`,
     });
   }
   expected.sampleIndex.forEach((index, i) => {

@@ -47,6 +47,44 @@ describe('mlml conformance', () => {
     expect(text).toMatch(/group\s+cpu-ts/);
     expect(text).toMatch(/theirs\.json\s+1 ok/);
     expect(text).toContain('conformance: PASS');
+    // Every backend's tolerances are printed.
+    expect(text).toMatch(
+      /cpu-ts: held to the exact values within float32 rtol \S+ atol \S+ \(\+ rtol 0\.000002 against PyTorch\)/,
+    );
+  });
+
+  it('takes a large golden file (seeded problems) by its format, and mlml run refuses one', async () => {
+    const large = {
+      format: 'mlml-golden-large-v1',
+      generator: { name: 'someone-else' },
+      problems: [
+        {
+          id: 'large/tiny/sum/float64',
+          dtype: 'float64',
+          recipe: { batch: 2, classes: 3, seed: 1, values: 'ties', targets: [1] },
+          options: { reduction: 'sum' },
+          expected: {
+            output: { shape: [], data: [0] },
+            grad_input: {
+              shape: [2, 3],
+              counts: { row_weighted: [0, 0], squared: 0, nonzero: 0 },
+              samples: { index: [], data: [] },
+            },
+            exact: { output: { shape: [], data: [0] }, grad_input: { samples: { index: [], data: [] } } },
+          },
+        },
+      ],
+    };
+    const file = await tempFile('large.json', large);
+    const { io, out } = capture();
+    // The recipe gives a nonzero loss, so the zeros above must fail, in the large group.
+    expect(await runConformanceCommand(['--backend', 'cpu-ts', '--fixtures', file], io)).toBe(1);
+    const text = out.join('\n');
+    expect(text).toMatch(/large\s+0 ok, 1 FAIL/);
+    expect(text).toMatch(/exact value 0/);
+    const run = capture();
+    expect(await runGoldenCommand(['--backend', 'cpu-ts', '--fixtures', file], run.io)).toBe(2);
+    expect(run.err.join('\n')).toMatch(/large golden file/);
   });
 
   it('exits 1 and shows the difference when a file expects something else', async () => {
