@@ -9,11 +9,16 @@ Run with Debian's python3-torch (not a virtualenv's python):
 Deterministic: the data comes from numpy's PCG64 seeded with SEED, PyTorch only computes, and the
 JSON is written by hand in a fixed layout, so regenerating gives byte-identical files.
 
-Every case is also recomputed here independently in float64 from the input's own-precision margin
-decisions (the counted pairs are decided in float32 for float32 data, exactly as PyTorch does) and
-PyTorch's numbers must agree with that within CHECK_RTOL_* of the sample's scale; the script stops
-otherwise. That guards against PyTorch 1.13's float32 gradient drift (it accumulates ``+= g`` in
-float32, which drifts when one entry receives thousands of counted pairs) leaking into the goldens.
+Every value case also gets DESIGN §2's exact values (`expected.exact`, computed by exact_loss.py
+independently of torch: float32 margin decisions as PyTorch rounds them, sums as exact fractions,
+rounded once), and PyTorch's numbers must agree with them within CHECK_RTOL of the sample's scale;
+the script stops otherwise. That guards against PyTorch 1.13's float32 gradient drift (it
+accumulates ``+= g`` in float32, which drifts when one entry receives thousands of counted pairs)
+leaking into the goldens. pytorch-large.json holds seeded problems (seeded_problems.py, generated
+bit for bit alike by conformance/src/seededProblem.ts) with PyTorch's outputs and checksums of its
+gradient's counts. edge-cases.json is written by hand; this script adds its exact values.
+The files record the PyTorch build as it reports itself (torch.__version__, git_version) and the
+Debian package it came from.
 """
 
 import hashlib
