@@ -431,6 +431,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   // targets, the row's keys and gap sums are held in registers; more are searched in memory.
   // (A loop that no lane enters costs nothing.)
   let inRegisters = J <= ${REGISTER_TARGETS}u;
+  // Counts of k from the register and private paths, added to the row's histogram once per thread.
+  var localHistogram: array<u32, ${PRIVATE_TARGETS + 1}>;
 ${registerLoads()}
   for (var d = segment; inRegisters && d < classes; d += segments) {
     let e = rowStart + d;
@@ -440,7 +442,7 @@ ${registerLoads()}
     let k = ${registerCount()};
     if (WITH_GRAD) {
       grad[e] = select(scaleNonNegative(k, scaleBits), 0u, isTarget);
-      atomicAdd(&status[hist + k], 1u);
+      localHistogram[k] += 1u;
     }
     if (WITH_LOSS) {
       let special = k > 0u && (!fastRow || (xBits & 0x7fffffffu) >= BIG_OPERAND);
@@ -479,7 +481,7 @@ ${registerSelects()}
     }
     if (WITH_GRAD) {
       grad[e] = select(scaleNonNegative(k, scaleBits), 0u, isTarget);
-      atomicAdd(&status[hist + k], 1u);
+      localHistogram[k] += 1u;
     }
     if (WITH_LOSS) {
       let special = k > 0u && (!fastRow || (xBits & 0x7fffffffu) >= BIG_OPERAND);
@@ -487,6 +489,10 @@ ${registerSelects()}
       let plain = k > 0u && !special;
       addPlainTerm(&small, plain, k, splitMask, xBits, privateThresholds[k], privateGapHigh[k], privateGapLow[k]);
     }
+  }
+  for (var i = 1u; WITH_GRAD && (inRegisters || inPrivate) && i <= J; i++) {
+    let count = localHistogram[i];
+    if (count > 0u) { atomicAdd(&status[hist + i], count); }
   }
   for (var d = segment; !inRegisters && !inPrivate && d < classes; d += segments) {
     let e = rowStart + d;
