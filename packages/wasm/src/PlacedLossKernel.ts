@@ -39,16 +39,20 @@ export class PlacedLossKernel implements LossKernel {
 
   /** The forward output data (length N for `none`, else 1). */
   forward(problem: Problem): Promise<FloatArray> {
+    // Small calls (always here, never timed) go straight to the kernel: microseconds count.
+    if (this.#policy.alwaysHere(problem.batch, problem.classes)) return this.#here.forward(problem);
     return this.#placed(problem, false, (kernel) => kernel.forward(problem));
   }
 
   /** The gradient data (the input's length), scaled by `problem.gradOutput`. */
   backward(problem: BackwardProblem): Promise<FloatArray> {
+    if (this.#policy.alwaysHere(problem.batch, problem.classes)) return this.#here.backward(problem);
     return this.#placed(problem, true, (kernel) => kernel.backward(problem));
   }
 
   /** Output and gradient from one pass over the data. */
   forwardBackward(problem: BackwardProblem): Promise<KernelResult> {
+    if (this.#policy.alwaysHere(problem.batch, problem.classes)) return this.#here.forwardBackward(problem);
     return this.#placed(problem, true, (kernel) => kernel.forwardBackward(problem));
   }
 

@@ -95,11 +95,17 @@ export class ThreadPolicy {
     return this.#callingThreadComputes;
   }
 
+  /** Whether a call of `batch` rows of `classes` is always computed here, whatever was measured. */
+  alwaysHere(batch: number, classes: number): boolean {
+    const elements = batch * classes;
+    if (!this.#callingThreadComputes) return elements <= HERE_MAX_ELEMENTS;
+    return batch < 2 || elements < MIN_SHARED_ELEMENTS;
+  }
+
   /** Where a call of this shape computes, given whether workers are available. */
   place(shape: CallShape, workers: boolean): Placement {
-    const elements = shape.batch * shape.classes;
-    if (!this.#callingThreadComputes) return workers && elements > HERE_MAX_ELEMENTS ? 'workers' : 'here';
-    if (!workers || shape.batch < 2 || elements < MIN_SHARED_ELEMENTS) return 'here';
+    if (!workers || this.alwaysHere(shape.batch, shape.classes)) return 'here';
+    if (!this.#callingThreadComputes) return 'workers';
     if (this.#always) return 'shared';
     const record = this.#record(shape);
     if (record.shared.length < PROBES || record.here.length < PROBES) {
