@@ -36,10 +36,11 @@ export function readOptions(options: unknown): ReadOptions {
     );
   }
   const read: { -readonly [K in keyof LossOptions]?: Exclude<LossOptions[K], undefined> } = {};
-  if (source.reduction !== undefined) read.reduction = source.reduction as Reduction;
-  if (source.size_average !== undefined) read.size_average = source.size_average as boolean | null;
-  if (source.reduce !== undefined) read.reduce = source.reduce as boolean | null;
-  const location = source.outputLocation;
+  // Each option is read once: a getter cannot answer differently after it was checked.
+  const { reduction, size_average: sizeAverage, reduce, outputLocation: location, out: outValue } = source;
+  if (reduction !== undefined) read.reduction = reduction as Reduction;
+  if (sizeAverage !== undefined) read.size_average = sizeAverage as boolean | null;
+  if (reduce !== undefined) read.reduce = reduce as boolean | null;
   if (location !== undefined) {
     if (typeof location !== 'string' || !OUTPUT_LOCATIONS.includes(location)) {
       throw new LossError(
@@ -49,7 +50,7 @@ export function readOptions(options: unknown): ReadOptions {
     }
     read.outputLocation = location as OutputLocation;
   }
-  const out = readOut(source.out);
+  const out = readOut(outValue);
   return out === undefined ? { options: read } : { options: read, out };
 }
 

@@ -182,3 +182,18 @@ describe('arguments are read once', () => {
     expect(problem.input).toBe(data);
   });
 });
+
+describe('options are read once', () => {
+  it('a reduction getter is read once, so it cannot change after it was checked', async () => {
+    let reads = 0;
+    const options = {
+      get reduction() {
+        reads += 1;
+        return reads === 1 ? 'sum' : 'bogus';
+      },
+    };
+    const loss = await createReferenceBackend().forward(x(), y(), options as LossOptions);
+    expect(reads).toBe(1);
+    expect(loss.data[0]).toBeCloseTo(0.85, 6);
+  });
+});

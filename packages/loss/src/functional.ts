@@ -82,6 +82,20 @@ async function withOwnTargetValues<T>(target: Tensor<Int32Array>, call: () => Pr
   }
 }
 
+/** The call's tensors with their typed arrays copied (a GpuTensor's buffer stays the caller's). */
+function snapshotTensors<A extends Record<string, Tensor<FloatArray> | Tensor<Int32Array> | undefined>>(
+  tensors: A,
+): A {
+  const copy: Record<string, unknown> = {};
+  for (const [name, tensor] of Object.entries(tensors)) {
+    const data: unknown = tensor?.data;
+    copy[name] = ArrayBuffer.isView(data)
+      ? { data: (data as Float32Array).slice(), shape: [...(tensor as Tensor<unknown>).shape] }
+      : tensor;
+  }
+  return copy as A;
+}
+
 function tagged(tensor: Tensor<FloatArray>, backend: ILossBackend): LossTensor {
   // Spread: a GpuTensor result (outputLocation 'gpu-buffer') keeps its buffer and dtype.
   return { ...tensor, backend: backend.name };
@@ -111,7 +125,9 @@ export async function multilabelMarginLoss(
   const x = toInputTensor(input, options.dtype);
   const y = toTargetTensor(target);
   return withOwnTargetValues(y, () =>
-    withBackend(options.backend, async (backend) => tagged(await backend.forward(x, y, rest), backend)),
+    withBackend(options.backend, { x, y }, snapshotTensors, async (backend, own) =>
+      tagged(await backend.forward(own.x, own.y, rest), backend),
+    ),
   );
 }
 
@@ -145,8 +161,8 @@ export async function multilabelMarginLossWithGrad(
   const y = toTargetTensor(target);
   const g = gradTensor(gradOutput, x);
   return withOwnTargetValues(y, () =>
-    withBackend(options.backend, async (backend) => {
-      const { output, gradInput } = await backend.forwardBackward(x, y, g, rest);
+    withBackend(options.backend, { x, y, g }, snapshotTensors, async (backend, own) => {
+      const { output, gradInput } = await backend.forwardBackward(own.x, own.y, own.g, rest);
       return { output: tagged(output, backend), gradInput: tagged(gradInput, backend) };
     }),
   );

@@ -123,3 +123,29 @@ describe('torch-like API', () => {
     expect(names.slice(0, 3)).toEqual(['wasm', 'webgpu', 'cpu-ts']);
   });
 });
+
+describe('the caller may refill its arrays as soon as a call returns its promise', () => {
+  const seed = () => ({
+    x: { data: new Float32Array([0.1, 0.2, 0.4, 0.8]), shape: [1, 4] },
+    y: { data: new Int32Array([3, 0, -1, 1]), shape: [1, 4] },
+  });
+
+  it.each([
+    ['a backend still being created', () => ['cpu-ts', 'wasm'] as string[]],
+    ['a shared backend already created', () => 'cpu-ts'],
+  ])('forward and forwardBackward read the arrays at call time on %s', async (_what, backend) => {
+    await multilabelMarginLoss([[0]], [[0]], { backend: 'cpu-ts' });
+    const forward = seed();
+    const loss = multilabelMarginLoss(forward.x, forward.y, { backend: backend() });
+    forward.x.data.fill(0);
+    forward.y.data.fill(7);
+    expect((await loss).data[0]).toBeCloseTo(0.85, 6);
+    const fused = seed();
+    const both = multilabelMarginLossWithGrad(fused.x, fused.y, undefined, { backend: backend() });
+    fused.x.data.fill(0);
+    fused.y.data.fill(7);
+    const { output, gradInput } = await both;
+    expect(output.data[0]).toBeCloseTo(0.85, 6);
+    expect([...gradInput.data]).toEqual([-0.5, 0.5, 0.5, -0.5]);
+  });
+});
