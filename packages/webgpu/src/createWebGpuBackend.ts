@@ -15,10 +15,12 @@ export const WEBGPU_BACKEND_NAME = 'webgpu';
 
 /**
  * What 'webgpu' promises. float32 only (WGSL has no f64). Margin decisions and pair counts are
- * exact (taken on bits, as PyTorch decides them); terms are added exactly (TwoSum) into
- * double-float sums (about 48 bits) in a fixed order and finished in double on the host, so the
- * loss is within 1 ulp of the reference. A gradient is count * fl32(g * grad_output): two
- * roundings where the reference has one, within 2 ulp. `atol` covers subnormals a GPU may flush.
+ * exact (taken on bits, as PyTorch decides them). Loss terms k * (x - t) + G are formed from exact
+ * parts (TwoSum, exact split products) and added as double-float sums (about 48 bits, error below
+ * 2^-34 of a row's sum), in a fixed order, finished in double on the host (or, for results left on
+ * the GPU, divided in double-float there) and rounded to float32 once: within 1 ulp of the
+ * reference. A gradient is count * fl32(g * grad_output): two roundings where the reference has
+ * one, within 2 ulp. `atol` covers subnormals a GPU may flush.
  */
 export const WEBGPU_CAPABILITIES: BackendCapabilities = {
   dtypes: ['float32'],
