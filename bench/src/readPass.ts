@@ -36,6 +36,7 @@ const BUILTIN_READ_PASSES: Readonly<Record<string, ReadPassKind>> = {
   wasm: 'wasm',
   'wasm-1t': 'wasm',
   webgpu: 'webgpu',
+  'webgpu-resident': 'webgpu',
   'cpu-ts': 'js',
 };
 

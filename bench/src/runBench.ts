@@ -38,6 +38,7 @@ import { createTfjsContenders, disposeTfjs, loadTfjs, type TfjsPeer } from './tf
 import { type TimingStats, timeTask, timingFor } from './timeTask.js';
 import { torchContender } from './torchContender.js';
 import { DEFAULT_PYTHON, TorchRunner } from './torchRunner.js';
+import { isWebGpuBackend, WEBGPU_RESIDENT, webgpuResidentContender } from './webgpuResidentContender.js';
 import { writeOutputs } from './writeOutputs.js';
 
 /** The peers the bench can compare with. */
@@ -196,6 +197,17 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
             kind: 'backend',
             available: true,
             description: singleContender.description,
+          });
+        }
+        if (isWebGpuBackend(backend)) {
+          // The same backend on GPU-resident tensors, results left on the GPU (its own row).
+          const resident = webgpuResidentContender(backend);
+          contenders.push(resident);
+          statuses.push({
+            name: WEBGPU_RESIDENT,
+            kind: 'backend',
+            available: true,
+            description: resident.description,
           });
         }
       } catch (error) {
