@@ -86,10 +86,10 @@ describe('the suite passes real backends', () => {
     expect(report.passed).toBeGreaterThan(0);
   };
 
-  it('passes the reference, skipping nothing (the large problems included)', async () => {
+  it('passes the reference, skipping nothing (the large batch problems included; reference.test.ts runs all)', async () => {
     const report = await runConformance(createReferenceBackend(), {
       fixtures,
-      largeFixtures: large,
+      largeFixtures: largeBatch,
       checkDispose: true,
     });
     expectClean(report);
