@@ -80,25 +80,29 @@ export function slotCount(
   const entries = <usize>(buckets + 2);
   // Entry b (16 bytes): the distinct values in lower buckets (i32), then up to three slots, the
   // bucket's values ascending, padded with +inf: one 128-bit load per lane fetches all four.
-  const empty = i32x4.replace_lane(f32x4.splat(Infinity), 0, 0);
-  for (let b: usize = 0; b < entries; b++) v128.store(table + (b << 4), empty);
+  // The map is monotone, so each bucket's values are consecutive in dv: one pass over the
+  // entries, each written once.
+  const inf = f32x4.splat(Infinity);
   let maxOcc = 0;
-  for (let i = 0; i < nd; i++) {
-    const e = table + (<usize>bucketOf(load<f32>(dv + (<usize>i << 2)), s, m, top) << 4);
-    const occ = load<i32>(e) + 1;
-    if (occ > MAX_SLOTS) return 0;
-    store<i32>(e, occ);
-    // Values come in ascending order, so each lands after those already in its bucket.
-    store<f32>(e + (<usize>occ << 2), load<f32>(dv + (<usize>i << 2)));
-    if (occ > maxOcc) maxOcc = occ;
-  }
-  // Occupancy -> base ranks (exclusive prefix sums).
-  let running = 0;
+  let i = 0;
+  let nextBucket = <usize>bucketOf(load<f32>(dv), s, m, top);
   for (let b: usize = 0; b < entries; b++) {
-    const e = table + (b << 4);
-    const occ = load<i32>(e);
-    store<i32>(e, running);
-    running += occ;
+    let e = i32x4.replace_lane(inf, 0, i);
+    if (b == nextBucket) {
+      let occ = 0;
+      while (i < nd && nextBucket == b) {
+        if (occ == MAX_SLOTS) return 0;
+        const v = load<f32>(dv + (<usize>i << 2));
+        if (occ == 0) e = f32x4.replace_lane(e, 1, v);
+        else if (occ == 1) e = f32x4.replace_lane(e, 2, v);
+        else e = f32x4.replace_lane(e, 3, v);
+        occ++;
+        i++;
+        nextBucket = i < nd ? <usize>bucketOf(load<f32>(dv + (<usize>i << 2)), s, m, top) : entries;
+      }
+      if (occ > maxOcc) maxOcc = occ;
+    }
+    v128.store(table + (b << 4), e);
   }
   used = true;
   const ties = nd < jv;
