@@ -228,6 +228,31 @@ let countsFromHist = true;
 let sumComplete = false;
 /** Largest number of distinct thresholds counted by weighted compare-and-count (one pass). */
 const FEW_DISTINCT = 4;
+/** Rows of at most this many distinct thresholds skip the bucket table (ties would crowd it). */
+const FEW_FOR_TABLE = 16;
+
+/**
+ * The number of distinct values among the `jv` f32 thresholds indexed by `ord`, or `limit` + 1
+ * as soon as there are more than `limit` (so rows without ties stop early). `seen`: 4 * limit bytes.
+ */
+function distinctAtMost(th: usize, ord: usize, jv: i32, limit: i32, seen: usize): i32 {
+  let n = 0;
+  for (let i = 0; i < jv; i++) {
+    const v = load<f32>(th + (<usize>load<i32>(ord + (<usize>i << 2)) << 2));
+    let found = false;
+    for (let k = 0; k < n; k++) {
+      if (load<f32>(seen + (<usize>k << 2)) == v) {
+        found = true;
+        break;
+      }
+    }
+    if (found) continue;
+    if (n == limit) return limit + 1;
+    store<f32>(seen + (<usize>n << 2), v);
+    n++;
+  }
+  return n;
+}
 
 
 /** k = the number of sorted thresholds below x (0 for NaN x). */
@@ -270,7 +295,9 @@ function sortedCount<T>(
     }
   }
   clear16(cnt, <usize>jn << 2);
-  if (sizeof<T>() == 4 && jv >= 8) {
+  // Rows of few distinct thresholds (ties: equal or integer scores) skip the bucket table: they
+  // are counted against their distinct values below.
+  if (sizeof<T>() == 4 && jv >= 8 && distinctAtMost(th, ord, jv, FEW_FOR_TABLE, scratch + kbufOffset<usize>(cz)) > FEW_FOR_TABLE) {
     const bucketSum = bucketRow(row, c, th, ord, jv, cnt, hist, scratch + bucketOffset<usize>(cz), sorted, grow, g, scale);
     if (bucketUsed()) {
       // The whole sum; with a gradient, the pass left the counts.
