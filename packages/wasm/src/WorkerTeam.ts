@@ -264,14 +264,24 @@ export class WorkerTeam {
       Atomics.notify(control, CONTROL.ready);
     }
     const finished = new Uint8Array(count);
-    const finishDone = () => {
-      if (finish === undefined) return;
-      for (let i = 0; i < count; i++) {
+    /** Finishes computed chunks, at most `limit`; whether it reached the limit. */
+    const finishDone = (limit = count) => {
+      if (finish === undefined) return false;
+      let finishedNow = 0;
+      for (let i = 0; i < count && finishedNow < limit; i++) {
         if (finished[i] === 0 && Atomics.load(done, i) === 1) {
           finished[i] = 1;
           finish(...rowsOf(i));
+          finishedNow++;
         }
       }
+      return finishedNow === limit;
+    };
+    // A thread that computes nothing (a page's main thread) finishes one chunk per task, so that
+    // copying results out never makes one long task.
+    const finishPending = async () => {
+      if (runHere !== undefined) finishDone();
+      else while (finishDone(1)) await nextTask();
     };
     while (runHere !== undefined) {
       const claim = Atomics.load(control, CONTROL.claim);
@@ -284,12 +294,12 @@ export class WorkerTeam {
       finishDone();
     }
     for (;;) {
-      finishDone();
+      await finishPending();
       const completed = Atomics.load(control, CONTROL.completed);
       if (completed === count) break;
       await this.#completedPast(completed, runHere !== undefined);
     }
-    finishDone();
+    await finishPending();
     if (Atomics.load(control, CONTROL.status) !== 0) throw new Error('a worker chunk threw');
     return Atomics.load(control, CONTROL.outOfRange);
   }
@@ -423,6 +433,19 @@ function lowerOutOfRange(control: Int32Array, index: number): void {
     if (current >= 0 && current <= index) return;
     if (Atomics.compareExchange(control, CONTROL.outOfRange, current, index) === current) return;
   }
+}
+
+/** Resolves in a new task (a MessageChannel message where there is one: no timer clamping). */
+function nextTask(): Promise<void> {
+  if (typeof MessageChannel !== 'function') return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
 }
 
 /** Whether this thread may block in Atomics.wait (false on browsers' main thread, found by trying). */
