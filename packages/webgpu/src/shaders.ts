@@ -397,6 +397,67 @@ fn scaleNonNegative(count: u32, scaleBits: u32) -> u32 {
   return select(normal, special, (scaleBits & INF_BITS) == INF_BITS);
 }
 
+
+// What the element pass knows of a thread's row and segment.
+struct RowView {
+  row: u32,
+  segment: u32,
+  segments: u32,
+  classes: u32,
+  rowStart: u32,
+  J: u32,
+  keys: u32,
+  gaps: u32,
+  hist: u32,
+  firstStep: u32,
+  splitMask: u32,
+  scaleBits: u32,
+  fastRow: bool,
+}
+
+// Rows of up to ${PRIVATE_TARGETS} targets: keys, thresholds and gap sums copied once into the
+// thread's own memory and searched there; k counted in a per-thread histogram.
+fn privatePath(v: RowView, small: ptr<function, vec2<f32>>, anySpecial: ptr<function, bool>) {
+  var privateKeys: array<u32, ${PRIVATE_TARGETS}>;
+  var privateThresholds: array<u32, ${PRIVATE_TARGETS + 1}>;
+  var privateGapHigh: array<u32, ${PRIVATE_TARGETS + 1}>;
+  var privateGapLow: array<u32, ${PRIVATE_TARGETS + 1}>;
+  var localHistogram: array<u32, ${PRIVATE_TARGETS + 1}>;
+  let J = v.J;
+  for (var i = 0u; i < J; i++) {
+    let key = scratch[v.keys + i];
+    privateKeys[i] = key;
+    privateThresholds[i + 1u] = keyBits(key);
+    privateGapHigh[i + 1u] = select(0u, scratch[v.gaps + 4u * (i + 1u)], WITH_LOSS);
+    privateGapLow[i + 1u] = select(0u, scratch[v.gaps + 4u * (i + 1u) + 1u], WITH_LOSS);
+  }
+  for (var d = v.segment; d < v.classes; d += v.segments) {
+    let e = v.rowStart + d;
+    let isTarget = isTargetClass(v.row, d);
+    let xBits = inputBits[e];
+    let key = select(inputKey(xBits), 0u, isTarget);
+    var k = 0u;
+    for (var step = v.firstStep; step > 0u; step >>= 1u) {
+      let probe = k + step;
+      k = select(k, probe, probe <= J && privateKeys[min(probe, J) - 1u] < key);
+    }
+    if (WITH_GRAD) {
+      grad[e] = select(scaleNonNegative(k, v.scaleBits), 0u, isTarget);
+      localHistogram[k] += 1u;
+    }
+    if (WITH_LOSS) {
+      let special = k > 0u && (!v.fastRow || (xBits & 0x7fffffffu) >= BIG_OPERAND);
+      *anySpecial = *anySpecial || special;
+      let plain = k > 0u && !special;
+      addPlainTerm(small, plain, k, v.splitMask, xBits, privateThresholds[k], privateGapHigh[k], privateGapLow[k]);
+    }
+  }
+  for (var i = 1u; WITH_GRAD && i <= J; i++) {
+    let count = localHistogram[i];
+    if (count > 0u) { atomicAdd(&status[v.hist + i], count); }
+  }
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -431,8 +492,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   // targets, the row's keys and gap sums are held in registers; more are searched in memory.
   // (A loop that no lane enters costs nothing.)
   let inRegisters = J <= ${REGISTER_TARGETS}u;
-  // Counts of k from the register and private paths, added to the row's histogram once per thread.
-  var localHistogram: array<u32, ${PRIVATE_TARGETS + 1}>;
+  // Counts of k from the register path, added to the row's histogram once per thread.
+  var localHistogram: array<u32, ${REGISTER_TARGETS + 1}>;
 ${registerLoads()}
   for (var d = segment; inRegisters && d < classes; d += segments) {
     let e = rowStart + d;
@@ -452,45 +513,14 @@ ${registerSelects()}
       addPlainTerm(&small, plain, k, splitMask, xBits, tBits, gapHigh, gapLow);
     }
   }
-  // Up to ${PRIVATE_TARGETS} targets: the row's keys, thresholds and gap sums copied once into
-  // the thread's own memory, searched there.
+  // Up to ${PRIVATE_TARGETS} targets: a per-thread copy of the row (its own function, entered
+  // through a loop that no lane enters otherwise, so other rows never pay for its arrays).
   let inPrivate = !inRegisters && J <= ${PRIVATE_TARGETS}u;
-  var privateKeys: array<u32, ${PRIVATE_TARGETS}>;
-  var privateThresholds: array<u32, ${PRIVATE_TARGETS + 1}>;
-  var privateGapHigh: array<u32, ${PRIVATE_TARGETS + 1}>;
-  var privateGapLow: array<u32, ${PRIVATE_TARGETS + 1}>;
-  for (var i = 0u; inPrivate && i < J; i++) {
-    let key = scratch[keys + i];
-    privateKeys[i] = key;
-    privateThresholds[i + 1u] = keyBits(key);
-    privateGapHigh[i + 1u] = select(0u, scratch[gaps + 4u * (i + 1u)], WITH_LOSS);
-    privateGapLow[i + 1u] = select(0u, scratch[gaps + 4u * (i + 1u) + 1u], WITH_LOSS);
+  for (var once = 0u; inPrivate && once < 1u; once++) {
+    privatePath(RowView(row, segment, segments, classes, rowStart, J, keys, gaps, hist, firstStep, splitMask,
+      scaleBits, fastRow), &small, &anySpecial);
   }
-  privateThresholds[0] = 0u;
-  privateGapHigh[0] = 0u;
-  privateGapLow[0] = 0u;
-  for (var d = segment; inPrivate && d < classes; d += segments) {
-    let e = rowStart + d;
-    let isTarget = isTargetClass(row, d);
-    let xBits = inputBits[e];
-    let key = select(inputKey(xBits), 0u, isTarget);
-    var k = 0u;
-    for (var step = firstStep; step > 0u; step >>= 1u) {
-      let probe = k + step;
-      k = select(k, probe, probe <= J && privateKeys[min(probe, J) - 1u] < key);
-    }
-    if (WITH_GRAD) {
-      grad[e] = select(scaleNonNegative(k, scaleBits), 0u, isTarget);
-      localHistogram[k] += 1u;
-    }
-    if (WITH_LOSS) {
-      let special = k > 0u && (!fastRow || (xBits & 0x7fffffffu) >= BIG_OPERAND);
-      anySpecial = anySpecial || special;
-      let plain = k > 0u && !special;
-      addPlainTerm(&small, plain, k, splitMask, xBits, privateThresholds[k], privateGapHigh[k], privateGapLow[k]);
-    }
-  }
-  for (var i = 1u; WITH_GRAD && (inRegisters || inPrivate) && i <= J; i++) {
+  for (var i = 1u; WITH_GRAD && inRegisters && i <= J; i++) {
     let count = localHistogram[i];
     if (count > 0u) { atomicAdd(&status[hist + i], count); }
   }
