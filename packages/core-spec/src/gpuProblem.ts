@@ -42,6 +42,19 @@ export interface GpuProblem {
   readonly outputLocation: OutputLocation;
   /** The caller's typed result arrays (only with `outputLocation: 'cpu'`). */
   readonly out?: OutArrays;
+  /**
+   * The caller's GpuTensors for the results (only with `outputLocation: 'gpu-buffer'`; checked:
+   * float32, the result's shape, buffers large enough, not the input's or target's, distinct).
+   */
+  readonly gpuOut?: GpuOutTensors;
+}
+
+/** Caller-owned GpuTensors a `'gpu-buffer'` call writes its results into and returns. */
+export interface GpuOutTensors {
+  /** Receives the loss. */
+  readonly output?: GpuTensor;
+  /** Receives the gradient. */
+  readonly gradInput?: GpuTensor;
 }
 
 /** A {@link GpuProblem} with the incoming gradient (a typed array). */
@@ -141,12 +154,10 @@ function checkGpuArguments(
     const bad = findTargetOutOfRange(y.data, classes);
     if (bad >= 0) throw targetOutOfRangeError(y.data, bad, classes);
   }
-  if (out !== undefined && outputLocation === 'gpu-buffer') {
-    throw new LossError(
-      'INVALID_OPTIONS',
-      "out arrays are typed arrays and take results on the CPU; they cannot be combined with outputLocation 'gpu-buffer'",
-    );
-  }
+  const gpuOut =
+    out !== undefined && outputLocation === 'gpu-buffer'
+      ? readGpuOut(out as unknown as GpuOutTensors, outputShape, x.shape, [x.data, y.data])
+      : undefined;
   const problem: GpuProblem = {
     dtype: 'float32',
     input: x.data as Float32Array | GpuTensor,
@@ -158,7 +169,59 @@ function checkGpuArguments(
     outputShape,
     outputLocation,
   };
+  if (gpuOut !== undefined) return { ...problem, gpuOut };
   return out === undefined ? problem : { ...problem, out };
+}
+
+/** The `out` of a `'gpu-buffer'` call: GpuTensors of the results' shapes, checked. */
+function readGpuOut(
+  out: GpuOutTensors,
+  outputShape: readonly number[],
+  inputShape: readonly number[],
+  inputs: readonly unknown[],
+): GpuOutTensors {
+  const used = inputs.filter(isGpuTensor).map((tensor) => tensor.buffer);
+  const read: { output?: GpuTensor; gradInput?: GpuTensor } = {};
+  for (const [name, value, shape] of [
+    ['output', out.output, outputShape],
+    ['gradInput', out.gradInput, inputShape],
+  ] as const) {
+    if (value === undefined) continue;
+    if (!isGpuTensor(value) || value.dtype !== 'float32') {
+      throw new LossError(
+        'INVALID_OPTIONS',
+        `with outputLocation 'gpu-buffer', out.${name} must be a float32 GpuTensor, but got: ${describe(value)}`,
+      );
+    }
+    const given = checkShape(value.shape, `out.${name}`);
+    if (given.length !== shape.length || given.some((size, i) => size !== shape[i])) {
+      throw new LossError(
+        'INVALID_OPTIONS',
+        `out.${name} has shape ${formatShape(given)} but the result has shape ${formatShape(shape)}`,
+      );
+    }
+    const needed =
+      Math.max(
+        1,
+        shape.reduce((a, b) => a * b, 1),
+      ) * 4;
+    const size = (value.buffer as { size?: unknown }).size;
+    if (typeof size === 'number' && size < needed) {
+      throw new LossError(
+        'INVALID_OPTIONS',
+        `out.${name}'s buffer has ${size} bytes but the result needs ${needed}`,
+      );
+    }
+    if (used.includes(value.buffer)) {
+      throw new LossError(
+        'INVALID_OPTIONS',
+        `out.${name} is a buffer of the call's inputs; pass a buffer of its own`,
+      );
+    }
+    used.push(value.buffer);
+    read[name] = { buffer: value.buffer, shape: given, dtype: 'float32' };
+  }
+  return read;
 }
 
 /** A typed-array or GPU tensor's data and shape, each read once, checked for dtype and size. */

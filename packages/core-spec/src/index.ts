@@ -3,6 +3,7 @@ export {
   type GpuKernelData,
   type GpuKernelResult,
   type GpuLossKernel,
+  type GpuOutTensors,
   type GpuProblem,
   gpuTargetOutOfRangeError,
   usesGpu,

@@ -5,6 +5,7 @@ import {
   isLossError,
   LossBackend,
   type LossKernel,
+  type LossOptions,
   referenceKernel,
   usesGpu,
   validateGpuForward,
@@ -60,17 +61,24 @@ describe('validateGpuForward', () => {
     expect(codeOf(() => validateGpuForward(gpuTensor([2], 'float32'), badTarget, {}, context))).toBe(
       'TARGET_OUT_OF_RANGE',
     );
-    const out = { output: new Float32Array(1) };
+    const typedOut = { output: new Float32Array(1) };
+    const x = gpuTensor([2], 'float32');
+    const y = gpuTensor([2], 'int32');
+    const gpuOut = (out: unknown) => () =>
+      validateGpuForward(x, y, { out, outputLocation: 'gpu-buffer' } as unknown as LossOptions, context);
+    expect(codeOf(gpuOut(typedOut))).toBe('INVALID_OPTIONS');
+    expect(codeOf(gpuOut({ output: gpuTensor([2], 'float32') }))).toBe('INVALID_OPTIONS'); // shape [] expected
+    expect(codeOf(gpuOut({ output: gpuTensor([], 'float32', 2) }))).toBe('INVALID_OPTIONS'); // too small
+    expect(codeOf(gpuOut({ output: x }))).toBe('INVALID_OPTIONS'); // the input's buffer
+    const output = gpuTensor([], 'float32');
     expect(
-      codeOf(() =>
-        validateGpuForward(
-          gpuTensor([2], 'float32'),
-          gpuTensor([2], 'int32'),
-          { out, outputLocation: 'gpu-buffer' },
-          context,
-        ),
-      ),
-    ).toBe('INVALID_OPTIONS');
+      validateGpuForward(
+        x,
+        y,
+        { out: { output }, outputLocation: 'gpu-buffer' } as unknown as LossOptions,
+        context,
+      ).gpuOut?.output?.buffer,
+    ).toBe(output.buffer);
     expect(
       codeOf(() =>
         validateGpuForward(
