@@ -44,7 +44,7 @@ export const MIN_SHARED_ELEMENTS = 32_768;
  * elements still run here: they take microseconds, less than a round trip to a worker.
  */
 export const HERE_MAX_ELEMENTS = 16_384;
-/** Timings kept per size class and placement (their median decides). */
+/** Timings kept per size class and placement (their lower third decides). */
 const SAMPLES = 9;
 /**
  * Timings of each placement taken before a size class decides (after one call of each that is
@@ -55,6 +55,11 @@ const PROBES = 5;
 const FIRST_RECHECK = 16;
 /** ... and, while it keeps losing, ever later, up to this many calls apart. */
 const MAX_RECHECK = 512;
+/**
+ * A size class is shared only while sharing is this much faster than computing alone: one thread
+ * is the baseline the default must never fall behind, and timings on a busy machine are noisy.
+ */
+const SHARE_MARGIN = 0.95;
 
 /** What a size class has measured. */
 interface ClassRecord {
@@ -74,10 +79,10 @@ interface ClassRecord {
  * from what this backend has measured: problems are grouped into size classes (dtype, gradient
  * or not, N and C each to the nearest power of two); a class's first calls alternate between
  * computing alone and shared ({@link PROBES} timings each), then it takes the placement with the
- * lower median of its last {@link SAMPLES} timings, and now and then (every 16 calls, then ever
- * more rarely while the answer stays the same) times the other one again, so a machine that
- * gets busier or quieter changes the answer. Rows are independent, so the placement never
- * changes a result, only its speed.
+ * lower typical time (the lower third) of its last {@link SAMPLES} timings (sharing only if at
+ * least 5% faster), and now and then (every 16 calls, then ever more rarely while the answer
+ * stays the same) times the other one again, so a machine that gets busier or quieter changes
+ * the answer. Rows are independent, so the placement never changes a result, only its speed.
  */
 export class ThreadPolicy {
   readonly #callingThreadComputes: boolean;
@@ -111,7 +116,7 @@ export class ThreadPolicy {
     if (record.shared.length < PROBES || record.here.length < PROBES) {
       return record.shared.length <= record.here.length ? 'shared' : 'here';
     }
-    const better = median(record.shared) < median(record.here) ? 'shared' : 'here';
+    const better = chooseBetween(record);
     if (++record.sinceRecheck < record.recheckEvery) return better;
     record.sinceRecheck = 0;
     return better === 'shared' ? 'here' : 'shared';
@@ -128,16 +133,15 @@ export class ThreadPolicy {
       return;
     }
     const probing = record.shared.length < PROBES || record.here.length < PROBES;
-    const sharedWasBetter = median(record.shared) < median(record.here);
+    const before = probing ? undefined : chooseBetween(record);
     const samples = placement === 'shared' ? record.shared : record.here;
     samples.push(ms);
     if (samples.length > SAMPLES) samples.shift();
-    if (probing || (placement === 'shared') === sharedWasBetter) return;
+    if (before === undefined || placement === before) return;
     // A re-check of the losing placement: one that changed the answer starts re-checking often
     // again; one that did not, less often.
-    const sharedIsBetter = median(record.shared) < median(record.here);
-    record.recheckEvery =
-      sharedIsBetter === sharedWasBetter ? Math.min(MAX_RECHECK, record.recheckEvery * 2) : FIRST_RECHECK;
+    const after = chooseBetween(record);
+    record.recheckEvery = after === before ? Math.min(MAX_RECHECK, record.recheckEvery * 2) : FIRST_RECHECK;
   }
 
   #record(shape: CallShape): ClassRecord {
@@ -158,14 +162,22 @@ export class ThreadPolicy {
   }
 }
 
+/**
+ * The placement a probed class takes: shared if its typical time beats alone's by
+ * {@link SHARE_MARGIN}. Typical is the lower third of the recent timings, not their median: the
+ * noise of a busy machine (first-touch page faults of fresh result arrays, garbage collection)
+ * only ever adds time, to either placement, and spread 2-170 ms for one 1024x1000 call here.
+ */
+function chooseBetween(record: ClassRecord): 'here' | 'shared' {
+  return lowerThird(record.shared) < lowerThird(record.here) * SHARE_MARGIN ? 'shared' : 'here';
+}
+
+function lowerThird(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 3)] ?? Number.NaN;
+}
+
 /** The nearest power of two's exponent. */
 function octave(n: number): number {
   return Math.round(Math.log2(Math.max(1, n)));
-}
-
-function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
