@@ -60,6 +60,8 @@ interface Job {
   readonly onGpu: boolean;
   /** The caller's array for the gradient, when results come to the CPU. */
   readonly outGradient: Float32Array | undefined;
+  /** The caller's buffers for results left on the GPU (else new ones are created). */
+  readonly outBuffers?: { readonly output?: GPUBuffer; readonly gradInput?: GPUBuffer } | undefined;
 }
 
 /** What a call produced. */
@@ -212,6 +214,7 @@ export class WebGpuKernel implements LossKernel {
       onGpu,
       outGradient: problem.out?.gradInput as Float32Array | undefined,
       reduction,
+      outBuffers: outBuffersOf(problem),
     });
     const typedOutput = (): Float32Array => {
       if (result.rowTotals === undefined) return new Float32Array(0);
@@ -276,12 +279,13 @@ export class WebGpuKernel implements LossKernel {
     const held: GPUBuffer[] = [];
     const created: GPUBuffer[] = [];
     const readbacks: ChunkReadback[] = [];
+    const written: { output?: GPUBuffer | undefined; gradInput?: GPUBuffer | undefined } = {};
     let statusRead: GPUBuffer | undefined;
     this.#device.pushErrorScope('out-of-memory');
     this.#device.pushErrorScope('validation');
     let encodeError: unknown;
     try {
-      statusRead = this.#encode(job, pipelines, output, plan, held, created, readbacks);
+      statusRead = this.#encode(job, pipelines, output, plan, held, created, readbacks, written);
     } catch (error) {
       encodeError = error;
     }
@@ -355,8 +359,8 @@ export class WebGpuKernel implements LossKernel {
     return {
       rowTotals,
       gradInput,
-      outputBuffer: job.onGpu && withLoss ? created[0] : undefined,
-      gradBuffer: job.onGpu && withGradient ? created[withLoss ? 1 : 0] : undefined,
+      outputBuffer: written.output,
+      gradBuffer: written.gradInput,
     };
   }
 
@@ -379,6 +383,7 @@ export class WebGpuKernel implements LossKernel {
     held: GPUBuffer[],
     created: GPUBuffer[],
     readbacks: ChunkReadback[],
+    written: { output?: GPUBuffer | undefined; gradInput?: GPUBuffer | undefined },
   ): GPUBuffer | undefined {
     const device = this.#device;
     const { batch, classes, mode, gradScale } = job;
@@ -395,8 +400,12 @@ export class WebGpuKernel implements LossKernel {
       return buffer;
     };
     const outputLength = job.reduction === 'none' ? batch : 1;
-    const outputBuffer = job.onGpu && withLoss ? create(outputLength * 4) : undefined;
-    const gradBuffer = job.onGpu && withGradient ? create(batch * classes * 4) : undefined;
+    const outputBuffer =
+      job.onGpu && withLoss ? (job.outBuffers?.output ?? create(outputLength * 4)) : undefined;
+    const gradBuffer =
+      job.onGpu && withGradient ? (job.outBuffers?.gradInput ?? create(batch * classes * 4)) : undefined;
+    written.output = outputBuffer;
+    written.gradInput = gradBuffer;
     const allTotals = outputBuffer !== undefined ? acquire(batch * 16, STORAGE | COPY_DST) : undefined;
     const maxRows = plan.rowsPerChunk;
     const sizes = {
@@ -576,6 +585,28 @@ function upload(
   const view = source.subarray(from, from + length);
   const data = view.buffer instanceof ArrayBuffer ? view : view.slice();
   device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, length * 4);
+}
+
+/**
+ * The caller's `out` GpuTensors' buffers, checked for the usage the kernel needs: the loss is
+ * written by a shader (STORAGE), the gradient copied in (COPY_DST).
+ */
+function outBuffersOf(problem: GpuProblem): { output?: GPUBuffer; gradInput?: GPUBuffer } | undefined {
+  const out = problem.gpuOut;
+  if (out === undefined) return undefined;
+  const buffers: { output?: GPUBuffer; gradInput?: GPUBuffer } = {};
+  for (const [name, usage, flag] of [
+    ['output', STORAGE, 'STORAGE'],
+    ['gradInput', COPY_DST, 'COPY_DST'],
+  ] as const) {
+    const buffer = out[name]?.buffer as GPUBuffer | undefined;
+    if (buffer === undefined) continue;
+    if (typeof buffer.usage !== 'number' || (buffer.usage & usage) === 0) {
+      throw new LossError('INVALID_OPTIONS', `webgpu: out.${name}'s buffer needs GPUBufferUsage.${flag}`);
+    }
+    buffers[name] = buffer;
+  }
+  return buffers;
 }
 
 function gcd(a: number, b: number): number {

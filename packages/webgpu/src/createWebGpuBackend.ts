@@ -53,8 +53,15 @@ export type WebGpuInput = Tensor<FloatArray> | GpuTensor<GPUBuffer>;
 /** A target the webgpu backend takes: an Int32Array tensor or an int32 GpuTensor. */
 export type WebGpuTarget = Tensor<Int32Array> | GpuTensor<GPUBuffer>;
 
-/** Options that return results as GpuTensors. */
-export type GpuBufferOptions = LossOptions & { readonly outputLocation: 'gpu-buffer' };
+/**
+ * Options that return results as GpuTensors: new buffers the caller owns, or the caller's own
+ * `out` GpuTensors (float32, the result's shape; the loss's buffer with STORAGE usage, the
+ * gradient's with COPY_DST), written into and returned.
+ */
+export type GpuBufferOptions = Omit<LossOptions, 'out'> & {
+  readonly outputLocation: 'gpu-buffer';
+  readonly out?: { readonly output?: GpuTensor<GPUBuffer>; readonly gradInput?: GpuTensor<GPUBuffer> };
+};
 
 /** The 'webgpu' backend: an {@link ILossBackend} with a view of its GPU resources. */
 export class WebGpuBackend extends LossBackend {
@@ -87,9 +94,9 @@ export class WebGpuBackend extends LossBackend {
   override forward(
     input: WebGpuInput,
     target: WebGpuTarget,
-    options?: LossOptions,
+    options?: LossOptions | GpuBufferOptions,
   ): Promise<Tensor<FloatArray> | GpuTensor<GPUBuffer>> {
-    return super.forward(input as Tensor<FloatArray>, target as Tensor<Int32Array>, options);
+    return super.forward(input as Tensor<FloatArray>, target as Tensor<Int32Array>, options as LossOptions);
   }
 
   /** The gradient; GpuTensor inputs and `outputLocation: 'gpu-buffer'` as in {@link forward}. */
@@ -109,9 +116,14 @@ export class WebGpuBackend extends LossBackend {
     input: WebGpuInput,
     target: WebGpuTarget,
     gradOutput: Tensor<FloatArray>,
-    options?: LossOptions,
+    options?: LossOptions | GpuBufferOptions,
   ): Promise<Tensor<FloatArray> | GpuTensor<GPUBuffer>> {
-    return super.backward(input as Tensor<FloatArray>, target as Tensor<Int32Array>, gradOutput, options);
+    return super.backward(
+      input as Tensor<FloatArray>,
+      target as Tensor<Int32Array>,
+      gradOutput,
+      options as LossOptions,
+    );
   }
 
   /** Loss and gradient; GpuTensor inputs and `outputLocation: 'gpu-buffer'` as in {@link forward}. */
@@ -131,13 +143,13 @@ export class WebGpuBackend extends LossBackend {
     input: WebGpuInput,
     target: WebGpuTarget,
     gradOutput?: Tensor<FloatArray>,
-    options?: LossOptions,
+    options?: LossOptions | GpuBufferOptions,
   ): Promise<ForwardBackwardResult | { output: GpuTensor<GPUBuffer>; gradInput: GpuTensor<GPUBuffer> }> {
     return super.forwardBackward(
       input as Tensor<FloatArray>,
       target as Tensor<Int32Array>,
       gradOutput,
-      options,
+      options as LossOptions,
     );
   }
 

@@ -118,6 +118,40 @@ describe('GPU-resident tensors on the caller’s device', () => {
     y.buffer.destroy();
   });
 
+  it("with 'gpu-buffer', results are written into the caller's out GpuTensors and returned", async () => {
+    const { input, target } = dyadicProblem(40, 30, 5, 19);
+    const x = onGpu(input.data, input.shape);
+    const y = onGpu(target.data, target.shape);
+    for (const b of [backend, chunked]) {
+      const expected = referenceOf({ input, target, options: { reduction: 'none' } });
+      const output = onGpu(new Float32Array(40).fill(Number.NaN), [40]);
+      const gradInput = onGpu(new Float32Array(1200).fill(Number.NaN), [40, 30]);
+      const result = await b.forwardBackward(x, y, undefined, {
+        reduction: 'none',
+        outputLocation: 'gpu-buffer',
+        out: { output, gradInput },
+      });
+      expect(result.output.buffer).toBe(output.buffer);
+      expect(result.gradInput.buffer).toBe(gradInput.buffer);
+      expect(bits(await readBack(output))).toEqual(bits(expected.output));
+      expectClose(await readBack(gradInput), expected.gradInput, 'out gradient');
+      const readOnly = device.createBuffer({ size: 160, usage: COPY_SRC });
+      const error = await rejection(
+        b.forward(x, y, {
+          reduction: 'none',
+          outputLocation: 'gpu-buffer',
+          out: { output: { ...output, buffer: readOnly } },
+        }),
+      );
+      expect(isLossError(error, 'INVALID_OPTIONS')).toBe(true);
+      readOnly.destroy();
+      output.buffer.destroy();
+      gradInput.buffer.destroy();
+    }
+    x.buffer.destroy();
+    y.buffer.destroy();
+  });
+
   it('a GPU target out of range is found on the GPU: TARGET_OUT_OF_RANGE naming the first bad index', async () => {
     const { input, target } = randomProblem(60, 40, 3, 2); // two chunks of `chunked`
     const bad = target.data.slice();
