@@ -5,6 +5,7 @@ import {
   LossError,
   type LossKernel,
   type Problem,
+  reduceRowSums,
   targetOutOfRangeError,
 } from '@mlml/core-spec';
 import { spawnWorker } from '#worker-host';
@@ -12,7 +13,7 @@ import { PROXY_BODY, type ProxyJob, type ProxyLayout, type ProxyReply } from './
 import { HERE_MAX_ELEMENTS } from './ThreadPolicy.js';
 import { WasmArena } from './WasmArena.js';
 import type { WasmKernels } from './WasmKernels.js';
-import { defaultSimdMaxTargets, reduceRows, WasmLossKernel } from './WasmLossKernel.js';
+import { defaultSimdMaxTargets, WasmLossKernel } from './WasmLossKernel.js';
 import type { WorkerLike } from './workerHost.types.js';
 
 /** How long the proxy worker may take to start, in ms. */
@@ -120,7 +121,7 @@ export class ProxyLossKernel implements LossKernel {
   async forward(problem: Problem): Promise<FloatArray> {
     if (this.#here(problem)) return this.#local.forward(problem);
     const { sums } = await this.#call(problem, undefined);
-    return reduceRows(problem, sums);
+    return reduceRowSums(problem, sums);
   }
 
   /** The gradient data (the input's length), scaled by `problem.gradOutput`. */
@@ -133,7 +134,7 @@ export class ProxyLossKernel implements LossKernel {
   async forwardBackward(problem: BackwardProblem): Promise<KernelResult> {
     if (this.#here(problem)) return this.#local.forwardBackward(problem);
     const { sums, grad } = await this.#call(problem, problem.gradOutput);
-    return { output: reduceRows(problem, sums), gradInput: grad };
+    return { output: reduceRowSums(problem, sums), gradInput: grad };
   }
 
   /** Stops the worker; calls it still holds reject with `BACKEND_UNAVAILABLE`. */

@@ -276,11 +276,3 @@ async function fromWorkers(team: WorkerTeam, view: FloatArray): Promise<FloatArr
     return view.slice();
   }
 }
-
-/**
- * The forward output from row sums: core-spec's {@link reduceRowSums} (the reference's
- * operations in the reference's order), into `problem.out.output` when given.
- */
-export function reduceRows(problem: Problem, sums: ArrayLike<number>): FloatArray {
-  return reduceRowSums(problem, sums);
-}
