@@ -106,10 +106,10 @@ export function validateGpuForward(
   options: LossOptions | undefined,
   context: ValidationContext,
 ): GpuProblem {
-  const problem = checkGpuArguments(input, target, options);
-  checkGpuOut(problem, []);
-  checkBackend('float32', context);
-  return problem;
+  const { problem, dtype, out } = checkGpuArguments(input, target, options);
+  const checked = withCheckedOut(problem, out, []);
+  checkBackend(dtype, context);
+  return checked;
 }
 
 /**
@@ -123,11 +123,13 @@ export function validateGpuBackward(
   options: LossOptions | undefined,
   context: ValidationContext,
 ): GpuBackwardProblem {
-  const problem = checkGpuArguments(input, target, options);
-  const grad = checkGradOutput(gradOutput, problem);
-  checkGpuOut(problem, [grad]);
-  checkBackend('float32', context);
-  return { ...problem, gradOutput: grad as Float32Array };
+  const { problem, dtype, out } = checkGpuArguments(input, target, options);
+  // grad_output is checked against the input's real dtype (a float64 input is rejected below, as
+  // UNSUPPORTED_DTYPE, in DESIGN's order).
+  const grad = checkGradOutput(gradOutput, { ...problem, dtype } as unknown as Problem);
+  const checked = withCheckedOut(problem, out, [grad]);
+  checkBackend(dtype, context);
+  return { ...checked, gradOutput: grad as Float32Array };
 }
 
 /**
@@ -139,11 +141,19 @@ export function gpuTargetOutOfRangeError(value: number, index: number, classes: 
   return targetOutOfRangeError({ [index]: value } as unknown as Int32Array, index, classes);
 }
 
+/** A GPU call's arguments checked up to the target range; `out` is checked after grad_output. */
+interface CheckedGpuArguments {
+  readonly problem: GpuProblem;
+  /** The input's real dtype: float64 typed input is valid input that this backend does not support. */
+  readonly dtype: 'float32' | 'float64';
+  readonly out: OutArrays | undefined;
+}
+
 function checkGpuArguments(
   input: Tensor<FloatArray> | GpuTensor,
   target: Tensor<Int32Array> | GpuTensor,
   options: LossOptions | undefined,
-): GpuProblem {
+): CheckedGpuArguments {
   const { options: checked, out } = readOptions(options);
   const reduction = resolveReduction(checked);
   const outputLocation = checked.outputLocation ?? 'cpu';
@@ -154,10 +164,6 @@ function checkGpuArguments(
     const bad = findTargetOutOfRange(y.data, classes);
     if (bad >= 0) throw targetOutOfRangeError(y.data, bad, classes);
   }
-  const gpuOut =
-    out !== undefined && outputLocation === 'gpu-buffer'
-      ? readGpuOut(out as unknown as GpuOutTensors, outputShape, x.shape, [x.data, y.data])
-      : undefined;
   const problem: GpuProblem = {
     dtype: 'float32',
     input: x.data as Float32Array | GpuTensor,
@@ -169,8 +175,31 @@ function checkGpuArguments(
     outputShape,
     outputLocation,
   };
-  if (gpuOut !== undefined) return { ...problem, gpuOut };
-  return out === undefined ? problem : { ...problem, out };
+  return { problem, dtype: x.data instanceof Float64Array ? 'float64' : 'float32', out };
+}
+
+/**
+ * The problem with its result destinations, checked after grad_output as on any backend: typed
+ * `out` arrays (against the typed-array inputs), or GpuTensors with `'gpu-buffer'`.
+ */
+function withCheckedOut(
+  problem: GpuProblem,
+  out: OutArrays | undefined,
+  others: readonly FloatArray[],
+): GpuProblem {
+  if (out === undefined) return problem;
+  if (problem.outputLocation === 'gpu-buffer') {
+    const gpuOut = readGpuOut(out as unknown as GpuOutTensors, problem.outputShape, problem.inputShape, [
+      problem.input,
+      problem.target,
+    ]);
+    return { ...problem, gpuOut };
+  }
+  const typedInput = problem.input instanceof Float32Array ? problem.input : new Float32Array(0);
+  const typedTarget = problem.target instanceof Int32Array ? problem.target : new Int32Array(0);
+  const withOut = { ...problem, out };
+  checkOutArrays({ ...withOut, input: typedInput, target: typedTarget } as Problem, others);
+  return withOut;
 }
 
 /** The `out` of a `'gpu-buffer'` call: GpuTensors of the results' shapes, checked. */
@@ -249,25 +278,20 @@ function readTensor(
     return { data: { buffer: tensor.buffer, shape, dtype }, shape };
   }
   const data: unknown = (tensor as { data?: unknown } | undefined)?.data;
-  const ok = dtype === 'float32' ? data instanceof Float32Array : data instanceof Int32Array;
+  const ok =
+    dtype === 'float32'
+      ? data instanceof Float32Array || data instanceof Float64Array
+      : data instanceof Int32Array;
   if (!ok) {
     throw new LossError(
       'INVALID_DTYPE',
       `${what} must be a ${dtype === 'float32' ? 'Float32Array' : 'Int32Array'} tensor or a '${dtype}' GpuTensor on this backend, but got: ${describe(data)}`,
     );
   }
-  const typed = data as Float32Array | Int32Array;
+  const typed = data as FloatArray | Int32Array;
   const shape = checkShape((tensor as Tensor<FloatArray>).shape, what);
   checkLength(typed.length, shape, what);
   return { data: typed, shape };
-}
-
-/** Typed out arrays are checked as on any backend (against the typed-array inputs). */
-function checkGpuOut(problem: GpuProblem, others: readonly FloatArray[]): void {
-  if (problem.out === undefined) return;
-  const typedInput = problem.input instanceof Float32Array ? problem.input : new Float32Array(0);
-  const typedTarget = problem.target instanceof Int32Array ? problem.target : new Int32Array(0);
-  checkOutArrays({ ...problem, input: typedInput, target: typedTarget } as Problem, others);
 }
 
 function describe(value: unknown): string {

@@ -2,13 +2,14 @@ import type { GpuTensor } from './types.js';
 
 /**
  * Whether `value` is a {@link GpuTensor}: an object with a `buffer`, a `shape` array and a
- * `dtype` of `'float32'` or `'int32'`, and no `data` (which would make it a typed-array tensor).
+ * `dtype` of `'float32'` or `'int32'`, and no `data` property (which would make it a typed-array
+ * tensor). `data` is tested with `in`, never read: a getter there is left for validation to read once.
  */
 export function isGpuTensor(value: unknown): value is GpuTensor {
   if (typeof value !== 'object' || value === null) return false;
-  const candidate = value as Partial<Record<'buffer' | 'shape' | 'dtype' | 'data', unknown>>;
+  if ('data' in value) return false;
+  const candidate = value as Partial<Record<'buffer' | 'shape' | 'dtype', unknown>>;
   return (
-    candidate.data === undefined &&
     typeof candidate.buffer === 'object' &&
     candidate.buffer !== null &&
     Array.isArray(candidate.shape) &&

@@ -143,3 +143,52 @@ describe('LossBackend routes GPU-resident calls to kernel.gpu', () => {
     ).rejects.toMatchObject({ code: 'UNSUPPORTED_LOCATION' });
   });
 });
+
+describe('a GPU-resident backend follows the typed-array rules (found by the fuzzer)', () => {
+  const gpuKernel: LossKernel = {
+    ...referenceKernel,
+    gpu: {
+      forward: async () => new Float32Array(1),
+      backward: async () => new Float32Array(4),
+      forwardBackward: async () => ({ output: new Float32Array(1), gradInput: new Float32Array(4) }),
+    },
+  };
+  const backend = new LossBackend(
+    'gpu-test',
+    { dtypes: ['float32'], tolerance: {}, deterministic: true },
+    gpuKernel,
+  );
+  const target = () => ({ data: new Int32Array([3, 0, -1, 1]), shape: [1, 4] });
+
+  it('reads a data getter once (deciding the path does not read data)', async () => {
+    let reads = 0;
+    const data = new Float32Array([0.1, 0.2, 0.4, 0.8]);
+    const input = {
+      get data() {
+        reads += 1;
+        return reads === 1 ? data : new Float32Array(0);
+      },
+      shape: [1, 4],
+    };
+    const loss = await backend.forward(input, target());
+    expect(reads).toBe(1);
+    expect(loss.data[0]).toBeCloseTo(0.85, 6);
+  });
+
+  it('a float64 input is UNSUPPORTED_DTYPE with gpu-buffer results too, as without', async () => {
+    const input = { data: new Float64Array([0.1, 0.2, 0.4, 0.8]), shape: [1, 4] };
+    await expect(backend.forward(input, target())).rejects.toMatchObject({ code: 'UNSUPPORTED_DTYPE' });
+    await expect(backend.forward(input, target(), { outputLocation: 'gpu-buffer' })).rejects.toMatchObject({
+      code: 'UNSUPPORTED_DTYPE',
+    });
+  });
+
+  it('grad_output is checked before out, as on the typed-array path', async () => {
+    const input = { data: new Float32Array([0.1, 0.2, 0.4, 0.8]), shape: [1, 4] };
+    const wrongGrad = { data: new Int32Array([1]), shape: [] } as never;
+    const options = { outputLocation: 'gpu-buffer', out: { output: new Float32Array(1) } } as LossOptions;
+    await expect(backend.backward(input, target(), wrongGrad, options)).rejects.toMatchObject({
+      code: 'INVALID_DTYPE',
+    });
+  });
+});
