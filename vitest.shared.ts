@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig, type ViteUserConfig } from 'vitest/config';
+import { useSwiftShaderIfNoDriverChosen } from './packages/loss/src/cli/vulkanDriver.ts';
 
 /** The export condition under which every workspace package points at its TypeScript source. */
 export const SOURCE_CONDITION = '@mlml/source';
@@ -22,17 +22,12 @@ export function sharedVitestConfig(overrides: ViteUserConfig['test'] = {}): Vite
   });
 }
 
-/** SwiftShader, the Vulkan driver on the CPU that Debian's chromium ships (scripts/setup.sh installs it). */
-export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-
 /**
- * The environment for tests that run WebGPU in Node (Dawn): Vulkan's loader (libvulkan1) finds
- * SwiftShader through VK_ICD_FILENAMES, unless the developer chose a driver. Set in this process
- * too, so forked test workers inherit it.
+ * The environment for tests that run WebGPU in Node (Dawn): the same driver rule as `mlml` and the
+ * bench (SwiftShader only when no Vulkan driver was chosen or is installed; a hardware driver is
+ * never overridden). Set in this process too, so forked test workers inherit it.
  */
 export function webgpuTestEnv(): Record<string, string> {
-  if (process.env.VK_ICD_FILENAMES === undefined && existsSync(SWIFTSHADER_ICD)) {
-    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-  }
+  useSwiftShaderIfNoDriverChosen();
   return process.env.VK_ICD_FILENAMES === undefined ? {} : { VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES };
 }
