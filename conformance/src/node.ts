@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { BUILTIN_FIXTURE_FILES, BUILTIN_LARGE_FIXTURE_FILES, builtinFixtureUrl } from './builtinFixtures.js';
 import type { GoldenFile } from './GoldenFile.js';
 import { LARGE_GOLDEN_FORMAT, type LargeGoldenFile } from './LargeGoldenFile.js';
 import { GoldenFormatError, parseGoldenFile } from './parseGoldenFile.js';
 import { parseLargeGoldenFile } from './parseLargeGoldenFile.js';
+import { readBoundedText } from './readBoundedText.js';
 
 /** The absolute paths of the built-in golden files (Node only). */
 export function builtinFixturePaths(): string[] {
@@ -17,7 +17,7 @@ export function builtinFixturePaths(): string[] {
  * @throws the file system's error for a file that cannot be read.
  */
 export async function loadGoldenFiles(paths: readonly string[]): Promise<GoldenFile[]> {
-  return Promise.all(paths.map(async (path) => parseGoldenFile(await readFile(path, 'utf8'), path)));
+  return Promise.all(paths.map(async (path) => parseGoldenFile(await readBoundedText(path), path)));
 }
 
 /** The built-in golden files, read from disk (Node only). */
@@ -48,7 +48,7 @@ export async function loadFixtureFiles(paths: readonly string[]): Promise<Fixtur
   const golden: GoldenFile[] = [];
   const large: LargeGoldenFile[] = [];
   for (const path of paths) {
-    const text = await readFile(path, 'utf8');
+    const text = await readBoundedText(path);
     let json: unknown;
     try {
       json = JSON.parse(text);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runConformanceCommand, runGoldenCommand } from '../src/cli.ts';
+import { readBoundedText } from '../src/readBoundedText.ts';
 
 function capture() {
   const out: string[] = [];
@@ -109,6 +110,7 @@ describe('mlml conformance', () => {
       ['--backend', 'nope'],
       ['--fixtures', bad],
       ['--fixtures', '/no/such/file.json'],
+      ['--fixtures', '/dev/zero'],
     ]) {
       const { io, err } = capture();
       expect(await runConformanceCommand(args, io), args.join(' ')).toBe(2);
@@ -157,5 +159,20 @@ describe('mlml run', () => {
     expect(results.cases[0].output.data[0]).toBeCloseTo(0.85, 12);
     expect(results.cases[0].grad_input.data).toEqual([-0.5, 0.5, 0.5, -0.5]);
     expect(results.cases[1].error.code).toBe('TARGET_OUT_OF_RANGE');
+  });
+});
+
+describe('golden files are read with a bound', () => {
+  it('stops an endless stream at the limit and refuses a larger regular file at once', async () => {
+    await expect(readBoundedText('/dev/zero', 1 << 20)).rejects.toMatchObject({ code: 'EFBIG' });
+    const file = await tempFile('big.json', 'x'.repeat(2048));
+    await expect(readBoundedText(file, 1024)).rejects.toMatchObject({ code: 'EFBIG' });
+    expect(await readBoundedText(file, 4096)).toHaveLength(2048);
+  });
+
+  it('mlml run --fixtures /dev/zero is one line and exit 2', async () => {
+    const { io, err } = capture();
+    expect(await runGoldenCommand(['--backend', 'cpu-ts', '--fixtures', '/dev/zero'], io)).toBe(2);
+    expect(err).toHaveLength(1);
   });
 });

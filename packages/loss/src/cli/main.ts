@@ -24,9 +24,10 @@ const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<n
 
 const USAGE = `usage: mlml <command> [options] [--import MODULE]...
   backends                                   each registered backend: available or not, and why
-  conformance [--backend all|NAME[,NAME]] [--fixtures FILE]...
-                                             the conformance suite on each backend (exit 1 on failure)
-  run --backend NAME --fixtures FILE [--out FILE]
+  conformance [--backend all|NAME[,NAME]] [--fixtures FILE]... [--browser]
+                                             the conformance suite on each backend (exit 1 on failure);
+                                             --browser: in headless Chromium, a plain and an isolated page
+  run --backend NAME --fixtures FILE [--out FILE] [--browser]
                                              compute every golden case, write mlml-results-v1
   loss --input X.npy --target Y.npy [--reduction R] [--backend B] [--grad-out G.npy]
                                              the loss of NumPy arrays (and the gradient to G.npy)
