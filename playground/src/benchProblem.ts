@@ -1,3 +1,4 @@
+import { DEFAULT_SEED, generateData } from '@mlml/bench/data';
 import type { Tensor } from '@mlml/loss';
 
 /** A bench shape: N samples of C classes with J distinct targets each. */
@@ -22,18 +23,6 @@ export const PRESET_SHAPES: readonly BenchShape[] = [
 /** The largest problem the page generates: 2^24 elements (64 MB of input and 64 MB of targets). */
 export const MAX_BENCH_ELEMENTS = 2 ** 24;
 
-/** The bench's seeded generator (mulberry32): uniform numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Checks a shape before anything is allocated.
  * @throws {RangeError} unless 1 ≤ N, 1 ≤ C and 0 ≤ J ≤ C are integers and N×C ≤ {@link MAX_BENCH_ELEMENTS}.
@@ -50,32 +39,15 @@ export function checkBenchShape(shape: BenchShape): void {
 }
 
 /**
- * A float32 problem of the shape: inputs uniform in [-2, 2), per row J distinct classes, then -1s.
+ * A float32 problem of the shape, made by the bench's own generator (`@mlml/bench/data`): inputs
+ * uniform in [-2, 2), per row J distinct classes, then -1s; the same for the same seed.
  * @throws {RangeError} for a shape {@link checkBenchShape} rejects.
  */
 export function benchProblem(
   shape: BenchShape,
-  seed = 20240601,
+  seed = DEFAULT_SEED,
 ): { input: Tensor<Float32Array>; target: Tensor<Int32Array> } {
   checkBenchShape(shape);
-  const { batch, classes, targets } = shape;
-  const random = seededRandom(seed);
-  const input = new Float32Array(batch * classes);
-  const target = new Int32Array(batch * classes).fill(-1);
-  const permutation = Int32Array.from({ length: classes }, (_, c) => c);
-  for (let n = 0; n < batch; n++) {
-    const offset = n * classes;
-    for (let c = 0; c < classes; c++) input[offset + c] = random() * 4 - 2;
-    for (let j = 0; j < targets; j++) {
-      const k = j + Math.floor(random() * (classes - j));
-      const picked = permutation[k]!;
-      permutation[k] = permutation[j]!;
-      permutation[j] = picked;
-      target[offset + j] = picked;
-    }
-  }
-  return {
-    input: { data: input, shape: [batch, classes] },
-    target: { data: target, shape: [batch, classes] },
-  };
+  const { input, target } = generateData({ ...shape, id: 'page', group: 'grid' }, 'float32', seed);
+  return { input: input as Tensor<Float32Array>, target };
 }
