@@ -1,16 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import {
-  createBackend,
-  type FloatArray,
-  type ILossBackend,
-  isLossError,
-  listBackends,
-  type Tensor,
-} from '@mlml/loss';
-import { encodeFloat } from './floatEncoding.js';
+import { createBackend, type ILossBackend, listBackends } from '@mlml/loss';
+import { computeResults } from './computeResults.js';
 import { formatCaseResult, formatTolerances } from './formatReport.js';
-import { type GoldenFile, toLossOptions } from './GoldenFile.js';
+import type { GoldenFile } from './GoldenFile.js';
 import type { LargeGoldenFile } from './LargeGoldenFile.js';
 import {
   builtinFixturePaths,
@@ -322,10 +315,6 @@ export async function runConformanceCommand(args: readonly string[], io: Command
 
 const RUN_USAGE = 'usage: mlml run --backend NAME --fixtures FILE [--out FILE] [--browser]';
 
-function encodeTensor(tensor: Tensor<FloatArray>): { shape: number[]; data: (number | string)[] } {
-  return { shape: [...tensor.shape], data: Array.from(tensor.data, encodeFloat) };
-}
-
 /**
  * `mlml run --backend NAME --fixtures FILE [--out FILE]`: computes every case of a golden file
  * (forward, or forwardBackward when the case has grad_output), compares nothing, and writes
@@ -383,32 +372,12 @@ export async function runGoldenCommand(args: readonly string[], io: CommandIo): 
     );
     return 1;
   }
-  const cases: unknown[] = [];
+  let text: string;
   try {
-    for (const file of fixtures) {
-      for (const c of file.cases) {
-        const options = toLossOptions(c.options);
-        try {
-          if (c.gradOutput !== undefined) {
-            const r = await backend.forwardBackward(c.input, c.target, c.gradOutput, options);
-            cases.push({ id: c.id, output: encodeTensor(r.output), grad_input: encodeTensor(r.gradInput) });
-          } else {
-            cases.push({ id: c.id, output: encodeTensor(await backend.forward(c.input, c.target, options)) });
-          }
-        } catch (error) {
-          cases.push({
-            id: c.id,
-            error: isLossError(error)
-              ? { code: error.code, message: error.message }
-              : { code: 'INTERNAL_ERROR', message: describeError(error) },
-          });
-        }
-      }
-    }
+    text = await computeResults(backend, backendName, fixtures);
   } finally {
     await backend.dispose().catch(() => undefined);
   }
-  const text = `${JSON.stringify({ format: 'mlml-results-v1', backend: backendName, cases })}\n`;
   if (out === undefined) io.out(text);
   else await writeFile(out, text, 'utf8');
   return 0;
