@@ -44,7 +44,7 @@ export const MIN_SHARED_ELEMENTS = 32_768;
  * elements still run here: they take microseconds, less than a round trip to a worker.
  */
 export const HERE_MAX_ELEMENTS = 16_384;
-/** Timings kept per size class and placement (their lower third decides). */
+/** Timings kept per size class and placement (their median decides). */
 const SAMPLES = 9;
 /**
  * Timings of each placement taken before a size class decides (after one call of each that is
@@ -79,8 +79,7 @@ interface ClassRecord {
  * from what this backend has measured: problems are grouped into size classes (dtype, gradient
  * or not, N and C each to the nearest power of two); a class's first calls alternate between
  * computing alone and shared ({@link PROBES} timings each), then it takes the placement with the
- * lower typical time (the lower third) of its last {@link SAMPLES} timings (sharing only if at
- * least 5% faster), and now and then (every 16 calls, then ever more rarely while the answer
+ * lower median of its last {@link SAMPLES} timings (sharing only if at least 5% faster), and now and then (every 16 calls, then ever more rarely while the answer
  * stays the same) times the other one again, so a machine that gets busier or quieter changes
  * the answer. Rows are independent, so the placement never changes a result, only its speed.
  */
@@ -163,18 +162,24 @@ export class ThreadPolicy {
 }
 
 /**
- * The placement a probed class takes: shared if its typical time beats alone's by
- * {@link SHARE_MARGIN}. Typical is the lower third of the recent timings, not their median: the
- * noise of a busy machine (first-touch page faults of fresh result arrays, garbage collection)
- * only ever adds time, to either placement, and spread 2-170 ms for one 1024x1000 call here.
+ * The placement a probed class takes: shared if its median time beats alone's median by
+ * {@link SHARE_MARGIN}. The median, not a lower quantile: a placement whose timings are bimodal
+ * (fast in a quiet spell, several times slower otherwise, as a shared forward+backward with fresh
+ * result arrays was in the bench) must not win on its fast calls alone, since one thread is the
+ * baseline the default may not fall behind.
  */
-function chooseBetween(record: ClassRecord): 'here' | 'shared' {
-  return lowerThird(record.shared) < lowerThird(record.here) * SHARE_MARGIN ? 'shared' : 'here';
+export function chooseBetween(record: {
+  readonly here: readonly number[];
+  readonly shared: readonly number[];
+}): 'here' | 'shared' {
+  return median(record.shared) < median(record.here) * SHARE_MARGIN ? 'shared' : 'here';
 }
 
-function lowerThird(values: readonly number[]): number {
+function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 3)] ?? Number.NaN;
+  const middle = sorted.length >> 1;
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** The nearest power of two's exponent. */
