@@ -44,6 +44,8 @@ const RANGE_LIMIT = 1e300;
 
 /** Tables of more buckets than this extend only half a span above the highest threshold. */
 const LARGE_TABLE = 4096;
+/** Tables of at most this many buckets cover eight spans above their highest threshold. */
+const SMALL_TABLE = 64;
 
 /** Pads empty slots: no finite value in the table's range passes it (and v - it stays finite). */
 const EMPTY_SLOT = Number.MAX_VALUE;
@@ -68,7 +70,9 @@ export function buildForwardTable(scratch: RowScratch, size: number, classes: nu
   // Buckets above the highest threshold (all passed) for values up to a span above it (half a
   // span in large tables, which must stay in cache), so that they need no clamping; values beyond
   // take the search.
-  const above = buckets <= LARGE_TABLE ? buckets : buckets >> 1;
+  // Small tables (rows of few distinct thresholds) reach further: with two thresholds half a span
+  // apart, values commonly sit a span or two above (two-valued rows), which the search would answer.
+  const above = buckets <= SMALL_TABLE ? 8 * buckets : buckets <= LARGE_TABLE ? buckets : buckets >> 1;
   const top = buckets + above + 2;
   const length = TABLE_HEADER + TABLE_STRIDE * (top + 1);
   if (scratch.forwardTable.length < length) scratch.forwardTable = new Float64Array(2 * length);

@@ -320,3 +320,19 @@ describe('bucket table (J > 8)', () => {
     expect(loss.data[0]).toBe(0);
   });
 });
+
+describe('two-valued rows (values a span or more above their two thresholds)', () => {
+  test('take the small table that reaches eight spans above its thresholds, and agree with the reference', async () => {
+    const classes = 200;
+    const random = seeded(7);
+    for (const dtype of ['float32', 'float64'] as const) {
+      const rows = Array.from({ length: 4 }, () =>
+        Array.from({ length: classes }, () => (random() < 0.5 ? 0.25 : 0.75)),
+      );
+      const targets = rows.map((_, n) =>
+        Array.from({ length: classes }, (_, j) => (j < 20 ? (n * 31 + j * 7) % classes : -1)),
+      );
+      await expectForwardAgrees(dtype, rows, targets);
+    }
+  });
+});
