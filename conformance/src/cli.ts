@@ -315,6 +315,33 @@ export async function runConformanceCommand(args: readonly string[], io: Command
 
 const RUN_USAGE = 'usage: mlml run --backend NAME --fixtures FILE [--out FILE] [--browser]';
 
+/** The arguments of `mlml run`, checked alike in Node and in the browser. */
+export interface RunArgs {
+  /** The one `--backend` value, as given. */
+  readonly backend: string;
+  /** The `--fixtures` files. */
+  readonly files: readonly string[];
+  /** The `--out` file, if any. */
+  readonly out: string | undefined;
+}
+
+/**
+ * Reads `mlml run`'s arguments: exactly one `--backend`, at least one `--fixtures`, at most one
+ * `--out`; undefined for `--help`. `usage` is quoted in the errors.
+ * @throws {UsageError} naming what is missing or repeated.
+ */
+export function readRunArgs(args: readonly string[], usage: string): RunArgs | undefined {
+  const parsed = parseArgs(args, ['backend', 'fixtures', 'out']);
+  if (parsed.help) return undefined;
+  const backend = parsed.values.get('backend');
+  const files = parsed.values.get('fixtures');
+  if (backend?.length !== 1) throw new UsageError(`give exactly one --backend (${usage})`);
+  if (files === undefined) throw new UsageError(`give --fixtures FILE (${usage})`);
+  const out = parsed.values.get('out');
+  if ((out?.length ?? 0) > 1) throw new UsageError('give at most one --out');
+  return { backend: backend[0]!, files, out: out?.[0] };
+}
+
 /**
  * `mlml run --backend NAME --fixtures FILE [--out FILE]`: computes every case of a golden file
  * (forward, or forwardBackward when the case has grad_output), compares nothing, and writes
@@ -333,17 +360,13 @@ export async function runGoldenCommand(args: readonly string[], io: CommandIo): 
   let fixtures: GoldenFile[];
   let out: string | undefined;
   try {
-    const parsed = parseArgs(args, ['backend', 'fixtures', 'out']);
-    if (parsed.help) {
+    const run = readRunArgs(args, RUN_USAGE);
+    if (run === undefined) {
       io.out(RUN_USAGE);
       return 0;
     }
-    const backend = parsed.values.get('backend');
-    const files = parsed.values.get('fixtures');
-    if (backend?.length !== 1) throw new UsageError(`give exactly one --backend (${RUN_USAGE})`);
-    if (files === undefined) throw new UsageError(`give --fixtures FILE (${RUN_USAGE})`);
-    if ((parsed.values.get('out')?.length ?? 0) > 1) throw new UsageError('give at most one --out');
-    backendName = backend[0]!;
+    const files = run.files;
+    backendName = run.backend;
     const registered = listBackends().map((b) => b.name);
     if (!registered.includes(backendName)) {
       throw new UsageError(`unknown backend '${backendName}' (registered: ${registered.join(', ')})`);
@@ -355,7 +378,7 @@ export async function runGoldenCommand(args: readonly string[], io: CommandIo): 
       );
     }
     fixtures = read.golden;
-    out = parsed.values.get('out')?.[0];
+    out = run.out;
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`mlml run: ${error.message}`);

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { listBackends } from '@mlml/loss';
 import { BUILTIN_FIXTURE_FILES, BUILTIN_LARGE_FIXTURE_FILES } from '../builtinFixtures.js';
-import { type CommandIo, formatMatrix, parseArgs, readFixtures, UsageError } from '../cli.js';
+import { type CommandIo, formatMatrix, parseArgs, readFixtures, readRunArgs, UsageError } from '../cli.js';
 import { builtinFixturePaths, builtinLargeFixturePaths, loadFixtureFiles } from '../node.js';
 import { type FixtureFile, PAGE_TITLES, type PageKind, PageSession } from './PageSession.js';
 import {
@@ -172,21 +172,16 @@ export async function runBrowserGoldenCommand(args: readonly string[], io: Comma
   let backend: string;
   let out: string | undefined;
   try {
-    const parsed = parseArgs(args, ['backend', 'fixtures', 'out']);
-    if (parsed.help) {
+    const run = readRunArgs(args, RUN_USAGE);
+    if (run === undefined) {
       io.out(RUN_USAGE);
       return 0;
     }
-    const names = parsed.values.get('backend');
-    const given = parsed.values.get('fixtures');
-    if (names?.length !== 1) throw new UsageError(`give exactly one --backend (${RUN_USAGE})`);
-    if (given === undefined) throw new UsageError(`give --fixtures FILE (${RUN_USAGE})`);
-    if ((parsed.values.get('out')?.length ?? 0) > 1) throw new UsageError('give at most one --out');
-    const chosen = backendNames(names);
+    const chosen = backendNames([run.backend]);
     if (chosen === 'all') throw new UsageError(`give one backend name, not all (${RUN_USAGE})`);
     backend = chosen[0]!;
-    ({ files } = await fixtureFiles(given, true));
-    out = parsed.values.get('out')?.[0];
+    ({ files } = await fixtureFiles(run.files, true));
+    out = run.out;
   } catch (error) {
     return usageFailure('run', error, io);
   }
