@@ -8,6 +8,7 @@ import {
   type GoldenGenerator,
   type GoldenOptions,
 } from './GoldenFile.js';
+import { type Fail, type Json, jsonObject, rootObject, show } from './goldenJson.js';
 
 /** A malformed golden file: `path` is the JSON path of the bad field, e.g. `cases[3].input.shape[1]`. */
 export class GoldenFormatError extends Error {
@@ -24,8 +25,6 @@ export class GoldenFormatError extends Error {
   }
 }
 
-type Json = unknown;
-
 const CASE_KEYS = new Set(['id', 'tags', 'dtype', 'input', 'target', 'options', 'grad_output', 'expected']);
 const OPTION_KEYS = new Set(['reduction', 'size_average', 'reduce']);
 const TENSOR_KEYS = new Set(['shape', 'data']);
@@ -41,15 +40,7 @@ export function parseGoldenFile(json: Json, source = 'golden file'): GoldenFile 
   const fail = (path: string, problem: string): never => {
     throw new GoldenFormatError(source, path, problem);
   };
-  let root = json;
-  if (typeof json === 'string') {
-    try {
-      root = JSON.parse(json);
-    } catch (error) {
-      fail('$', `not JSON (${(error as Error).message})`);
-    }
-  }
-  const file = object(root, '$', fail);
+  const file = rootObject(json, fail);
   if (file.format !== GOLDEN_FORMAT) {
     fail('format', `expected "${GOLDEN_FORMAT}", got ${show(file.format)}`);
   }
@@ -66,10 +57,8 @@ export function parseGoldenFile(json: Json, source = 'golden file'): GoldenFile 
   return { format: GOLDEN_FORMAT, generator, cases: decoded, source };
 }
 
-type Fail = (path: string, problem: string) => never;
-
 function parseGenerator(raw: Json, fail: Fail): GoldenGenerator {
-  const g = object(raw, 'generator', fail);
+  const g = jsonObject(raw, 'generator', fail);
   if (typeof g.name !== 'string' || g.name === '')
     fail('generator.name', `expected a non-empty string, got ${show(g.name)}`);
   const generator: {
@@ -91,7 +80,7 @@ function parseGenerator(raw: Json, fail: Fail): GoldenGenerator {
     generator.seed = g.seed as number | string;
   }
   if (g.build !== undefined) {
-    const build = object(g.build, 'generator.build', fail);
+    const build = jsonObject(g.build, 'generator.build', fail);
     for (const [key, value] of Object.entries(build)) {
       if (typeof value !== 'string') fail(`generator.build.${key}`, `expected a string, got ${show(value)}`);
     }
@@ -101,7 +90,7 @@ function parseGenerator(raw: Json, fail: Fail): GoldenGenerator {
 }
 
 function parseCase(raw: Json, path: string, fail: Fail): GoldenCase {
-  const c = object(raw, path, fail);
+  const c = jsonObject(raw, path, fail);
   for (const key of Object.keys(c)) {
     if (!CASE_KEYS.has(key)) fail(`${path}.${key}`, `unknown field (expected ${[...CASE_KEYS].join(', ')})`);
   }
@@ -119,7 +108,7 @@ function parseCase(raw: Json, path: string, fail: Fail): GoldenCase {
     fail(`${path}.dtype`, `expected "float32" or "float64", got ${show(c.dtype)}`);
   }
   const dtype = c.dtype as Dtype;
-  const expectedRaw = object(c.expected, `${path}.expected`, fail);
+  const expectedRaw = jsonObject(c.expected, `${path}.expected`, fail);
   const isError = expectedRaw.error !== undefined;
   // Only an error case may hold data whose length does not fit its shape (that is its error).
   const strict = !isError;
@@ -136,7 +125,7 @@ function parseCase(raw: Json, path: string, fail: Fail): GoldenCase {
     for (const key of Object.keys(expectedRaw)) {
       if (key !== 'error') fail(`${path}.expected.${key}`, 'an error case expects nothing but "error"');
     }
-    const error = object(expectedRaw.error, `${path}.expected.error`, fail);
+    const error = jsonObject(expectedRaw.error, `${path}.expected.error`, fail);
     if (typeof error.code !== 'string' || !/^[A-Z][A-Z0-9_]*$/.test(error.code)) {
       fail(
         `${path}.expected.error.code`,
@@ -186,7 +175,7 @@ function parseCase(raw: Json, path: string, fail: Fail): GoldenCase {
 }
 
 function parseExact(raw: Json, path: string, dtype: Dtype, withGradient: boolean, fail: Fail): ExactValues {
-  const e = object(raw, path, fail);
+  const e = jsonObject(raw, path, fail);
   for (const key of Object.keys(e)) {
     if (key !== 'output' && key !== 'grad_input')
       fail(`${path}.${key}`, 'unknown field (expected output, grad_input)');
@@ -206,7 +195,7 @@ function parseExact(raw: Json, path: string, dtype: Dtype, withGradient: boolean
 
 function parseOptions(raw: Json, path: string, isError: boolean, fail: Fail): GoldenOptions {
   if (raw === undefined) return {};
-  const o = object(raw, path, fail);
+  const o = jsonObject(raw, path, fail);
   const options: { reduction?: string; size_average?: boolean | null; reduce?: boolean | null } = {};
   for (const [key, value] of Object.entries(o)) {
     if (!OPTION_KEYS.has(key))
@@ -244,7 +233,7 @@ function tensorParts(
   strict: boolean,
   fail: Fail,
 ): { shape: number[]; data: Json[] } {
-  const t = object(raw, path, fail);
+  const t = jsonObject(raw, path, fail);
   for (const key of Object.keys(t)) {
     if (!TENSOR_KEYS.has(key)) fail(`${path}.${key}`, 'unknown field (expected shape, data)');
   }
@@ -281,16 +270,4 @@ function intTensor(raw: Json, path: string, strict: boolean, fail: Fail): Tensor
     values[i] = value as number;
   });
   return { shape, data: values };
-}
-
-function object(raw: Json, path: string, fail: Fail): Record<string, Json> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    fail(path, `expected an object, got ${show(raw)}`);
-  return raw as Record<string, Json>;
-}
-
-function show(value: Json): string {
-  if (value === undefined) return 'nothing (missing)';
-  const text = JSON.stringify(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -1,11 +1,9 @@
 import type { Dtype, FloatArray, Reduction, Tensor } from '@mlml/core-spec';
 import { decodeFloat } from './floatEncoding.js';
+import { type Fail, type Json, jsonObject, rootObject } from './goldenJson.js';
 import { LARGE_GOLDEN_FORMAT, type LargeGoldenCase, type LargeGoldenFile } from './LargeGoldenFile.js';
 import { GoldenFormatError, parseGoldenFile } from './parseGoldenFile.js';
 import type { SeededRecipe } from './seededProblem.js';
-
-type Json = unknown;
-type Fail = (path: string, problem: string) => never;
 
 /**
  * Reads and checks an `mlml-golden-large-v1` document (text or parsed JSON).
@@ -15,15 +13,7 @@ export function parseLargeGoldenFile(json: Json, source = 'large golden file'): 
   const fail: Fail = (path, problem) => {
     throw new GoldenFormatError(source, path, problem);
   };
-  let root = json;
-  if (typeof json === 'string') {
-    try {
-      root = JSON.parse(json);
-    } catch (error) {
-      fail('$', `not JSON (${(error as Error).message})`);
-    }
-  }
-  const file = object(root, '$', fail);
+  const file = rootObject(json, fail);
   if (file.format !== LARGE_GOLDEN_FORMAT) fail('format', `expected "${LARGE_GOLDEN_FORMAT}"`);
   // The generator block has the golden-v1 shape: reuse that parser on an empty case list.
   const { generator } = parseGoldenFile(
@@ -42,7 +32,7 @@ export function parseLargeGoldenFile(json: Json, source = 'large golden file'): 
 }
 
 function parseLargeCase(raw: Json, path: string, fail: Fail): LargeGoldenCase {
-  const c = object(raw, path, fail);
+  const c = jsonObject(raw, path, fail);
   if (typeof c.id !== 'string' || c.id === '') fail(`${path}.id`, 'expected a non-empty string');
   if (c.dtype !== 'float32' && c.dtype !== 'float64')
     fail(`${path}.dtype`, 'expected "float32" or "float64"');
@@ -51,15 +41,15 @@ function parseLargeCase(raw: Json, path: string, fail: Fail): LargeGoldenCase {
     ? (c.tags as Json[]).filter((t): t is string => typeof t === 'string')
     : [];
   const recipe = parseRecipe(c.recipe, `${path}.recipe`, fail);
-  const options = object(c.options, `${path}.options`, fail);
+  const options = jsonObject(c.options, `${path}.options`, fail);
   const reduction = options.reduction;
   if (reduction !== 'none' && reduction !== 'mean' && reduction !== 'sum') {
     fail(`${path}.options.reduction`, 'expected "none", "mean" or "sum"');
   }
-  const expected = object(c.expected, `${path}.expected`, fail);
-  const exact = object(expected.exact, `${path}.expected.exact`, fail);
-  const grad = object(expected.grad_input, `${path}.expected.grad_input`, fail);
-  const counts = object(grad.counts, `${path}.expected.grad_input.counts`, fail);
+  const expected = jsonObject(c.expected, `${path}.expected`, fail);
+  const exact = jsonObject(expected.exact, `${path}.expected.exact`, fail);
+  const grad = jsonObject(expected.grad_input, `${path}.expected.grad_input`, fail);
+  const counts = jsonObject(grad.counts, `${path}.expected.grad_input.counts`, fail);
   const shape = integers(grad.shape, `${path}.expected.grad_input.shape`, fail);
   if (shape.length !== 2 || shape[0] !== recipe.batch || shape[1] !== recipe.classes) {
     fail(`${path}.expected.grad_input.shape`, `expected [${recipe.batch}, ${recipe.classes}]`);
@@ -67,9 +57,9 @@ function parseLargeCase(raw: Json, path: string, fail: Fail): LargeGoldenCase {
   const rowWeighted = integers(counts.row_weighted, `${path}.expected.grad_input.counts.row_weighted`, fail);
   if (rowWeighted.length !== recipe.batch)
     fail(`${path}.expected.grad_input.counts.row_weighted`, 'one per row');
-  const samples = object(grad.samples, `${path}.expected.grad_input.samples`, fail);
-  const exactSamples = object(
-    object(exact.grad_input, `${path}.expected.exact.grad_input`, fail).samples,
+  const samples = jsonObject(grad.samples, `${path}.expected.grad_input.samples`, fail);
+  const exactSamples = jsonObject(
+    jsonObject(exact.grad_input, `${path}.expected.exact.grad_input`, fail).samples,
     `${path}.expected.exact.grad_input.samples`,
     fail,
   );
@@ -88,7 +78,7 @@ function parseLargeCase(raw: Json, path: string, fail: Fail): LargeGoldenCase {
     typeof value === 'number' && Number.isSafeInteger(value) ? value : fail(at, 'expected an integer');
   let sha256: { input: string; target: string } | undefined;
   if (c.sha256 !== undefined) {
-    const h = object(c.sha256, `${path}.sha256`, fail);
+    const h = jsonObject(c.sha256, `${path}.sha256`, fail);
     if (typeof h.input !== 'string' || typeof h.target !== 'string')
       fail(`${path}.sha256`, 'expected { input, target } hex strings');
     sha256 = { input: h.input as string, target: h.target as string };
@@ -115,7 +105,7 @@ function parseLargeCase(raw: Json, path: string, fail: Fail): LargeGoldenCase {
 }
 
 function parseRecipe(raw: Json, path: string, fail: Fail): SeededRecipe {
-  const r = object(raw, path, fail);
+  const r = jsonObject(raw, path, fail);
   const positive = (key: string) => {
     const v = r[key];
     return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
@@ -132,7 +122,7 @@ function parseRecipe(raw: Json, path: string, fail: Fail): SeededRecipe {
     targets = integers(r.targets, `${path}.targets`, fail);
     if (targets.length === 0) fail(`${path}.targets`, 'expected at least one J');
   } else {
-    const range = object(r.targets, `${path}.targets`, fail);
+    const range = jsonObject(r.targets, `${path}.targets`, fail);
     const [from, to] = [range.from, range.to];
     if (
       !(
@@ -151,7 +141,7 @@ function parseRecipe(raw: Json, path: string, fail: Fail): SeededRecipe {
 }
 
 function tensor(raw: Json, path: string, dtype: Dtype, fail: Fail): Tensor<FloatArray> {
-  const t = object(raw, path, fail);
+  const t = jsonObject(raw, path, fail);
   const shape = integers(t.shape, `${path}.shape`, fail);
   const data = floats(t.data, `${path}.data`, dtype, fail);
   if (data.length !== shape.reduce((a, b) => a * b, 1)) fail(`${path}.data`, 'length does not fit the shape');
@@ -169,9 +159,4 @@ function integers(raw: Json, path: string, fail: Fail): number[] {
   return (raw as Json[]).map((v, i) =>
     typeof v === 'number' && Number.isSafeInteger(v) ? v : fail(`${path}[${i}]`, 'expected an integer'),
   );
-}
-
-function object(raw: Json, path: string, fail: Fail): Record<string, Json> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(path, 'expected an object');
-  return raw as Record<string, Json>;
 }
