@@ -71,19 +71,19 @@ export class MultiLabelMarginLoss {
 
   /** The loss of `input` against `target`. */
   forward(input: InputLike, target: TargetLike): Promise<LossTensor> {
-    return this.#run(input, (options) => multilabelMarginLoss(input, target, options), ['output']);
+    return this.#run(input, (x, options) => multilabelMarginLoss(x, target, options), ['output']);
   }
 
   /** The gradient w.r.t. `input`, scaled by `gradOutput` (default ones). */
   backward(input: InputLike, target: TargetLike, gradOutput?: InputLike): Promise<LossTensor> {
-    return this.#run(input, (options) => multilabelMarginLossBackward(input, target, gradOutput, options), [
+    return this.#run(input, (x, options) => multilabelMarginLossBackward(x, target, gradOutput, options), [
       'gradInput',
     ]);
   }
 
   /** Loss and gradient in one pass. */
   forwardBackward(input: InputLike, target: TargetLike, gradOutput?: InputLike): Promise<LossAndGradient> {
-    return this.#run(input, (options) => multilabelMarginLossWithGrad(input, target, gradOutput, options), [
+    return this.#run(input, (x, options) => multilabelMarginLossWithGrad(x, target, gradOutput, options), [
       'output',
       'gradInput',
     ]);
@@ -96,11 +96,13 @@ export class MultiLabelMarginLoss {
 
   async #run<T extends LossTensor | LossAndGradient>(
     input: InputLike,
-    call: (options: MultiLabelMarginLossOptions) => Promise<T>,
+    call: (input: InputLike, options: MultiLabelMarginLossOptions) => Promise<T>,
     kinds: readonly (keyof OutArrays)[],
   ): Promise<T> {
-    if (this.options.reuseOutputs !== true) return call(this.#callOptions);
-    const { data, shape } = toInputTensor(input, this.#callOptions.dtype);
+    if (this.options.reuseOutputs !== true) return call(input, this.#callOptions);
+    // Converted once here; the call gets the tensor (converting a tensor again returns it as is).
+    const tensor = toInputTensor(input, this.#callOptions.dtype);
+    const { data, shape } = tensor;
     const dtype = data instanceof Float64Array ? 'float64' : 'float32';
     const reused = this.#reused;
     const matches =
@@ -114,7 +116,7 @@ export class MultiLabelMarginLoss {
     this.#inFlight++;
     let result: T;
     try {
-      result = await call(options);
+      result = await call(tensor, options);
     } finally {
       this.#inFlight--;
     }
