@@ -35,6 +35,8 @@ export const READ_PASSES_EXPORT = 'benchReadPasses';
 const BUILTIN_READ_PASSES: Readonly<Record<string, ReadPassKind>> = {
   wasm: 'wasm',
   'wasm-1t': 'wasm',
+  'wasm-out': 'wasm',
+  'wasm-1t-out': 'wasm',
   webgpu: 'webgpu',
   'webgpu-resident': 'webgpu',
   'cpu-ts': 'js',

@@ -18,7 +18,7 @@ import {
   type ImplementationStatus,
   type SkippedCase,
 } from './BenchReport.js';
-import { backendContender, WASM_SINGLE_THREAD } from './backendContender.js';
+import { backendContender, OUT_SUFFIX, WASM_SINGLE_THREAD } from './backendContender.js';
 import { type Contender, MODES, type Mode, type PreparedCase } from './Contender.js';
 import { formatCaseTable, formatDuration } from './formatTable.js';
 import { type BenchData, DEFAULT_SEED, generateData } from './generateData.js';
@@ -186,18 +186,27 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         const contender = backendContender(backend);
         contenders.push(contender);
         statuses.push({ name, kind: 'backend', available: true, description: contender.description });
-        if (name === 'wasm' && (backend.capabilities.threads ?? 1) > 1) {
-          // The same kernels on one thread, so the report separates the kernels from the threads.
-          const single = await createWasmBackend({ threads: 1 });
-          backends.push(single);
-          const singleContender = backendContender(single, WASM_SINGLE_THREAD);
-          contenders.push(singleContender);
-          statuses.push({
-            name: WASM_SINGLE_THREAD,
-            kind: 'backend',
-            available: true,
-            description: singleContender.description,
-          });
+        if (name === 'wasm') {
+          const wasmContenders = [backendContender(backend, `wasm${OUT_SUFFIX}`, { reuseOutputs: true })];
+          if ((backend.capabilities.threads ?? 1) > 1) {
+            // The same kernels on one thread, so the report separates the kernels from the threads.
+            const single = await createWasmBackend({ threads: 1 });
+            backends.push(single);
+            wasmContenders.unshift(backendContender(single, WASM_SINGLE_THREAD));
+            wasmContenders.push(
+              backendContender(single, `${WASM_SINGLE_THREAD}${OUT_SUFFIX}`, { reuseOutputs: true }),
+            );
+          }
+          // The training-loop rows (results into arrays made once) share their backend's instance.
+          for (const extra of wasmContenders) {
+            contenders.push(extra);
+            statuses.push({
+              name: extra.name,
+              kind: 'backend',
+              available: true,
+              description: extra.description,
+            });
+          }
         }
         if (isWebGpuBackend(backend)) {
           // The same backend on GPU-resident tensors, results left on the GPU (its own row).
