@@ -115,15 +115,19 @@ export class LossBackend implements ILossBackend {
     await this.#kernel.dispose?.();
   }
 
-  /** Awaits a kernel call, keeping it in {@link #inFlight} until it settles. */
-  async #track<T>(call: T | Promise<T>): Promise<T> {
+  /**
+   * A kernel call's result as it came (a value, when the kernel computed before returning), or
+   * its promise, kept in {@link #inFlight} until it settles.
+   */
+  #track<T>(call: T | Promise<T>): T | Promise<T> {
     if (!(call instanceof Promise)) return call;
-    this.#inFlight.add(call);
-    try {
-      return await call;
-    } finally {
-      this.#inFlight.delete(call);
-    }
+    // The promise the call awaits is the one tracked: its continuation is queued before
+    // dispose()'s, so a call in flight settles before dispose() resolves.
+    const tracked: Promise<T> = call.finally(() => {
+      this.#inFlight.delete(tracked);
+    });
+    this.#inFlight.add(tracked);
+    return tracked;
   }
 
   #context(): ValidationContext {

@@ -38,20 +38,20 @@ export class PlacedLossKernel implements LossKernel {
   }
 
   /** The forward output data (length N for `none`, else 1). */
-  forward(problem: Problem): Promise<FloatArray> {
+  forward(problem: Problem): FloatArray | Promise<FloatArray> {
     // Small calls (always here, never timed) go straight to the kernel: microseconds count.
     if (this.#policy.alwaysHere(problem.batch, problem.classes)) return this.#here.forward(problem);
     return this.#placed(problem, false, (kernel) => kernel.forward(problem));
   }
 
   /** The gradient data (the input's length), scaled by `problem.gradOutput`. */
-  backward(problem: BackwardProblem): Promise<FloatArray> {
+  backward(problem: BackwardProblem): FloatArray | Promise<FloatArray> {
     if (this.#policy.alwaysHere(problem.batch, problem.classes)) return this.#here.backward(problem);
     return this.#placed(problem, true, (kernel) => kernel.backward(problem));
   }
 
   /** Output and gradient from one pass over the data. */
-  forwardBackward(problem: BackwardProblem): Promise<KernelResult> {
+  forwardBackward(problem: BackwardProblem): KernelResult | Promise<KernelResult> {
     if (this.#policy.alwaysHere(problem.batch, problem.classes)) return this.#here.forwardBackward(problem);
     return this.#placed(problem, true, (kernel) => kernel.forwardBackward(problem));
   }
@@ -61,11 +61,11 @@ export class PlacedLossKernel implements LossKernel {
     await this.#shared.dispose();
   }
 
-  async #placed<T>(
+  #placed<T>(
     problem: Problem,
     gradient: boolean,
-    call: (kernel: WasmLossKernel) => Promise<T>,
-  ): Promise<T> {
+    call: (kernel: WasmLossKernel) => T | Promise<T>,
+  ): T | Promise<T> {
     const shape: CallShape = {
       batch: problem.batch,
       classes: problem.classes,
@@ -75,14 +75,21 @@ export class PlacedLossKernel implements LossKernel {
     const placement = this.#policy.place(shape, this.#team.failure === undefined);
     const timed = this.#inFlight === 0;
     const started = performance.now();
-    this.#inFlight++;
-    try {
-      // Called at once: each kernel copies the inputs (or takes copies) before it returns.
-      const result = await call(placement === 'here' ? this.#here : this.#shared);
+    // Called at once: each kernel copies the inputs (or takes copies) before it returns.
+    const result = call(placement === 'here' ? this.#here : this.#shared);
+    if (!(result instanceof Promise)) {
+      // Computed on this thread before returning.
       if (timed) this.#policy.record(shape, placement, performance.now() - started);
       return result;
-    } finally {
-      this.#inFlight--;
     }
+    this.#inFlight++;
+    return result
+      .then((value) => {
+        if (timed) this.#policy.record(shape, placement, performance.now() - started);
+        return value;
+      })
+      .finally(() => {
+        this.#inFlight--;
+      });
   }
 }

@@ -87,20 +87,25 @@ export class WasmLossKernel implements LossKernel {
     return (this.#policy.callingThreadComputes || workers === 0 ? 1 : 0) + workers;
   }
 
-  /** The forward output data (length N for `none`, else 1), in `problem.out.output` when given. */
-  async forward(problem: Problem): Promise<FloatArray> {
-    return (await this.#serve(problem, undefined)).output;
+  /**
+   * The forward output data (length N for `none`, else 1), in `problem.out.output` when given.
+   * Computed before returning (no promise) when the call runs on this thread alone.
+   */
+  forward(problem: Problem): FloatArray | Promise<FloatArray> {
+    const result = this.#serve(problem, undefined);
+    return result instanceof Promise ? result.then((r) => r.output) : result.output;
   }
 
   /** The gradient data (the input's length), scaled by `problem.gradOutput`, in `problem.out.gradInput` when given. */
-  async backward(problem: BackwardProblem): Promise<FloatArray> {
-    return (await this.#serve(problem, problem.gradOutput)).gradInput!;
+  backward(problem: BackwardProblem): FloatArray | Promise<FloatArray> {
+    const result = this.#serve(problem, problem.gradOutput);
+    return result instanceof Promise ? result.then((r) => r.gradInput!) : result.gradInput!;
   }
 
   /** Output and gradient from one pass over the data, in the caller's `out` arrays when given. */
-  async forwardBackward(problem: BackwardProblem): Promise<KernelResult> {
-    const { output, gradInput } = await this.#serve(problem, problem.gradOutput);
-    return { output, gradInput: gradInput! };
+  forwardBackward(problem: BackwardProblem): KernelResult | Promise<KernelResult> {
+    const result = this.#serve(problem, problem.gradOutput);
+    return result instanceof Promise ? result.then(bothResults) : bothResults(result);
   }
 
   /** Stops the workers (a call in flight is finished first; see {@link WorkerTeam.stop}). */
@@ -118,10 +123,13 @@ export class WasmLossKernel implements LossKernel {
    * into memory before returning its promise, and a call that has to wait takes copies of them
    * first, so a caller that refills its arrays right after the call never changes its result.
    */
-  #serve(problem: Problem, gradOutput: FloatArray | undefined): Promise<RowResults> {
+  #serve(problem: Problem, gradOutput: FloatArray | undefined): RowResults | Promise<RowResults> {
     let result: Promise<RowResults>;
     if (this.#inFlight === 0) {
-      result = this.#compute(problem, gradOutput);
+      const computed = this.#compute(problem, gradOutput);
+      // Done on this thread before returning: nothing holds the memory any more.
+      if (!(computed instanceof Promise)) return computed;
+      result = computed;
     } else {
       const own = { ...problem, input: problem.input.slice(), target: problem.target.slice() };
       const ownGrad = gradOutput?.slice();
@@ -135,14 +143,16 @@ export class WasmLossKernel implements LossKernel {
     return settled;
   }
 
-  async #compute(problem: Problem, gradOutput: FloatArray | undefined): Promise<RowResults> {
+  #compute(problem: Problem, gradOutput: FloatArray | undefined): RowResults | Promise<RowResults> {
     const { batch, classes, dtype, input, target, reduction } = problem;
     const elementBytes = dtype === 'float32' ? 4 : 8;
     const size = batch * classes;
-    const started = performance.now();
     const shape: CallShape = { batch, classes, dtype, gradient: gradOutput !== undefined };
     const placement: Placement = this.#policy.place(shape, this.#liveTeam() !== undefined);
     const team = placement === 'here' ? undefined : this.#team;
+    // Timings feed the policy, which has a choice only when there is a team.
+    const timed = this.#team !== undefined;
+    const started = timed ? performance.now() : 0;
     // A double computed in 64 bits: the arena checks it before any 32-bit address is formed.
     const scratchBytes = this.#kernels.exports.scratchBytes(classes);
     const arena = this.#arena.reset();
@@ -225,10 +235,18 @@ export class WasmLossKernel implements LossKernel {
       }
       return -1;
     };
-    let outOfRange: number;
-    if (team === undefined) {
-      outOfRange = alone();
-    } else {
+    const finish = (outOfRange: number): RowResults => {
+      if (timed) this.#policy.record(shape, placement, performance.now() - started);
+      // The message names the value the kernels read (their copy), not the caller's array now:
+      // on the threaded path the caller may have refilled it while this call waited.
+      if (outOfRange >= 0) throw targetOutOfRangeError(targetView, outOfRange, classes);
+      // Reduced here, before the next call can reuse the memory: into `out.output` when given.
+      const output = reduceRowSums(problem, new Float64Array(buffer, sumsPtr, batch));
+      return gradInput === undefined ? { output } : { output, gradInput };
+    };
+    if (team === undefined) return finish(alone());
+    const shared = async (): Promise<RowResults> => {
+      let outOfRange: number;
       try {
         outOfRange = await team.run(
           job,
@@ -243,16 +261,12 @@ export class WasmLossKernel implements LossKernel {
         await team.stop(0);
         outOfRange = alone();
       }
-    }
-    this.#policy.record(shape, placement, performance.now() - started);
-    // The message names the value the kernels read (their copy), not the caller's array now:
-    // on the threaded path the caller may have refilled it while this call waited.
-    if (outOfRange >= 0) throw targetOutOfRangeError(targetView, outOfRange, classes);
-
-    // Reduced here, before the next call can reuse the memory: into `out.output` when given.
-    const output = reduceRowSums(problem, new Float64Array(buffer, sumsPtr, batch));
-    if (workerMadeGrad) return { output, gradInput: await fromWorkers(team!, gradView!) };
-    return gradInput === undefined ? { output } : { output, gradInput };
+      const result = finish(outOfRange);
+      return workerMadeGrad
+        ? { output: result.output, gradInput: await fromWorkers(team, gradView!) }
+        : result;
+    };
+    return shared();
   }
 
   /**
@@ -265,6 +279,11 @@ export class WasmLossKernel implements LossKernel {
     const { input, target, classes, sums, grad, scales, g, simdMax } = job;
     return rows(input, target, from, count, classes, sums, grad, scales, g, scratch, simdMax);
   }
+}
+
+/** A kernel result of a call that computed the gradient. */
+function bothResults({ output, gradInput }: RowResults): KernelResult {
+  return { output, gradInput: gradInput! };
 }
 
 /** A copy of `view` (in the team's memory) made by a worker, or here if the workers have failed. */

@@ -1,4 +1,4 @@
-import { isLossError, LossBackend, LossError } from '@mlml/core-spec';
+import { isLossError, LossBackend, LossError, validateForward } from '@mlml/core-spec';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createWasmReadPass } from '../src/createWasmReadPass.js';
 import { createWasmBackend, hasWasmSimd, WASM_CAPABILITIES } from '../src/index.js';
@@ -80,6 +80,23 @@ describe('createWasmBackend', () => {
     expect(first.data[0]).toBeCloseTo(2.2 / 4, 6);
     expect(second.data[0]).toBeCloseTo(0.8 / 4, 6);
     await backend.dispose();
+  });
+
+  it('computes a call on this thread before returning (no promise from the kernel), and still rejects rather than throws', async () => {
+    const kernel = new WasmLossKernel(await instantiateKernels(64));
+    const backend = new LossBackend('wasm', WASM_CAPABILITIES, kernel);
+    const input = { data: new Float32Array([0.5, 0.1, 0.9, -0.3]), shape: [4] };
+    const target = { data: new Int32Array([0, -1, 0, 0]), shape: [4] };
+    const problem = { ...validateForward(input, target, { reduction: 'sum' }), target: target.data };
+    const direct = kernel.forward(problem);
+    expect(direct).not.toBeInstanceOf(Promise);
+    expect((direct as Float32Array)[0]).toBeCloseTo(2.2 / 4, 6);
+    // A sync kernel's LossError reaches the caller as a rejected promise, as every backend's does.
+    let call: Promise<unknown> | undefined;
+    expect(() => {
+      call = backend.forward(input, { data: new Int32Array([0, 7, 0, 0]), shape: [4] });
+    }).not.toThrow();
+    await expect(call).rejects.toMatchObject({ code: 'TARGET_OUT_OF_RANGE' });
   });
 
   it('fails every call after dispose with BACKEND_DISPOSED', async () => {
