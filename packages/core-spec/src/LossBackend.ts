@@ -1,6 +1,6 @@
 import { type GpuKernelData, usesGpu, validateGpuBackward, validateGpuForward } from './gpuProblem.js';
 import type { LossKernel } from './LossKernel.js';
-import { allocate, type BackwardProblem, type Problem } from './Problem.js';
+import { allocate, type BackwardProblem, type Problem, withGradOutput } from './Problem.js';
 import type {
   BackendCapabilities,
   FloatArray,
@@ -173,5 +173,5 @@ function withOnesGradOutput(problem: Problem): BackwardProblem {
     problem.outputShape.reduce((a, b) => a * b, 1),
   );
   gradOutput.fill(1);
-  return { ...problem, gradOutput };
+  return withGradOutput(problem, gradOutput);
 }

@@ -69,3 +69,14 @@ export function gradientArrayFor(problem: Problem): FloatArray {
   given.fill(0);
   return given;
 }
+
+/**
+ * The backward problem of `problem` with `gradOutput`: an object of one of two fixed shapes (with
+ * or without `out`) written out field by field, as validation returns them on every call.
+ */
+export function withGradOutput(problem: Problem, gradOutput: FloatArray): BackwardProblem {
+  const { dtype, input, target, batch, classes, reduction, inputShape, outputShape, out } = problem;
+  if (out === undefined)
+    return { dtype, input, target, batch, classes, reduction, inputShape, outputShape, gradOutput };
+  return { dtype, input, target, batch, classes, reduction, inputShape, outputShape, out, gradOutput };
+}

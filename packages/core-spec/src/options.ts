@@ -77,35 +77,41 @@ function readOut(value: unknown): OutArrays | undefined {
 export function checkOutArrays(problem: Problem, others: readonly FloatArray[]): void {
   const out = problem.out;
   if (out === undefined) return;
-  const inputs: readonly ArrayBufferView[] = [problem.input, problem.target, ...others];
-  const given: [string, FloatArray | undefined, number][] = [
-    ['out.output', out.output, outputLength(problem)],
-    ['out.gradInput', out.gradInput, problem.batch * problem.classes],
-  ];
-  for (const [name, array, length] of given) {
-    if (array === undefined) continue;
-    const expected = problem.dtype === 'float32' ? Float32Array : Float64Array;
-    if (!(array instanceof expected)) {
-      throw new LossError(
-        'INVALID_OPTIONS',
-        `${name} must be a ${expected.name} (the input's dtype is ${problem.dtype}), but got: ${describeValue(array)}`,
-      );
-    }
-    if (array.length !== length) {
-      throw new LossError(
-        'INVALID_OPTIONS',
-        `${name} has ${array.length} elements but the result of input ${formatShape(problem.inputShape)} needs ${length}`,
-      );
-    }
-    if (inputs.some((input) => overlaps(array, input))) {
-      throw new LossError(
-        'INVALID_OPTIONS',
-        `${name} overlaps an input of the call; pass an array of its own`,
-      );
-    }
-  }
-  if (out.output !== undefined && out.gradInput !== undefined && overlaps(out.output, out.gradInput)) {
+  // No arrays or closures here: this runs on every call of a training loop.
+  const { output, gradInput } = out;
+  if (output !== undefined) checkOutArray('out.output', output, outputLength(problem), problem, others);
+  if (gradInput !== undefined)
+    checkOutArray('out.gradInput', gradInput, problem.batch * problem.classes, problem, others);
+  if (output !== undefined && gradInput !== undefined && overlaps(output, gradInput)) {
     throw new LossError('INVALID_OPTIONS', 'out.output and out.gradInput overlap; pass separate arrays');
+  }
+}
+
+/** One result array's checks: the problem's dtype, `length` elements, no byte shared with an input. */
+function checkOutArray(
+  name: string,
+  array: FloatArray,
+  length: number,
+  problem: Problem,
+  others: readonly FloatArray[],
+): void {
+  const expected = problem.dtype === 'float32' ? Float32Array : Float64Array;
+  if (!(array instanceof expected)) {
+    throw new LossError(
+      'INVALID_OPTIONS',
+      `${name} must be a ${expected.name} (the input's dtype is ${problem.dtype}), but got: ${describeValue(array)}`,
+    );
+  }
+  if (array.length !== length) {
+    throw new LossError(
+      'INVALID_OPTIONS',
+      `${name} has ${array.length} elements but the result of input ${formatShape(problem.inputShape)} needs ${length}`,
+    );
+  }
+  let shared = overlaps(array, problem.input) || overlaps(array, problem.target);
+  for (let k = 0; k < others.length && !shared; k++) shared = overlaps(array, others[k]!);
+  if (shared) {
+    throw new LossError('INVALID_OPTIONS', `${name} overlaps an input of the call; pass an array of its own`);
   }
 }
 

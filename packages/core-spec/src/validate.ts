@@ -1,7 +1,7 @@
 import { isGpuTensor } from './isGpuTensor.js';
 import { formatShape, LossError } from './LossError.js';
 import { checkOutArrays, readOptions } from './options.js';
-import type { BackwardProblem, Problem } from './Problem.js';
+import { type BackwardProblem, type Problem, withGradOutput } from './Problem.js';
 import { resolveReduction } from './resolveReduction.js';
 import { findTargetOutOfRange, targetOutOfRangeError } from './targetRange.js';
 import type { Dtype, FloatArray, LossOptions, Reduction, Tensor } from './types.js';
@@ -29,6 +29,9 @@ export interface ValidationContext {
   readonly gpuResident?: boolean;
 }
 
+/** No grad_output: a forward call's other inputs. */
+const NO_ARRAYS: readonly FloatArray[] = [];
+
 const ANY_BACKEND: ValidationContext = { backend: 'any', dtypes: ['float32', 'float64'], disposed: false };
 
 /**
@@ -43,7 +46,7 @@ export function validateForward(
 ): Problem {
   const problem = checkArguments(input, target, options, context);
   afterRangeCheck(problem, context, () => {
-    checkOutArrays(problem, []);
+    checkOutArrays(problem, NO_ARRAYS);
     checkBackend(problem.dtype, context);
   });
   return problem;
@@ -67,7 +70,7 @@ export function validateBackward(
     checkBackend(problem.dtype, context);
     return checked;
   });
-  return { ...problem, gradOutput: grad };
+  return withGradOutput(problem, grad);
 }
 
 /**
@@ -130,17 +133,10 @@ function checkArguments(
   checkLength(targetData.length, targetShape, 'target');
   const { batch, classes, outputShape } = checkShapes(inputShape, targetShape, reduction);
   if (context.kernelChecksTargetRange !== true) checkTargetRange(targetData, classes);
-  const problem: Problem = {
-    dtype,
-    input: x,
-    target: targetData,
-    batch,
-    classes,
-    reduction,
-    inputShape,
-    outputShape,
-  };
-  return out === undefined ? problem : { ...problem, out };
+  // Two literals rather than a spread: one object per call, of one of two fixed shapes.
+  if (out === undefined)
+    return { dtype, input: x, target: targetData, batch, classes, reduction, inputShape, outputShape };
+  return { dtype, input: x, target: targetData, batch, classes, reduction, inputShape, outputShape, out };
 }
 
 /**
