@@ -22,6 +22,7 @@ export class LossBackend implements ILossBackend {
   readonly capabilities: BackendCapabilities;
   readonly #kernel: LossKernel;
   #disposed = false;
+  #validation: ValidationContext | undefined;
   /** Calls started and not yet settled: `dispose()` lets them finish before releasing the kernel. */
   readonly #inFlight = new Set<Promise<unknown>>();
 
@@ -130,14 +131,18 @@ export class LossBackend implements ILossBackend {
     return tracked;
   }
 
+  /** The validation context; made once per state (live, disposed), not per call. */
   #context(): ValidationContext {
-    return {
-      backend: this.name,
-      dtypes: this.capabilities.dtypes,
-      disposed: this.#disposed,
-      kernelChecksTargetRange: this.#kernel.checksTargetRange === true,
-      gpuResident: this.#kernel.gpu !== undefined,
-    };
+    if (this.#validation?.disposed !== this.#disposed) {
+      this.#validation = {
+        backend: this.name,
+        dtypes: this.capabilities.dtypes,
+        disposed: this.#disposed,
+        kernelChecksTargetRange: this.#kernel.checksTargetRange === true,
+        gpuResident: this.#kernel.gpu !== undefined,
+      };
+    }
+    return this.#validation;
   }
 }
 

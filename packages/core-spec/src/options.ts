@@ -14,13 +14,16 @@ export interface ReadOptions {
   readonly out?: OutArrays;
 }
 
+/** What a call without options reads (shared: nothing writes to it). */
+const NO_OPTIONS: ReadOptions = Object.freeze({ options: Object.freeze({}) });
+
 /**
  * Reads a call's options once into a plain object.
  * @throws {LossError} `INVALID_OPTIONS` when `options` is not a plain object, has an unknown key,
  * or `out`/`outputLocation` are of the wrong kind.
  */
 export function readOptions(options: unknown): ReadOptions {
-  if (options === undefined) return { options: {} };
+  if (options === undefined) return NO_OPTIONS;
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new LossError(
       'INVALID_OPTIONS',
@@ -28,7 +31,8 @@ export function readOptions(options: unknown): ReadOptions {
     );
   }
   const source = options as Record<string, unknown>;
-  const unknown = Object.keys(source).filter((key) => !KNOWN_OPTIONS.includes(key));
+  const unknown: string[] = [];
+  for (const key of Object.keys(source)) if (!KNOWN_OPTIONS.includes(key)) unknown.push(key);
   if (unknown.length > 0) {
     throw new LossError(
       'INVALID_OPTIONS',
