@@ -1,13 +1,13 @@
-import { ELEMENTS_WGSL, FINISH_WGSL, OUTPUT_WGSL, PREP_WGSL } from './shaders.js';
+import { ELEMENTS_WGSL, FINISH_WGSL, OUTPUT_WGSL, PREP_WGSL, type TargetPath } from './shaders.js';
 
 /** What a call computes: the loss, the gradient, or both in one pass. */
 export type Mode = 'forward' | 'backward' | 'fused';
 
-/** The three passes of one mode. */
+/** The three passes of one mode and target path. */
 export interface PassPipelines {
   /** Pass 1: a thread per row. */
   readonly prep: GPUComputePipeline;
-  /** Pass 2: a thread per (row, segment). */
+  /** Pass 2: a thread per (row, segment), compiled for one target path. */
   readonly elements: GPUComputePipeline;
   /** Pass 3: a thread per row. */
   readonly finish: GPUComputePipeline;
@@ -29,8 +29,9 @@ const FLAGS: Readonly<Record<Mode, { readonly WITH_LOSS: number; readonly WITH_G
 };
 
 /**
- * The loss pipelines of a device, compiled per mode on first use (a mode costs seconds to compile
- * on SwiftShader; a backend that only ever runs `forward` never compiles the others), then reused.
+ * The loss pipelines of a device, compiled per mode and target path on first use (a pipeline costs
+ * seconds to compile on SwiftShader; a backend that only ever runs `forward` on rows of few targets
+ * never compiles the others), then reused.
  */
 export class LossPipelines {
   /** The bind group layout every pass shares. */
@@ -38,8 +39,9 @@ export class LossPipelines {
   readonly #device: GPUDevice;
   readonly #pipelineLayout: GPUPipelineLayout;
   readonly #modules: Readonly<Record<keyof PassPipelines, GPUShaderModule>>;
-  readonly #compiling = new Map<Mode, Promise<PassPipelines>>();
-  readonly #ready = new Map<Mode, PassPipelines>();
+  readonly #compiling = new Map<string, Promise<GPUComputePipeline>>();
+  readonly #ready = new Map<string, PassPipelines>();
+  #compiled = 0;
   #output: Promise<OutputPipelines> | undefined;
   #outputReady = false;
 
@@ -71,30 +73,47 @@ export class LossPipelines {
     };
   }
 
-  /** The mode's pipelines if compiled already (no wait). */
-  ready(mode: Mode): PassPipelines | undefined {
-    return this.#ready.get(mode);
+  /** The pipelines of a mode, path and range check if compiled already (no wait). */
+  ready(mode: Mode, path: TargetPath, checkRange: boolean): PassPipelines | undefined {
+    return this.#ready.get(`${mode}:${path}:${checkRange}`);
   }
 
-  /** The mode's pipelines, compiling them once. */
-  compile(mode: Mode): Promise<PassPipelines> {
-    let compiling = this.#compiling.get(mode);
+  /**
+   * The pipelines of a mode and target path, with the element pass checking every target's range
+   * (`checkRange`, targets not validated on the host) or not; each pipeline compiled once.
+   */
+  async compile(mode: Mode, path: TargetPath, checkRange: boolean): Promise<PassPipelines> {
+    const [prep, elements, finish] = await Promise.all([
+      this.#pipeline('prep', mode),
+      this.#pipeline('elements', mode, { TARGET_PATH: path, CHECK_RANGE: checkRange ? 1 : 0 }),
+      this.#pipeline('finish', mode),
+    ]);
+    const pipelines = { prep, elements, finish };
+    this.#ready.set(`${mode}:${path}:${checkRange}`, pipelines);
+    return pipelines;
+  }
+
+  #pipeline(
+    name: keyof PassPipelines,
+    mode: Mode,
+    overrides: Readonly<Record<string, number>> = {},
+  ): Promise<GPUComputePipeline> {
+    const key = `${name}:${mode}:${JSON.stringify(overrides)}`;
+    let compiling = this.#compiling.get(key);
     if (compiling === undefined) {
-      const pass = (name: keyof PassPipelines) =>
-        this.#device.createComputePipelineAsync({
+      const constants: Record<string, number> = { ...FLAGS[mode], ...overrides };
+      compiling = this.#device
+        .createComputePipelineAsync({
           layout: this.#pipelineLayout,
-          compute: { module: this.#modules[name], entryPoint: 'main', constants: { ...FLAGS[mode] } },
+          compute: { module: this.#modules[name], entryPoint: 'main', constants },
+        })
+        .then((pipeline) => {
+          this.#compiled++;
+          return pipeline;
         });
-      compiling = Promise.all([pass('prep'), pass('elements'), pass('finish')]).then(
-        ([prep, elements, finish]) => {
-          const pipelines = { prep, elements, finish };
-          this.#ready.set(mode, pipelines);
-          return pipelines;
-        },
-      );
       // A failed compile may be retried by a later call.
-      compiling.catch(() => this.#compiling.delete(mode));
-      this.#compiling.set(mode, compiling);
+      compiling.catch(() => this.#compiling.delete(key));
+      this.#compiling.set(key, compiling);
     }
     return compiling;
   }
@@ -117,8 +136,8 @@ export class LossPipelines {
     return this.#output;
   }
 
-  /** Compiled pipelines (3 per mode used so far, 2 for the GPU output). */
+  /** Compiled pipelines (per mode used so far: prep, finish and an element pass per path; 2 for the GPU output). */
   get count(): number {
-    return this.#ready.size * 3 + (this.#outputReady ? 2 : 0);
+    return this.#compiled + (this.#outputReady ? 2 : 0);
   }
 }

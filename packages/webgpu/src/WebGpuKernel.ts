@@ -15,9 +15,10 @@ import {
 } from '@mlml/core-spec';
 import type { AcquiredDevice, EffectiveLimits } from './acquireDevice.js';
 import { BufferPool, type BufferPoolStats } from './BufferPool.js';
+import { GpuTargetCount } from './countGpuTargets.js';
 import { LossPipelines, type Mode, type OutputPipelines, type PassPipelines } from './LossPipelines.js';
 import { type ChunkPlan, dispatchGrid, planChunks } from './planChunks.js';
-import { LOSS_WORKGROUP_SIZE, NO_BAD_TARGET, STATUS_WORDS } from './shaders.js';
+import { LOSS_WORKGROUP_SIZE, NO_BAD_TARGET, STATUS_WORDS, TargetPath } from './shaders.js';
 
 // The spec's flag values, so that no global (which Dawn only installs on request) is needed.
 const MAP_READ = 0x1;
@@ -28,11 +29,11 @@ const STORAGE = 0x80;
 const STORAGE_IN = STORAGE | COPY_DST;
 const MAP_MODE_READ = 0x1;
 const TWO_POW_64 = 2 ** 64;
-const PARAMS_BYTES = 32;
+const PARAMS_BYTES = 48;
 
 /** What a kernel holds on the GPU, for tests and diagnostics. */
 export interface WebGpuResourceStats extends BufferPoolStats {
-  /** Compute pipelines compiled so far (3 per mode used; each mode compiled once). */
+  /** Compute pipelines compiled so far (prep and finish per mode used, an element pass per mode and target path used; each compiled once). */
   readonly pipelines: number;
 }
 
@@ -93,6 +94,7 @@ export class WebGpuKernel implements LossKernel {
   readonly #limits: EffectiveLimits;
   readonly #pool: BufferPool;
   readonly #pipelines: LossPipelines;
+  readonly #targetCount: GpuTargetCount;
   readonly #dummyRead: GPUBuffer;
   /** Stand-ins for writable bindings a mode does not use (grad, partials, row totals): distinct, as writable bindings may not alias. */
   readonly #dummyWrites: readonly [GPUBuffer, GPUBuffer, GPUBuffer];
@@ -105,6 +107,7 @@ export class WebGpuKernel implements LossKernel {
     this.#limits = acquired.limits;
     this.#pipelines = pipelines;
     this.#pool = new BufferPool(this.#device);
+    this.#targetCount = new GpuTargetCount(this.#device);
     this.#dummyRead = this.#device.createBuffer({ size: 256, usage: STORAGE_IN });
     const dummy = (): GPUBuffer => this.#device.createBuffer({ size: 256, usage: STORAGE });
     this.#dummyWrites = [dummy(), dummy(), dummy()];
@@ -114,10 +117,10 @@ export class WebGpuKernel implements LossKernel {
     });
   }
 
-  /** A kernel on an acquired device; it compiles the forward pipelines now, the others on first use. */
+  /** A kernel on an acquired device; it compiles the forward pipelines of rows of few targets now, the others on first use. */
   static async create(acquired: AcquiredDevice): Promise<WebGpuKernel> {
     const pipelines = new LossPipelines(acquired.device);
-    await pipelines.compile('forward');
+    await pipelines.compile('forward', TargetPath.registers, false);
     return new WebGpuKernel(acquired, pipelines);
   }
 
@@ -255,25 +258,32 @@ export class WebGpuKernel implements LossKernel {
       );
     }
     const align = this.#device.limits.minStorageBufferOffsetAlignment;
-    const plan = planChunks(
-      {
-        batch,
-        classes,
-        maxTargets: job.target instanceof Int32Array ? maxTargetCount(job.target, batch, classes) : classes,
-        withGradient,
-        rowAlignment: gpuData ? align / gcd(classes * 4, align) : 1,
-      },
-      this.#limits,
-    );
+    const rowAlignment = gpuData ? align / gcd(classes * 4, align) : 1;
+    // The count below waits: a typed input beside a GPU target is read now all the same.
+    if (gpuTarget && job.input instanceof Float32Array) job = { ...job, input: job.input.slice() };
+    // A GPU target's J is counted on the GPU first, so that both kinds of target are planned alike.
+    const maxTargets =
+      job.target instanceof Int32Array
+        ? maxTargetCount(job.target, batch, classes)
+        : await this.#targetCount.largest(
+            { target: job.target, batch, classes, rowAlignment },
+            this.#pool,
+            this.#limits,
+            (work) => this.#whileAlive(work),
+          );
+    const plan = planChunks({ batch, classes, maxTargets, withGradient, rowAlignment }, this.#limits);
     const wantsOutputPass = job.onGpu && withLoss;
-    let pipelines = this.#pipelines.ready(mode);
+    let pipelines = this.#pipelines.ready(mode, plan.path, gpuTarget);
     let output = wantsOutputPass ? this.#outputPipelines : undefined;
     if (pipelines === undefined || (wantsOutputPass && output === undefined)) {
       // The first call of a mode waits for its pipelines: it reads the caller's arrays now all the same.
       if (job.input instanceof Float32Array) job = { ...job, input: job.input.slice() };
       if (job.target instanceof Int32Array) job = { ...job, target: job.target.slice() };
       [pipelines, output] = await this.#whileAlive(
-        Promise.all([this.#pipelines.compile(mode), wantsOutputPass ? this.#compileOutput() : undefined]),
+        Promise.all([
+          this.#pipelines.compile(mode, plan.path, gpuTarget),
+          wantsOutputPass ? this.#compileOutput() : undefined,
+        ]),
       );
     }
     const held: GPUBuffer[] = [];
@@ -313,15 +323,17 @@ export class WebGpuKernel implements LossKernel {
       if (validation !== null) throw new Error(`webgpu: internal validation error: ${validation.message}`);
       throw encodeError;
     }
+    const maps = [
+      statusRead?.mapAsync(MAP_MODE_READ, 0, 16),
+      ...readbacks.flatMap((chunk) => [
+        chunk.lossRead?.mapAsync(MAP_MODE_READ, 0, chunk.rows * 16),
+        chunk.gradRead?.mapAsync(MAP_MODE_READ, 0, chunk.rows * classes * 4),
+      ]),
+    ];
     try {
+      // Results left on the GPU: the call still resolves once they are written.
       await this.#whileAlive(
-        Promise.all([
-          statusRead?.mapAsync(MAP_MODE_READ, 0, 16),
-          ...readbacks.flatMap((chunk) => [
-            chunk.lossRead?.mapAsync(MAP_MODE_READ, 0, chunk.rows * 16),
-            chunk.gradRead?.mapAsync(MAP_MODE_READ, 0, chunk.rows * classes * 4),
-          ]),
-        ]),
+        maps.some((map) => map !== undefined) ? Promise.all(maps) : this.#device.queue.onSubmittedWorkDone(),
       );
     } catch (error) {
       fail();
@@ -425,7 +437,7 @@ export class WebGpuKernel implements LossKernel {
     const sized = (buffer: GPUBuffer, size: number): GPUBufferBinding =>
       size === 0 ? { buffer } : { buffer, size };
     const checkRange = !(job.target instanceof Int32Array);
-    device.queue.writeBuffer(shared.status, 0, new Uint32Array([NO_BAD_TARGET, 0, 0, 0]));
+    if (checkRange) device.queue.writeBuffer(shared.status, 0, new Uint32Array([NO_BAD_TARGET, 0, 0, 0]));
     const encoder = device.createCommandEncoder();
     for (let start = 0; start < batch; start += maxRows) {
       const rows = Math.min(maxRows, batch - start);
@@ -443,6 +455,10 @@ export class WebGpuKernel implements LossKernel {
           plan.scratchStride,
           checkRange ? 1 : 0,
           start * classes,
+          plan.buckets,
+          0,
+          0,
+          0,
         ]),
       );
       const bindData = (data: Float32Array | Int32Array | GPUBuffer): GPUBufferBinding => {

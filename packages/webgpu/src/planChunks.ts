@@ -1,6 +1,6 @@
 import { LossError } from '@mlml/core-spec';
 import type { EffectiveLimits } from './acquireDevice.js';
-import { LOSS_WORKGROUP_SIZE, STATUS_WORDS } from './shaders.js';
+import { LOSS_WORKGROUP_SIZE, ROW_HEADER_WORDS, STATUS_WORDS, TargetPath, targetPathFor } from './shaders.js';
 
 /** Classes one element-pass thread handles (a row has ceil(C / this) threads). */
 export const CLASSES_PER_THREAD = 32;
@@ -15,8 +15,12 @@ export interface ChunkPlan {
   readonly keyStride: number;
   /** u32 words of a row's target bitmap. */
   readonly maskWords: number;
-  /** u32 words of scratch per row: J, flags, keys, gap sums (4 words per slot), bitmap. */
+  /** u32 words of scratch per row: header, keys, gap sums (4 words per slot), bitmap, bucket table. */
   readonly scratchStride: number;
+  /** B: buckets of a row's table on the searched path (0 on the others). */
+  readonly buckets: number;
+  /** How the element pass finds counts, for rows of at most the call's largest J. */
+  readonly path: TargetPath;
 }
 
 /** What the plan needs to know of a call. */
@@ -25,7 +29,7 @@ export interface PlanRequest {
   readonly batch: number;
   /** C. */
   readonly classes: number;
-  /** The largest J of any row, or C when unknown (targets on the GPU). */
+  /** The largest J of any row. */
   readonly maxTargets: number;
   /** Whether the call computes a gradient (a histogram per row). */
   readonly withGradient: boolean;
@@ -41,10 +45,12 @@ export interface PlanRequest {
  */
 export function planChunks(request: PlanRequest, limits: EffectiveLimits): ChunkPlan {
   const { batch, classes, maxTargets, withGradient, rowAlignment } = request;
-  const segments = Math.ceil(classes / classesPerThread(maxTargets));
+  const segments = Math.ceil(classes / CLASSES_PER_THREAD);
   const keyStride = maxTargets + 1;
   const maskWords = Math.ceil(classes / 32);
-  const scratchStride = 2 + 5 * keyStride + maskWords;
+  const path = targetPathFor(maxTargets);
+  const buckets = path === TargetPath.searched ? bucketsFor(maxTargets) : 0;
+  const scratchStride = ROW_HEADER_WORDS + 5 * keyStride + maskWords + (buckets > 0 ? buckets + 1 : 0);
   const bytesPerRow = Math.max(classes * 4, scratchStride * 4, segments * 16, 16);
   const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const statusBytesPerRow = withGradient ? keyStride * 4 : 0;
@@ -68,21 +74,46 @@ export function planChunks(request: PlanRequest, limits: EffectiveLimits): Chunk
         `storage buffer limit of ${maxBytes} bytes`,
     );
   }
-  return { rowsPerChunk, segments, keyStride, maskWords, scratchStride };
+  return { rowsPerChunk, segments, keyStride, maskWords, scratchStride, buckets, path };
 }
 
+/** Most buckets of a row's table. */
+export const MAX_BUCKETS = 8192;
+
 /**
- * Classes per element-pass thread: {@link CLASSES_PER_THREAD}, more for rows of more targets (a
- * thread copies up to 64 of its row's keys first, which more classes pay for).
+ * Buckets of a row's table: a power of two, about two per threshold (so that most elements
+ * compare with at most one or two keys of their bucket), at most {@link MAX_BUCKETS}.
  */
-export function classesPerThread(maxTargets: number): number {
-  return maxTargets <= 8 || maxTargets > 64
-    ? CLASSES_PER_THREAD
-    : Math.max(CLASSES_PER_THREAD, 4 * maxTargets);
+export function bucketsFor(maxTargets: number): number {
+  return Math.min(MAX_BUCKETS, 2 ** Math.ceil(Math.log2(Math.max(2, 2 * maxTargets))));
 }
 
 /** A 2-D workgroup grid covering `count` workgroups with at most `maxPerDimension` per side. */
 export function dispatchGrid(count: number, maxPerDimension: number): [number, number] {
   const x = Math.max(1, Math.min(count, maxPerDimension));
   return [x, Math.ceil(count / x)];
+}
+
+/**
+ * Rows per chunk of the target count (a thread per row; each chunk's targets one binding), a
+ * multiple of `rowAlignment` unless every row fits at once.
+ */
+export function planTargetCountChunks(
+  batch: number,
+  classes: number,
+  rowAlignment: number,
+  limits: EffectiveLimits,
+): number {
+  const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const perDispatch = limits.maxComputeWorkgroupsPerDimension ** 2 * LOSS_WORKGROUP_SIZE;
+  const fits = Math.min(batch, Math.floor(maxBytes / (classes * 4)), perDispatch);
+  const rows = fits >= batch ? batch : Math.floor(fits / rowAlignment) * rowAlignment;
+  if (rows < 1) {
+    throw new LossError(
+      'INPUT_TOO_LARGE',
+      `webgpu: ${rowAlignment} rows of ${classes} targets need ${rowAlignment * classes * 4} bytes in one ` +
+        `buffer, more than the device's storage buffer limit of ${maxBytes} bytes`,
+    );
+  }
+  return rows;
 }

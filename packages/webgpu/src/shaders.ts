@@ -32,6 +32,9 @@ export const NO_BAD_TARGET = 0xffffffff;
 /** u32 words at the start of the status buffer, before the count histograms. */
 export const STATUS_WORDS = 4;
 
+/** u32 words at the start of a row's scratch: J, flags, and the bucket table's range and scale. */
+export const ROW_HEADER_WORDS = 8;
+
 const COMMON_WGSL = /* wgsl */ `
 override WITH_LOSS: bool = true;
 override WITH_GRAD: bool = true;
@@ -53,14 +56,19 @@ struct Params {
   keyStride: u32,     // slots per row for keys, gap sums and the histogram (>= max J + 1)
   maskWords: u32,     // u32 words of a row's target bitmap
   scratchStride: u32, // u32 words of scratch per row
-  checkRange: u32,    // 1: check every target against [-1, C - 1] (targets not validated on the host)
+  checkRange: u32,    // 1: targets not validated on the host; the element pass checks each one
   firstElement: u32,  // the chunk's first element in the call's target (for the first bad index)
+  buckets: u32,       // B: buckets of a row's table (searched path), a power of two; 0 without tables
+  unused0: u32,
+  unused1: u32,
+  unused2: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> inputBits: array<u32>;
 @group(0) @binding(2) var<storage, read> targets: array<i32>;
-// Per row: [J, flags, keys (keyStride), gap sums (4 words per k: small hi/lo, big hi/lo), bitmap].
+// Per row: [J, flags, table range and scale (6 words), keys (keyStride), gap sums (4 words per k:
+// small hi/lo, big hi/lo), bitmap, bucket table (B + 1)].
 @group(0) @binding(3) var<storage, read_write> scratch: array<u32>;
 // [first bad target index, its value, -, -], then per row a histogram of counts (keyStride).
 @group(0) @binding(4) var<storage, read_write> status: array<atomic<u32>>;
@@ -113,10 +121,50 @@ fn targetClass(rowStart: u32, j: u32) -> u32 {
   return min(u32(targets[rowStart + j]), params.classes - 1u);
 }
 
-fn keysAt(row: u32) -> u32 { return row * params.scratchStride + 2u; }
+fn keysAt(row: u32) -> u32 { return row * params.scratchStride + ${ROW_HEADER_WORDS}u; }
 fn flagsAt(row: u32) -> u32 { return row * params.scratchStride + 1u; }
 fn gapsAt(row: u32) -> u32 { return keysAt(row) + params.keyStride; }
 fn maskAt(row: u32) -> u32 { return gapsAt(row) + 4u * params.keyStride; }
+fn tableAt(row: u32) -> u32 { return maskAt(row) + params.maskWords; }
+
+// What a row's bucket table needs: the keys and values of its lowest and highest finite
+// thresholds and the scale that maps the values between them onto [0, B - 1].
+struct Buckets {
+  keyLow: u32,
+  keyHigh: u32,
+  low: f32,
+  scale: f32,
+}
+
+fn bucketsOf(row: u32) -> Buckets {
+  let at = row * params.scratchStride;
+  return Buckets(scratch[at + 2u], scratch[at + 3u], bitcast<f32>(scratch[at + 4u]), bitcast<f32>(scratch[at + 5u]));
+}
+
+// The bucket of a key: non-decreasing in the key (so a threshold in a lower bucket than an element
+// is below it, one in a higher bucket above it), 0 up to the lowest finite threshold, B - 1 from
+// the highest, linear in value between them. Only finite values strictly inside are computed on.
+fn bucketOf(key: u32, b: Buckets) -> u32 {
+  let inside = key > b.keyLow && key < b.keyHigh;
+  let value = bitcast<f32>(keyBits(select(b.keyLow, key, inside)));
+  let linear = min(u32((value - b.low) * b.scale), params.buckets - 1u);
+  return select(select(0u, params.buckets - 1u, key >= b.keyHigh), linear, inside);
+}
+
+// The count of the row's sorted keys below key: the table gives the keys of lower buckets and the
+// range of the key's own bucket, searched by halving (few keys when thresholds are spread out).
+fn countBelowBucketed(keys: u32, table: u32, b: Buckets, key: u32) -> u32 {
+  let bucket = bucketOf(key, b);
+  var low = scratch[table + bucket];
+  var n = scratch[table + bucket + 1u] - low;
+  while (n > 0u) {
+    let half = n >> 1u;
+    let below = scratch[keys + low + half] < key;
+    low = select(low, low + half + 1u, below);
+    n = select(half, n - half - 1u, below);
+  }
+  return low;
+}
 fn histAt(row: u32) -> u32 { return STATUS_WORDS + row * params.keyStride; }
 
 fn isTargetClass(row: u32, d: u32) -> bool {
@@ -245,6 +293,44 @@ fn storeGap(gaps: u32, k: u32, small: vec2<f32>, big: vec2<f32>) {
   scratch[gaps + 4u * k + 3u] = bitcast<u32>(big.y);
 }
 
+// The row's bucket table: its finite thresholds' range and scale, and for b in [0, B] the number
+// of keys in buckets below b (the keys are sorted, so their buckets never decrease).
+fn buildTable(row: u32, keys: u32, J: u32) {
+  var first = 0u;
+  while (first < J && scratch[keys + first] <= NEG_INF_KEY) { first++; }
+  var last = J;
+  while (last > first && scratch[keys + last - 1u] >= POS_INF_KEY) { last--; }
+  var b = Buckets(0u, 0u, 0.0, 0.0);
+  if (last > first) {
+    b.keyLow = scratch[keys + first];
+    b.keyHigh = scratch[keys + last - 1u];
+    b.low = bitcast<f32>(keyBits(b.keyLow));
+    let high = bitcast<f32>(keyBits(b.keyHigh));
+    // Values far from overflow and a span wide enough that the scale stays finite; else one
+    // bucket holds them all (correct, only slower).
+    if (max(abs(b.low), abs(high)) < 1e37 && high - b.low > 1e-30) {
+      b.scale = f32(params.buckets - 1u) / (high - b.low);
+    }
+  }
+  let at = row * params.scratchStride;
+  scratch[at + 2u] = b.keyLow;
+  scratch[at + 3u] = b.keyHigh;
+  scratch[at + 4u] = bitcast<u32>(b.low);
+  scratch[at + 5u] = bitcast<u32>(b.scale);
+  let table = tableAt(row);
+  var j = 0u;
+  var bucket = params.buckets;
+  if (J > 0u) { bucket = bucketOf(scratch[keys], b); }
+  for (var t = 0u; t <= params.buckets; t++) {
+    while (j < J && bucket < t) {
+      j++;
+      bucket = params.buckets;
+      if (j < J) { bucket = bucketOf(scratch[keys + j], b); }
+    }
+    scratch[table + t] = j;
+  }
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -270,6 +356,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
     scratch[keys + j] = thresholdKey(inputBits[rowStart + y]);
   }
   sortKeys(keys, J);
+  if (params.buckets > 0u) { buildTable(row, keys, J); }
   if (WITH_GRAD) {
     let hist = histAt(row);
     for (var k = 0u; k <= J; k++) { atomicStore(&status[hist + k], 0u); }
@@ -308,8 +395,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
 /** Rows with at most this many targets keep their keys and gap sums in registers. */
 export const REGISTER_TARGETS = 8;
 
-/** Rows with at most this many targets search a copy of their keys in each thread's own memory. */
-export const PRIVATE_TARGETS = 64;
+/**
+ * How the element pass finds a row's count of thresholds below an element: compared with keys
+ * held in registers (up to {@link REGISTER_TARGETS} targets), or looked up in the row's bucket
+ * table and searched within the bucket (any J).
+ */
+export const TargetPath = { registers: 0, searched: 1 } as const;
+
+/** One of {@link TargetPath}'s values. */
+export type TargetPath = (typeof TargetPath)[keyof typeof TargetPath];
+
+/** The path that serves rows of up to `maxTargets` targets at the least cost. */
+export function targetPathFor(maxTargets: number): TargetPath {
+  return maxTargets <= REGISTER_TARGETS ? TargetPath.registers : TargetPath.searched;
+}
 
 const registerIndices = Array.from({ length: REGISTER_TARGETS }, (_, i) => i);
 
@@ -352,6 +451,19 @@ function registerSelects(): string {
  */
 export const ELEMENTS_WGSL = /* wgsl */ `
 ${COMMON_WGSL}
+
+// How rows find their counts (see TargetPath): one path per pipeline, so that the others' code and
+// arrays are compiled out. Every row of a call has at most as many targets as its path holds.
+override TARGET_PATH: u32 = ${TargetPath.searched}u;
+// Targets not validated on the host (GPU-resident): each one is checked where it is read.
+override CHECK_RANGE: bool = false;
+const NO_BAD: u32 = ${NO_BAD_TARGET}u;
+
+// e if the target at e is outside [-1, C - 1], else NO_BAD.
+fn badIndex(e: u32) -> u32 {
+  let t = targets[e];
+  return select(NO_BAD, e, t < -1 || t >= i32(params.classes));
+}
 
 // The count of the row's sorted keys below key, by steps of halving powers of two from the
 // largest <= J: the same number of steps for every element of a row, and no branch.
@@ -398,66 +510,6 @@ fn scaleNonNegative(count: u32, scaleBits: u32) -> u32 {
 }
 
 
-// What the element pass knows of a thread's row and segment.
-struct RowView {
-  row: u32,
-  segment: u32,
-  segments: u32,
-  classes: u32,
-  rowStart: u32,
-  J: u32,
-  keys: u32,
-  gaps: u32,
-  hist: u32,
-  firstStep: u32,
-  splitMask: u32,
-  scaleBits: u32,
-  fastRow: bool,
-}
-
-// Rows of up to ${PRIVATE_TARGETS} targets: keys, thresholds and gap sums copied once into the
-// thread's own memory and searched there; k counted in a per-thread histogram.
-fn privatePath(v: RowView, small: ptr<function, vec2<f32>>, anySpecial: ptr<function, bool>) {
-  var privateKeys: array<u32, ${PRIVATE_TARGETS}>;
-  var privateThresholds: array<u32, ${PRIVATE_TARGETS + 1}>;
-  var privateGapHigh: array<u32, ${PRIVATE_TARGETS + 1}>;
-  var privateGapLow: array<u32, ${PRIVATE_TARGETS + 1}>;
-  var localHistogram: array<u32, ${PRIVATE_TARGETS + 1}>;
-  let J = v.J;
-  for (var i = 0u; i < J; i++) {
-    let key = scratch[v.keys + i];
-    privateKeys[i] = key;
-    privateThresholds[i + 1u] = keyBits(key);
-    privateGapHigh[i + 1u] = select(0u, scratch[v.gaps + 4u * (i + 1u)], WITH_LOSS);
-    privateGapLow[i + 1u] = select(0u, scratch[v.gaps + 4u * (i + 1u) + 1u], WITH_LOSS);
-  }
-  for (var d = v.segment; d < v.classes; d += v.segments) {
-    let e = v.rowStart + d;
-    let isTarget = isTargetClass(v.row, d);
-    let xBits = inputBits[e];
-    let key = select(inputKey(xBits), 0u, isTarget);
-    var k = 0u;
-    for (var step = v.firstStep; step > 0u; step >>= 1u) {
-      let probe = k + step;
-      k = select(k, probe, probe <= J && privateKeys[min(probe, J) - 1u] < key);
-    }
-    if (WITH_GRAD) {
-      grad[e] = select(scaleNonNegative(k, v.scaleBits), 0u, isTarget);
-      localHistogram[k] += 1u;
-    }
-    if (WITH_LOSS) {
-      let special = k > 0u && (!v.fastRow || (xBits & 0x7fffffffu) >= BIG_OPERAND);
-      *anySpecial = *anySpecial || special;
-      let plain = k > 0u && !special;
-      addPlainTerm(small, plain, k, v.splitMask, xBits, privateThresholds[k], privateGapHigh[k], privateGapLow[k]);
-    }
-  }
-  for (var i = 1u; WITH_GRAD && i <= J; i++) {
-    let count = localHistogram[i];
-    if (count > 0u) { atomicAdd(&status[v.hist + i], count); }
-  }
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -475,28 +527,24 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   let firstStep = select(0u, 1u << firstLeadingBit(J), J > 0u);
   let splitMask = splitMaskOf(J);
 
-  // Targets not validated on the host: every one is checked (loops that no lane enters cost nothing).
-  for (var d = segment; params.checkRange != 0u && d < classes; d += segments) {
-    let t = targets[rowStart + d];
-    if (t < -1 || t >= i32(classes)) { atomicMin(&status[0], params.firstElement + rowStart + d); }
-  }
-
   var scaleBits = 0u;
   if (WITH_GRAD) { scaleBits = gradScaleBits[row]; }
   var fastRow = false;
   if (WITH_LOSS) { fastRow = (scratch[flagsAt(row)] & ROW_FAST) != 0u; }
   var small = vec2<f32>(0.0, 0.0);
   var anySpecial = false;
+  var firstBad = NO_BAD;
   // The common case without branches (an implementation may run both sides of every branch):
   // finite operands below 2^39, added as exact double-float terms. Up to ${REGISTER_TARGETS}
   // targets, the row's keys and gap sums are held in registers; more are searched in memory.
   // (A loop that no lane enters costs nothing.)
-  let inRegisters = J <= ${REGISTER_TARGETS}u;
+  let inRegisters = TARGET_PATH == ${TargetPath.registers}u;
   // Counts of k from the register path, added to the row's histogram once per thread.
   var localHistogram: array<u32, ${REGISTER_TARGETS + 1}>;
 ${registerLoads()}
   for (var d = segment; inRegisters && d < classes; d += segments) {
     let e = rowStart + d;
+    if (CHECK_RANGE) { firstBad = min(firstBad, badIndex(e)); }
     let isTarget = isTargetClass(row, d);
     let xBits = inputBits[e];
     let key = select(inputKey(xBits), 0u, isTarget);
@@ -513,22 +561,18 @@ ${registerSelects()}
       addPlainTerm(&small, plain, k, splitMask, xBits, tBits, gapHigh, gapLow);
     }
   }
-  // Up to ${PRIVATE_TARGETS} targets: a per-thread copy of the row (its own function, entered
-  // through a loop that no lane enters otherwise, so other rows never pay for its arrays).
-  let inPrivate = !inRegisters && J <= ${PRIVATE_TARGETS}u;
-  for (var once = 0u; inPrivate && once < 1u; once++) {
-    privatePath(RowView(row, segment, segments, classes, rowStart, J, keys, gaps, hist, firstStep, splitMask,
-      scaleBits, fastRow), &small, &anySpecial);
-  }
   for (var i = 1u; WITH_GRAD && inRegisters && i <= J; i++) {
     let count = localHistogram[i];
     if (count > 0u) { atomicAdd(&status[hist + i], count); }
   }
-  for (var d = segment; !inRegisters && !inPrivate && d < classes; d += segments) {
+  let table = tableAt(row);
+  let buckets = bucketsOf(row);
+  for (var d = segment; !inRegisters && d < classes; d += segments) {
     let e = rowStart + d;
+    if (CHECK_RANGE) { firstBad = min(firstBad, badIndex(e)); }
     let isTarget = isTargetClass(row, d);
     let xBits = inputBits[e];
-    let k = countBelowStepped(keys, J, firstStep, select(inputKey(xBits), 0u, isTarget));
+    let k = countBelowBucketed(keys, table, buckets, select(inputKey(xBits), 0u, isTarget));
     if (WITH_GRAD) {
       grad[e] = select(scaleNonNegative(k, scaleBits), 0u, isTarget);
       atomicAdd(&status[hist + k], 1u);
@@ -543,6 +587,7 @@ ${registerSelects()}
     }
   }
 
+  if (CHECK_RANGE && firstBad != NO_BAD) { atomicMin(&status[0], params.firstElement + firstBad); }
   var big = vec2<f32>(0.0, 0.0);
   var sawInf = false;
   // The rest, term by term, only in threads that met one: infinities are flagged, operands from

@@ -140,19 +140,66 @@ describe('webgpu agrees with the core-spec reference', () => {
     );
   });
 
-  it('on rows of every path in one call: J <= 8 (registers), 9..64 (private copies), more (memory)', async () => {
+  it('on rows of either path: J <= 8 (keys in registers), and any J (bucket table, rows of fewer targets beside)', async () => {
     const classes = 300;
-    const rows = [0, 1, 5, 8, 9, 33, 64, 65, 200, 300];
-    const { input } = randomProblem(rows.length, classes, 0, 77);
-    const target = new Int32Array(rows.length * classes).fill(-1);
-    rows.forEach((count, n) => {
-      for (let j = 0; j < count; j++) target[n * classes + j] = (j * 7 + n) % classes;
+    for (const rows of [
+      [0, 1, 5, 8, 3],
+      [0, 1, 5, 8, 9, 33, 64, 65, 200, 300],
+    ]) {
+      const { input } = randomProblem(rows.length, classes, 0, 77);
+      const target = new Int32Array(rows.length * classes).fill(-1);
+      rows.forEach((count, n) => {
+        for (let j = 0; j < count; j++) target[n * classes + j] = (j * 7 + n) % classes;
+      });
+      for (const reduction of ['none', 'sum'] as const) {
+        await expectAgreement(
+          backend,
+          {
+            input,
+            target: { data: target, shape: [rows.length, classes] },
+            options: { reduction },
+            gradOutput: {
+              data: f32(reduction === 'none' ? rows.map((_, n) => n - 2) : [0.5]),
+              shape: reduction === 'none' ? [rows.length] : [],
+            },
+          },
+          `J ${rows.join(',')} ${reduction}`,
+        );
+      }
+    }
+  });
+
+  it('on bucket tables of clustered, tied, tiny-span and huge thresholds (elements equal to thresholds)', async () => {
+    const classes = 64;
+    const rowValues: ((j: number) => number)[] = [
+      () => 0.75, // every threshold equal: one bucket holds them all
+      (j) => (j % 2 === 0 ? 0.25 : 0.75), // two values
+      (j) => 1 + j * 2 ** -23, // a span of a few ulps
+      (j) => (j % 3 === 0 ? 1e30 : -1e30), // a huge span
+      (j) => (j % 4 === 0 ? 3e38 : j * 0.5), // beyond the table's scale: one bucket
+      (j) => [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, j][j % 4] as number,
+      (j) => (j < 20 ? 1e-40 * j : -j), // subnormals
+    ];
+    const batch = rowValues.length;
+    const input = new Float32Array(batch * classes);
+    const target = new Int32Array(batch * classes).fill(-1);
+    rowValues.forEach((value, n) => {
+      const J = 24;
+      for (let d = 0; d < classes; d++) {
+        // Targets take the row's values; the others sit on, between and around the thresholds.
+        input[n * classes + d] = d < J ? value(d) : value(d % J) - 1 + [0, 2 ** -20, -(2 ** -20), 3][d % 4]!;
+      }
+      for (let j = 0; j < J; j++) target[n * classes + j] = j;
     });
     for (const reduction of ['none', 'sum'] as const) {
       await expectAgreement(
         backend,
-        { input, target: { data: target, shape: [rows.length, classes] }, options: { reduction } },
-        `mixed J ${reduction}`,
+        {
+          input: { data: input, shape: [batch, classes] },
+          target: { data: target, shape: [batch, classes] },
+          options: { reduction },
+        },
+        `tables ${reduction}`,
       );
     }
   });
