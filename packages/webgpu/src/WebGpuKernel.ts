@@ -323,6 +323,10 @@ export class WebGpuKernel implements LossKernel {
       if (validation !== null) throw new Error(`webgpu: internal validation error: ${validation.message}`);
       throw encodeError;
     }
+    // The caller's `out` array when given (every element is written), else a fresh one, its pages
+    // touched while the GPU works (first touches of a large array cost as much as a pass here).
+    const gradInput =
+      withGradient && !job.onGpu ? (job.outGradient ?? new Float32Array(batch * classes).fill(0)) : undefined;
     const maps = [
       statusRead?.mapAsync(MAP_MODE_READ, 0, 16),
       ...readbacks.flatMap((chunk) => [
@@ -353,9 +357,6 @@ export class WebGpuKernel implements LossKernel {
       }
     }
     const rowTotals = withLoss && !job.onGpu ? new Float64Array(batch) : undefined;
-    // The caller's `out` array when given (every element is written), else a fresh one.
-    const gradInput =
-      withGradient && !job.onGpu ? (job.outGradient ?? new Float32Array(batch * classes)) : undefined;
     for (const { start, rows, lossRead, gradRead } of readbacks) {
       if (lossRead !== undefined && rowTotals !== undefined) {
         const sums = new Float32Array(lossRead.getMappedRange(0, rows * 16));

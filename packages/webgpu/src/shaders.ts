@@ -425,18 +425,38 @@ function registerLoads(): string {
     .join('\n');
 }
 
-/** The number of register keys below `key`. */
-function registerCount(): string {
-  return registerIndices.map((i) => `select(0u, 1u, key${i} < key)`).join(' + ');
+/** Whether each register key is below `key` (the keys are sorted: the first k are). */
+function registerPasses(): string {
+  return registerIndices.map((i) => `    let pass${i} = key${i} < key;`).join('\n');
 }
 
-/** t[k - 1] and G[k] picked from the registers. */
+/** The number of register keys below `key`. */
+function registerCount(): string {
+  return registerIndices.map((i) => `select(0u, 1u, pass${i})`).join(' + ');
+}
+
+/** Per register key, the elements above it so far (the suffix sums of the histogram of k). */
+function registerAboveCounts(): string {
+  return registerIndices.map((i) => `      above${i} += select(0u, 1u, pass${i});`).join('\n');
+}
+
+/** The histogram of k (k >= 1) from the counts above each key, added to the row's once per thread. */
+function registerHistogram(): string {
+  return registerIndices
+    .map((i) => {
+      const count = i + 1 < REGISTER_TARGETS ? `above${i} - above${i + 1}` : `above${i}`;
+      return `    if (${i + 1}u <= J && ${count} > 0u) { atomicAdd(&status[hist + ${i + 1}u], ${count}); }`;
+    })
+    .join('\n');
+}
+
+/** t[k - 1] and G[k] picked from the registers: those of the last key that passes. */
 function registerSelects(): string {
   const pick = (name: string, of: (i: number) => string) =>
     `      var ${name} = ${of(0)};\n` +
     registerIndices
       .slice(1)
-      .map((i) => `      ${name} = select(${name}, ${of(i)}, k == ${i + 1}u);`)
+      .map((i) => `      ${name} = select(${name}, ${of(i)}, pass${i});`)
       .join('\n');
   return [
     pick('tBits', (i) => `threshold${i}`),
@@ -539,8 +559,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   // targets, the row's keys and gap sums are held in registers; more are searched in memory.
   // (A loop that no lane enters costs nothing.)
   let inRegisters = TARGET_PATH == ${TargetPath.registers}u;
-  // Counts of k from the register path, added to the row's histogram once per thread.
-  var localHistogram: array<u32, ${REGISTER_TARGETS + 1}>;
+  // Per register key, the elements of the thread above it (for the histogram of k).
+${registerIndices.map((i) => `  var above${i} = 0u;`).join('\n')}
 ${registerLoads()}
   for (var d = segment; inRegisters && d < classes; d += segments) {
     let e = rowStart + d;
@@ -548,10 +568,11 @@ ${registerLoads()}
     let isTarget = isTargetClass(row, d);
     let xBits = inputBits[e];
     let key = select(inputKey(xBits), 0u, isTarget);
+${registerPasses()}
     let k = ${registerCount()};
     if (WITH_GRAD) {
       grad[e] = select(scaleNonNegative(k, scaleBits), 0u, isTarget);
-      localHistogram[k] += 1u;
+${registerAboveCounts()}
     }
     if (WITH_LOSS) {
       let special = k > 0u && (!fastRow || (xBits & 0x7fffffffu) >= BIG_OPERAND);
@@ -561,9 +582,8 @@ ${registerSelects()}
       addPlainTerm(&small, plain, k, splitMask, xBits, tBits, gapHigh, gapLow);
     }
   }
-  for (var i = 1u; WITH_GRAD && inRegisters && i <= J; i++) {
-    let count = localHistogram[i];
-    if (count > 0u) { atomicAdd(&status[hist + i], count); }
+  if (WITH_GRAD && inRegisters) {
+${registerHistogram()}
   }
   let table = tableAt(row);
   let buckets = bucketsOf(row);
