@@ -18,7 +18,13 @@ import { BufferPool, type BufferPoolStats } from './BufferPool.js';
 import { GpuTargetCount } from './countGpuTargets.js';
 import { LossPipelines, type Mode, type OutputPipelines, type PassPipelines } from './LossPipelines.js';
 import { type ChunkPlan, dispatchGrid, planChunks } from './planChunks.js';
-import { LOSS_WORKGROUP_SIZE, NO_BAD_TARGET, STATUS_WORDS, TargetPath } from './shaders.js';
+import {
+  LOSS_WORKGROUP_SIZE,
+  NO_BAD_TARGET,
+  PREP_WORKGROUP_SIZE,
+  STATUS_WORDS,
+  TargetPath,
+} from './shaders.js';
 
 // The spec's flag values, so that no global (which Dawn only installs on request) is needed.
 const MAP_READ = 0x1;
@@ -494,7 +500,7 @@ export class WebGpuKernel implements LossKernel {
       const pass = encoder.beginComputePass();
       pass.setBindGroup(0, bindGroup);
       pass.setPipeline(pipelines.prep);
-      this.#dispatch(pass, rows);
+      this.#dispatch(pass, rows, PREP_WORKGROUP_SIZE);
       pass.setPipeline(pipelines.elements);
       this.#dispatch(pass, rows * plan.segments);
       pass.setPipeline(pipelines.finish);
@@ -551,9 +557,9 @@ export class WebGpuKernel implements LossKernel {
     return statusRead;
   }
 
-  #dispatch(pass: GPUComputePassEncoder, threads: number): void {
+  #dispatch(pass: GPUComputePassEncoder, threads: number, workgroupSize = LOSS_WORKGROUP_SIZE): void {
     const [x, y] = dispatchGrid(
-      Math.ceil(threads / LOSS_WORKGROUP_SIZE),
+      Math.ceil(threads / workgroupSize),
       this.#limits.maxComputeWorkgroupsPerDimension,
     );
     pass.dispatchWorkgroups(x, y);

@@ -23,8 +23,14 @@
  * no finite sum overflows; a counted pair with an infinite operand (necessarily +inf) sets a flag.
  */
 
-/** Threads per workgroup of every loss pass. */
+/** Threads per workgroup of every loss pass but the prep. */
 export const LOSS_WORKGROUP_SIZE = 64;
+
+/**
+ * Threads per workgroup of the prep pass (a thread per row, each with serial work): small, so that
+ * the few rows of a call of wide rows still spread over several workgroups (and CPU cores).
+ */
+export const PREP_WORKGROUP_SIZE = 8;
 
 /** Bits of the first-bad-target slot when every target is in range. */
 export const NO_BAD_TARGET = 0xffffffff;
@@ -266,19 +272,20 @@ fn siftDown(keys: u32, start: u32, end: u32) {
   }
 }
 
-fn sortKeys(keys: u32, count: u32) {
-  if (count <= 16u) {
-    for (var i = 1u; i < count; i++) {
-      let key = scratch[keys + i];
-      var j = i;
-      while (j > 0u && scratch[keys + j - 1u] > key) {
-        scratch[keys + j] = scratch[keys + j - 1u];
-        j--;
-      }
-      scratch[keys + j] = key;
+// Insertion sort: O(count + inversions).
+fn insertionSort(keys: u32, count: u32) {
+  for (var i = 1u; i < count; i++) {
+    let key = scratch[keys + i];
+    var j = i;
+    while (j > 0u && scratch[keys + j - 1u] > key) {
+      scratch[keys + j] = scratch[keys + j - 1u];
+      j--;
     }
-    return;
+    scratch[keys + j] = key;
   }
+}
+
+fn heapSort(keys: u32, count: u32) {
   for (var start = count / 2u; start > 0u; start--) { siftDown(keys, start - 1u, count); }
   for (var end = count - 1u; end > 0u; end--) {
     swapKeys(keys, 0u, end);
@@ -293,19 +300,27 @@ fn storeGap(gaps: u32, k: u32, small: vec2<f32>, big: vec2<f32>) {
   scratch[gaps + 4u * k + 3u] = bitcast<u32>(big.y);
 }
 
-// The row's bucket table: its finite thresholds' range and scale, and for b in [0, B] the number
-// of keys in buckets below b (the keys are sorted, so their buckets never decrease).
-fn buildTable(row: u32, keys: u32, J: u32) {
-  var first = 0u;
-  while (first < J && scratch[keys + first] <= NEG_INF_KEY) { first++; }
-  var last = J;
-  while (last > first && scratch[keys + last - 1u] >= POS_INF_KEY) { last--; }
+// Sorts the row's J keys by bucket and writes its bucket table: the finite thresholds' range and
+// scale, then for b in [0, B] the number of keys in buckets below b (a counting sort by bucket,
+// through the gap sums' slots, which are written later). Keys within a bucket are then put in
+// order by insertion (few per bucket when thresholds are spread out), or by a heap sort of the
+// whole row when one bucket holds many: O(J + B) for spread thresholds, O(J log J) at worst.
+fn bucketSort(row: u32, keys: u32, J: u32) {
+  var keyLow = NO_THRESHOLD;
+  var keyHigh = 0u;
+  for (var j = 0u; j < J; j++) {
+    let key = scratch[keys + j];
+    if (key > NEG_INF_KEY && key < POS_INF_KEY) {
+      keyLow = min(keyLow, key);
+      keyHigh = max(keyHigh, key);
+    }
+  }
   var b = Buckets(0u, 0u, 0.0, 0.0);
-  if (last > first) {
-    b.keyLow = scratch[keys + first];
-    b.keyHigh = scratch[keys + last - 1u];
-    b.low = bitcast<f32>(keyBits(b.keyLow));
-    let high = bitcast<f32>(keyBits(b.keyHigh));
+  if (keyLow <= keyHigh) {
+    b.keyLow = keyLow;
+    b.keyHigh = keyHigh;
+    b.low = bitcast<f32>(keyBits(keyLow));
+    let high = bitcast<f32>(keyBits(keyHigh));
     // Values far from overflow and a span wide enough that the scale stays finite; else one
     // bucket holds them all (correct, only slower).
     if (max(abs(b.low), abs(high)) < 1e37 && high - b.low > 1e-30) {
@@ -318,23 +333,41 @@ fn buildTable(row: u32, keys: u32, J: u32) {
   scratch[at + 4u] = bitcast<u32>(b.low);
   scratch[at + 5u] = bitcast<u32>(b.scale);
   let table = tableAt(row);
-  var j = 0u;
-  var bucket = params.buckets;
-  if (J > 0u) { bucket = bucketOf(scratch[keys], b); }
-  for (var t = 0u; t <= params.buckets; t++) {
-    while (j < J && bucket < t) {
-      j++;
-      bucket = params.buckets;
-      if (j < J) { bucket = bucketOf(scratch[keys + j], b); }
-    }
-    scratch[table + t] = j;
+  let buckets = params.buckets;
+  for (var t = 0u; t <= buckets; t++) { scratch[table + t] = 0u; }
+  for (var j = 0u; j < J; j++) {
+    let end = table + bucketOf(scratch[keys + j], b) + 1u;
+    scratch[end] += 1u;
+  }
+  for (var t = 1u; t <= buckets; t++) { scratch[table + t] += scratch[table + t - 1u]; }
+  // table[b + 1] is the end of bucket b: filled from its end, it becomes the bucket's start.
+  let sorted = gapsAt(row);
+  for (var j = 0u; j < J; j++) {
+    let key = scratch[keys + j];
+    let end = table + bucketOf(key, b) + 1u;
+    let position = scratch[end] - 1u;
+    scratch[end] = position;
+    scratch[sorted + position] = key;
+  }
+  var largest = 0u;
+  for (var t = 0u; t < buckets; t++) {
+    let start = scratch[table + t + 1u];
+    scratch[table + t] = start;
+    largest = max(largest, select(J, scratch[table + t + 2u], t + 1u < buckets) - start);
+  }
+  scratch[table + buckets] = J;
+  for (var j = 0u; j < J; j++) { scratch[keys + j] = scratch[sorted + j]; }
+  if (largest <= 16u) {
+    insertionSort(keys, J);
+  } else {
+    heapSort(keys, J);
   }
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(${PREP_WORKGROUP_SIZE})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  let row = threadIndex(wid, groups, lid);
+  let row = (wid.y * groups.x + wid.x) * ${PREP_WORKGROUP_SIZE}u + lid;
   if (row >= params.rows) { return; }
   let classes = params.classes;
   let rowStart = row * classes;
@@ -355,8 +388,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
     scratch[mask + (y >> 5u)] |= 1u << (y & 31u);
     scratch[keys + j] = thresholdKey(inputBits[rowStart + y]);
   }
-  sortKeys(keys, J);
-  if (params.buckets > 0u) { buildTable(row, keys, J); }
+  if (params.buckets > 0u) {
+    bucketSort(row, keys, J);
+  } else {
+    insertionSort(keys, J);
+  }
   if (WITH_GRAD) {
     let hist = histAt(row);
     for (var k = 0u; k <= J; k++) { atomicStore(&status[hist + k], 0u); }
