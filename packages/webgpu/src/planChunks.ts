@@ -3,7 +3,7 @@ import type { EffectiveLimits } from './acquireDevice.js';
 import { LOSS_WORKGROUP_SIZE, ROW_HEADER_WORDS, STATUS_WORDS, TargetPath, targetPathFor } from './shaders.js';
 
 /** Classes one element-pass thread handles (a row has ceil(C / this) threads). */
-export const CLASSES_PER_THREAD = 32;
+export const CLASSES_PER_THREAD = 64;
 
 /** How a call is cut into chunks of whole rows that fit the device's limits, and its row layout. */
 export interface ChunkPlan {

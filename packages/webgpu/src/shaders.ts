@@ -49,6 +49,7 @@ const INF_BITS: u32 = 0x7f800000u;
 const NAN_BITS: u32 = 0x7fc00000u;
 const NO_THRESHOLD: u32 = 0xffffffffu;
 const NEG_INF_KEY: u32 = 0x007fffffu;
+const ZERO_KEY: u32 = 0x80000000u;
 const POS_INF_KEY: u32 = 0xff800000u;
 const BIG_OPERAND: u32 = 0x53000000u; // 2^39: below it, no small-sum product or sum overflows
 const SCALE_DOWN: f32 = 5.421010862427522e-20; // 2^-64
@@ -148,13 +149,12 @@ fn bucketsOf(row: u32) -> Buckets {
 }
 
 // The bucket of a key: non-decreasing in the key (so a threshold in a lower bucket than an element
-// is below it, one in a higher bucket above it), 0 up to the lowest finite threshold, B - 1 from
-// the highest, linear in value between them. Only finite values strictly inside are computed on.
+// is below it, one in a higher bucket above it), linear in value between the lowest and highest
+// finite thresholds, the keys beyond them clamped to theirs first (so only finite values in that
+// range are computed on; a row without finite thresholds has both at 0 and a scale of 0).
 fn bucketOf(key: u32, b: Buckets) -> u32 {
-  let inside = key > b.keyLow && key < b.keyHigh;
-  let value = bitcast<f32>(keyBits(select(b.keyLow, key, inside)));
-  let linear = min(u32((value - b.low) * b.scale), params.buckets - 1u);
-  return select(select(0u, params.buckets - 1u, key >= b.keyHigh), linear, inside);
+  let value = bitcast<f32>(keyBits(clamp(key, b.keyLow, b.keyHigh)));
+  return min(u32((value - b.low) * b.scale), params.buckets - 1u);
 }
 
 // The count of the row's sorted keys below key: the table gives the keys of lower buckets and the
@@ -315,7 +315,7 @@ fn bucketSort(row: u32, keys: u32, J: u32) {
       keyHigh = max(keyHigh, key);
     }
   }
-  var b = Buckets(0u, 0u, 0.0, 0.0);
+  var b = Buckets(ZERO_KEY, ZERO_KEY, 0.0, 0.0);
   if (keyLow <= keyHigh) {
     b.keyLow = keyLow;
     b.keyHigh = keyHigh;
