@@ -32,77 +32,90 @@ export class LossBackend implements ILossBackend {
     this.#kernel = kernel;
   }
 
-  async forward(
+  forward(
     input: Tensor<FloatArray>,
     target: Tensor<Int32Array>,
     options?: LossOptions,
   ): Promise<Tensor<FloatArray>> {
-    const gpu = this.#kernel.gpu;
-    if (gpu !== undefined && usesGpu(input, target, options)) {
-      const problem = validateGpuForward(input, target, options, this.#context());
-      const data = await this.#track(gpu.forward(problem));
-      return asTensor(data, problem.outputShape);
+    try {
+      const gpu = this.#kernel.gpu;
+      if (gpu !== undefined && usesGpu(input, target, options)) {
+        const problem = validateGpuForward(input, target, options, this.#context());
+        return this.#then(gpu.forward(problem), (data) => asTensor(data, problem.outputShape));
+      }
+      const problem = validateForward(input, target, options, this.#context());
+      const data = problem.batch === 0 ? emptyBatchOutput(problem) : this.#kernel.forward(problem);
+      return this.#then(data, (value) => ({
+        data: intoOut(value, problem.out?.output),
+        shape: [...problem.outputShape],
+      }));
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const problem = validateForward(input, target, options, this.#context());
-    const data =
-      problem.batch === 0 ? emptyBatchOutput(problem) : await this.#track(this.#kernel.forward(problem));
-    return { data: intoOut(data, problem.out?.output), shape: [...problem.outputShape] };
   }
 
-  async backward(
+  backward(
     input: Tensor<FloatArray>,
     target: Tensor<Int32Array>,
     gradOutput: Tensor<FloatArray>,
     options?: LossOptions,
   ): Promise<Tensor<FloatArray>> {
-    const gpu = this.#kernel.gpu;
-    if (gpu !== undefined && usesGpu(input, target, options)) {
-      const problem = validateGpuBackward(input, target, gradOutput, options, this.#context());
-      const data = await this.#track(gpu.backward(problem));
-      return asTensor(data, problem.inputShape);
+    try {
+      const gpu = this.#kernel.gpu;
+      if (gpu !== undefined && usesGpu(input, target, options)) {
+        const problem = validateGpuBackward(input, target, gradOutput, options, this.#context());
+        return this.#then(gpu.backward(problem), (data) => asTensor(data, problem.inputShape));
+      }
+      const problem = validateBackward(input, target, gradOutput, options, this.#context());
+      const data = problem.batch === 0 ? allocate(problem.dtype, 0) : this.#kernel.backward(problem);
+      return this.#then(data, (value) => ({
+        data: intoOut(value, problem.out?.gradInput),
+        shape: [...problem.inputShape],
+      }));
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const problem = validateBackward(input, target, gradOutput, options, this.#context());
-    const data =
-      problem.batch === 0 ? allocate(problem.dtype, 0) : await this.#track(this.#kernel.backward(problem));
-    return { data: intoOut(data, problem.out?.gradInput), shape: [...problem.inputShape] };
   }
 
-  async forwardBackward(
+  forwardBackward(
     input: Tensor<FloatArray>,
     target: Tensor<Int32Array>,
     gradOutput?: Tensor<FloatArray>,
     options?: LossOptions,
   ): Promise<ForwardBackwardResult> {
-    const gpu = this.#kernel.gpu;
-    if (gpu !== undefined && usesGpu(input, target, options)) {
-      const forward = validateGpuForward(input, target, options, this.#context());
-      const ones = new Float32Array(forward.outputShape.reduce((a, b) => a * b, 1)).fill(1);
+    try {
+      const gpu = this.#kernel.gpu;
+      if (gpu !== undefined && usesGpu(input, target, options)) {
+        const forward = validateGpuForward(input, target, options, this.#context());
+        const ones = new Float32Array(forward.outputShape.reduce((a, b) => a * b, 1)).fill(1);
+        const problem =
+          gradOutput === undefined
+            ? { ...forward, gradOutput: ones }
+            : validateGpuBackward(input, target, gradOutput, options, this.#context());
+        return this.#then(gpu.forwardBackward(problem), (result) => ({
+          output: asTensor(result.output, problem.outputShape),
+          gradInput: asTensor(result.gradInput, problem.inputShape),
+        }));
+      }
+      // Without grad_output, validate once and take ones of the output's shape (always valid).
       const problem =
         gradOutput === undefined
-          ? { ...forward, gradOutput: ones }
-          : validateGpuBackward(input, target, gradOutput, options, this.#context());
-      const result = await this.#track(gpu.forwardBackward(problem));
-      return {
-        output: asTensor(result.output, problem.outputShape),
-        gradInput: asTensor(result.gradInput, problem.inputShape),
-      };
+          ? withOnesGradOutput(validateForward(input, target, options, this.#context()))
+          : validateBackward(input, target, gradOutput, options, this.#context());
+      const result =
+        problem.batch === 0
+          ? { output: emptyBatchOutput(problem), gradInput: allocate(problem.dtype, 0) }
+          : this.#kernel.forwardBackward(problem);
+      return this.#then(result, (value) => ({
+        output: { data: intoOut(value.output, problem.out?.output), shape: [...problem.outputShape] },
+        gradInput: {
+          data: intoOut(value.gradInput, problem.out?.gradInput),
+          shape: [...problem.inputShape],
+        },
+      }));
+    } catch (error) {
+      return Promise.reject(error);
     }
-    // Without grad_output, validate once and take ones of the output's shape (always valid).
-    const problem =
-      gradOutput === undefined
-        ? withOnesGradOutput(validateForward(input, target, options, this.#context()))
-        : validateBackward(input, target, gradOutput, options, this.#context());
-    const result =
-      problem.batch === 0
-        ? { output: emptyBatchOutput(problem), gradInput: allocate(problem.dtype, 0) }
-        : await this.#track(this.#kernel.forwardBackward(problem));
-    return {
-      output: { data: intoOut(result.output, problem.out?.output), shape: [...problem.outputShape] },
-      gradInput: {
-        data: intoOut(result.gradInput, problem.out?.gradInput),
-        shape: [...problem.inputShape],
-      },
-    };
   }
 
   /**
@@ -117,18 +130,19 @@ export class LossBackend implements ILossBackend {
   }
 
   /**
-   * A kernel call's result as it came (a value, when the kernel computed before returning), or
-   * its promise, kept in {@link #inFlight} until it settles.
+   * The call's promise: `finish` of the kernel's result. A kernel that computed before returning
+   * gave a value, finished here at once; a promise is kept in {@link #inFlight} until it settles
+   * (the promise the call chains on: its continuation is queued before dispose()'s, so a call in
+   * flight settles before dispose() resolves). Called inside the method's try: a throw from
+   * `finish` on a value rejects the call.
    */
-  #track<T>(call: T | Promise<T>): T | Promise<T> {
-    if (!(call instanceof Promise)) return call;
-    // The promise the call awaits is the one tracked: its continuation is queued before
-    // dispose()'s, so a call in flight settles before dispose() resolves.
+  #then<T, R>(call: T | Promise<T>, finish: (value: T) => R): Promise<R> {
+    if (!(call instanceof Promise)) return Promise.resolve(finish(call));
     const tracked: Promise<T> = call.finally(() => {
       this.#inFlight.delete(tracked);
     });
     this.#inFlight.add(tracked);
-    return tracked;
+    return tracked.then(finish);
   }
 
   /** The validation context; made once per state (live, disposed), not per call. */
