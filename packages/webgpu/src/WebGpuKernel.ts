@@ -341,10 +341,7 @@ export class WebGpuKernel implements LossKernel {
       ]),
     ];
     try {
-      // Results left on the GPU: the call still resolves once they are written.
-      await this.#whileAlive(
-        maps.some((map) => map !== undefined) ? Promise.all(maps) : this.#device.queue.onSubmittedWorkDone(),
-      );
+      await this.#whileAlive(Promise.all(maps));
     } catch (error) {
       fail();
       this.#throwIfLost();

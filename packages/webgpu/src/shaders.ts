@@ -515,10 +515,10 @@ override TARGET_PATH: u32 = ${TargetPath.searched}u;
 override CHECK_RANGE: bool = false;
 const NO_BAD: u32 = ${NO_BAD_TARGET}u;
 
-// e if the target at e is outside [-1, C - 1], else NO_BAD.
+// e if the target at e is outside [-1, C - 1] (t + 1 outside [0, C], one unsigned test; i32
+// addition wraps), else NO_BAD.
 fn badIndex(e: u32) -> u32 {
-  let t = targets[e];
-  return select(NO_BAD, e, t < -1 || t >= i32(params.classes));
+  return select(NO_BAD, e, u32(targets[e] + 1) > params.classes);
 }
 
 // The count of the row's sorted keys below key, by steps of halving powers of two from the

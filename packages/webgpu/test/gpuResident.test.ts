@@ -175,6 +175,20 @@ describe('GPU-resident tensors on the caller’s device', () => {
     expect((typed as Error).message).toBe(((await rejection(backend.forward(x, y))) as Error).message);
     x.buffer.destroy();
     y.buffer.destroy();
+    // The extremes of int32 (t + 1 wraps in the check) are out of range too.
+    for (const value of [2 ** 31 - 1, -(2 ** 31), 39, -1]) {
+      const data = target.data.slice();
+      data[3 * 40 + 5] = value;
+      const z = onGpu(data, target.shape);
+      const result = backend.forward(input, z); // a typed input beside a GPU target
+      if (value === 39 || value === -1) {
+        await expect(result).resolves.toBeDefined();
+      } else {
+        const error = await rejection(result);
+        expect((error as Error).message).toMatch(new RegExp(`found ${value} at index 125,`));
+      }
+      z.buffer.destroy();
+    }
   });
 
   it('rejects before any GPU work: bad shapes, a buffer too small for its shape, wrong dtypes, no STORAGE usage', async () => {
