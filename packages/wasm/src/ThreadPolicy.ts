@@ -51,6 +51,14 @@ const SAMPLES = 9;
  * not counted: the first calls of a size grow the memory and warm the code up).
  */
 const PROBES = 5;
+/**
+ * A re-check of the losing placement times it this many calls in a row, its earlier timings
+ * dropped: the decision then compares fresh timings with fresh timings (the same shapes may have
+ * got cheaper or dearer since, e.g. other data, or a quieter machine).
+ */
+const RECHECK_CALLS = 3;
+/** A re-check that placed this many calls without getting its timings is dropped. */
+const MAX_RECHECK_PLACEMENTS = 4 * RECHECK_CALLS;
 /** The first re-check of the losing placement comes after this many calls of the class ... */
 const FIRST_RECHECK = 16;
 /** ... and, while it keeps losing, ever later, up to this many calls apart. */
@@ -72,6 +80,22 @@ interface ClassRecord {
   sinceRecheck: number;
   /** Calls between re-checks of the losing placement. */
   recheckEvery: number;
+  /** During a re-check: the placement being timed again, and the answer before it. */
+  recheck: Recheck | null;
+  /** Whether the first {@link PROBES} timings of each placement are in (the class decides since). */
+  decided: boolean;
+}
+
+/** A re-check in progress: the losing placement timed again. */
+interface Recheck {
+  /** The placement being timed again. */
+  readonly placement: 'here' | 'shared';
+  /** The answer before the re-check. */
+  readonly before: 'here' | 'shared';
+  /** Timings still to take. */
+  left: number;
+  /** Calls placed so far (timed or not). */
+  placed: number;
 }
 
 /**
@@ -79,9 +103,10 @@ interface ClassRecord {
  * from what this backend has measured: problems are grouped into size classes (dtype, gradient
  * or not, N and C each to the nearest power of two); a class's first calls alternate between
  * computing alone and shared ({@link PROBES} timings each), then it takes the placement with the
- * lower median of its last {@link SAMPLES} timings (sharing only if at least 5% faster), and now and then (every 16 calls, then ever more rarely while the answer
- * stays the same) times the other one again, so a machine that gets busier or quieter changes
- * the answer. Rows are independent, so the placement never changes a result, only its speed.
+ * lower median of its last {@link SAMPLES} timings (sharing only if at least 5% faster), and now
+ * and then (every 16 calls, then ever more rarely while the answer stays the same) times the other
+ * one again for {@link RECHECK_CALLS} calls, in place of its old timings, so a machine that gets
+ * busier or quieter, or data that gets cheaper or dearer, changes the answer. Rows are independent, so the placement never changes a result, only its speed.
  */
 export class ThreadPolicy {
   readonly #callingThreadComputes: boolean;
@@ -112,13 +137,26 @@ export class ThreadPolicy {
     if (!this.#callingThreadComputes) return 'workers';
     if (this.#always) return 'shared';
     const record = this.#record(shape);
-    if (record.shared.length < PROBES || record.here.length < PROBES) {
-      return record.shared.length <= record.here.length ? 'shared' : 'here';
+    const recheck = record.recheck;
+    if (recheck !== null) {
+      // Calls that are not timed (made while another was in flight) do not hold a re-check up.
+      if (++recheck.placed <= MAX_RECHECK_PLACEMENTS) return recheck.placement;
+      record.recheck = null;
+    }
+    if (!record.decided) {
+      if (record.shared.length < PROBES || record.here.length < PROBES) {
+        return record.shared.length <= record.here.length ? 'shared' : 'here';
+      }
+      record.decided = true;
     }
     const better = chooseBetween(record);
     if (++record.sinceRecheck < record.recheckEvery) return better;
     record.sinceRecheck = 0;
-    return better === 'shared' ? 'here' : 'shared';
+    const other = better === 'shared' ? 'here' : 'shared';
+    // The losing placement's old timings may be stale: it is timed afresh.
+    (other === 'shared' ? record.shared : record.here).length = 0;
+    record.recheck = { placement: other, before: better, left: RECHECK_CALLS, placed: 1 };
+    return other;
   }
 
   /** Records that a call of this shape took `ms` milliseconds, computed as `placement` said. */
@@ -131,16 +169,17 @@ export class ThreadPolicy {
       else record.hereWarm = true;
       return;
     }
-    const probing = record.shared.length < PROBES || record.here.length < PROBES;
-    const before = probing ? undefined : chooseBetween(record);
     const samples = placement === 'shared' ? record.shared : record.here;
     samples.push(ms);
     if (samples.length > SAMPLES) samples.shift();
-    if (before === undefined || placement === before) return;
-    // A re-check of the losing placement: one that changed the answer starts re-checking often
-    // again; one that did not, less often.
+    const recheck = record.recheck;
+    if (recheck === null || placement !== recheck.placement || --recheck.left > 0) return;
+    // The re-check is complete: one that changed the answer starts re-checking often again; one
+    // that did not, less often.
+    record.recheck = null;
     const after = chooseBetween(record);
-    record.recheckEvery = after === before ? Math.min(MAX_RECHECK, record.recheckEvery * 2) : FIRST_RECHECK;
+    record.recheckEvery =
+      after === recheck.before ? Math.min(MAX_RECHECK, record.recheckEvery * 2) : FIRST_RECHECK;
   }
 
   #record(shape: CallShape): ClassRecord {
@@ -154,6 +193,8 @@ export class ThreadPolicy {
         sharedWarm: false,
         sinceRecheck: 0,
         recheckEvery: FIRST_RECHECK,
+        recheck: null,
+        decided: false,
       };
       this.#classes.set(key, record);
     }
