@@ -19,8 +19,9 @@ export function isWebGpuBackend(backend: ILossBackend): backend is WebGpuBackend
 /**
  * The webgpu backend as a model on the GPU calls it: input and target already in GPU buffers of
  * its device (uploaded once per case, outside the timing), results left on the GPU
- * (`outputLocation: 'gpu-buffer'`; the call still waits for the GPU's check of the target range,
- * 16 bytes read back). No upload of the input and no readback of it or of the results.
+ * (`outputLocation: 'gpu-buffer'`; the call still reads back 4 bytes, the targets per row counted
+ * on the GPU, to plan its passes, and waits for the GPU's check of the target range, 16 bytes).
+ * No upload of the input and no readback of it or of the results.
  * The description names the adapter (a fallback adapter is a CPU emulation).
  */
 export function webgpuResidentContender(backend: WebGpuBackend): Contender {
