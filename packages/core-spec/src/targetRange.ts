@@ -15,15 +15,26 @@ export function findTargetOutOfRange(t: Int32Array, classes: number): number {
     const end = Math.min(length, start + SCAN_BLOCK);
     let low = 0;
     let high = 0;
+    // Eight values per iteration into two independent pairs of accumulators.
+    let lowToo = 0;
+    let highToo = 0;
     let i = start;
-    for (; i + 3 < end; i += 4) {
+    for (; i + 7 < end; i += 8) {
       const v0 = t[i]!;
       const v1 = t[i + 1]!;
       const v2 = t[i + 2]!;
       const v3 = t[i + 3]!;
+      const v4 = t[i + 4]!;
+      const v5 = t[i + 5]!;
+      const v6 = t[i + 6]!;
+      const v7 = t[i + 7]!;
       low |= (v0 + 1) | (v1 + 1) | (v2 + 1) | (v3 + 1);
       high |= (last - v0) | (last - v1) | (last - v2) | (last - v3);
+      lowToo |= (v4 + 1) | (v5 + 1) | (v6 + 1) | (v7 + 1);
+      highToo |= (last - v4) | (last - v5) | (last - v6) | (last - v7);
     }
+    low |= lowToo;
+    high |= highToo;
     for (; i < end; i++) {
       const v = t[i]!;
       low |= v + 1;
