@@ -100,6 +100,26 @@ describe('a kernel that checks the target range itself', () => {
     expect(findTargetOutOfRange(t, 5)).toBe(9_000);
     expect(findTargetOutOfRange(t, 6)).toBe(9_500);
   });
+
+  it('findTargetOutOfRange agrees with a plain scan at every position of unrolled and tail groups', () => {
+    const plain = (t: Int32Array, classes: number) => t.findIndex((v) => v < -1 || v >= classes);
+    for (const length of [1, 7, 8, 9, 15, 16, 17, 4095, 4096, 4097, 8200]) {
+      for (const classes of [1, 3, 0x7fffffff]) {
+        const t = new Int32Array(length).map((_, i) => (i % 3) - 1).map((v) => Math.min(v, classes - 1));
+        expect(findTargetOutOfRange(t, classes)).toBe(-1);
+        for (const at of new Set(
+          [0, 1, 7, 8, length >> 1, length - 8, length - 1].filter((i) => i >= 0 && i < length),
+        )) {
+          for (const bad of [-2, classes, -0x80000000, 0x7fffffff]) {
+            if (bad >= -1 && bad < classes) continue;
+            const copy = t.slice();
+            copy[at] = bad;
+            expect(findTargetOutOfRange(copy, classes)).toBe(plain(copy, classes));
+          }
+        }
+      }
+    }
+  });
 });
 
 describe('dispose with calls in flight', () => {
