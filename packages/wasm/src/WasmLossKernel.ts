@@ -181,6 +181,12 @@ export class WasmLossKernel implements LossKernel {
     const copyRows = (from: number, count: number) => {
       const start = from * classes;
       const end = (from + count) * classes;
+      if (start === 0 && end === size) {
+        // The whole problem (every small call): no subarray objects.
+        targetView.set(target);
+        inputView.set(input);
+        return;
+      }
       targetView.set(target.subarray(start, end), start);
       inputView.set(input.subarray(start, end), start);
     };
