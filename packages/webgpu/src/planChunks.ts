@@ -80,12 +80,17 @@ export function planChunks(request: PlanRequest, limits: EffectiveLimits): Chunk
 /** Most buckets of a row's table. */
 export const MAX_BUCKETS = 8192;
 
+/** Buckets up to which a row gets eight per threshold (the prep's serial work grows with B). */
+const SPARSE_BUCKETS = 2048;
+
 /**
- * Buckets of a row's table: a power of two, about two per threshold (so that most elements
- * compare with at most one or two keys of their bucket), at most {@link MAX_BUCKETS}.
+ * Buckets of a row's table: a power of two, about eight per threshold (so that most elements
+ * fall in an empty bucket and compare with no key) up to 2048, then about two per threshold, at
+ * most {@link MAX_BUCKETS}.
  */
 export function bucketsFor(maxTargets: number): number {
-  return Math.min(MAX_BUCKETS, 2 ** Math.ceil(Math.log2(Math.max(2, 2 * maxTargets))));
+  const perThreshold = 8 * maxTargets <= SPARSE_BUCKETS ? 8 : 2;
+  return Math.min(MAX_BUCKETS, 2 ** Math.ceil(Math.log2(Math.max(2, perThreshold * maxTargets))));
 }
 
 /** A 2-D workgroup grid covering `count` workgroups with at most `maxPerDimension` per side. */

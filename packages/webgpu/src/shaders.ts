@@ -38,7 +38,10 @@ export const NO_BAD_TARGET = 0xffffffff;
 /** u32 words at the start of the status buffer, before the count histograms. */
 export const STATUS_WORDS = 4;
 
-/** u32 words at the start of a row's scratch: J, flags, and the bucket table's range and scale. */
+/**
+ * u32 words at the start of a row's scratch: J, flags, the bucket table's range and scale, and the
+ * first step of the search within a bucket.
+ */
 export const ROW_HEADER_WORDS = 8;
 
 const COMMON_WGSL = /* wgsl */ `
@@ -74,8 +77,8 @@ struct Params {
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> inputBits: array<u32>;
 @group(0) @binding(2) var<storage, read> targets: array<i32>;
-// Per row: [J, flags, table range and scale (6 words), keys (keyStride), gap sums (4 words per k:
-// small hi/lo, big hi/lo), bitmap, bucket table (B + 1)].
+// Per row: [J, flags, table range and scale, first search step, - (8 words), keys (keyStride), gap
+// sums (4 words per k: small hi/lo, big hi/lo), bitmap, bucket table (B + 1 packed entries)].
 @group(0) @binding(3) var<storage, read_write> scratch: array<u32>;
 // [first bad target index, its value, -, -], then per row a histogram of counts (keyStride).
 @group(0) @binding(4) var<storage, read_write> status: array<atomic<u32>>;
@@ -92,22 +95,18 @@ fn isNanBits(b: u32) -> bool { return (b & 0x7fffffffu) > INF_BITS; }
 
 // Order-preserving key of a non-NaN float (-0 and +0 share a key); keys lie in [0x007fffff, 0xff800000].
 fn orderedKey(bits: u32) -> u32 {
-  var b = bits;
-  if (b == 0x80000000u) { b = 0u; }
-  if ((b & 0x80000000u) != 0u) { return ~b; }
-  return b | 0x80000000u;
+  let b = select(bits, 0u, bits == 0x80000000u);
+  return select(b | 0x80000000u, ~b, (b & 0x80000000u) != 0u);
 }
 
 // The float bits of a key (+0 for the shared key of -0 and +0).
 fn keyBits(key: u32) -> u32 {
-  if ((key & 0x80000000u) != 0u) { return key & 0x7fffffffu; }
-  return ~key;
+  return select(~key, key & 0x7fffffffu, (key & 0x80000000u) != 0u);
 }
 
 // Key of x[d]: NaN gets 0, below every threshold.
 fn inputKey(bits: u32) -> u32 {
-  if (isNanBits(bits)) { return 0u; }
-  return orderedKey(bits);
+  return select(orderedKey(bits), 0u, isNanBits(bits));
 }
 
 // Key of the threshold t = -fl(1 - x[y]); a NaN margin gets a key nothing exceeds.
@@ -157,19 +156,33 @@ fn bucketOf(key: u32, b: Buckets) -> u32 {
   return min(u32((value - b.low) * b.scale), params.buckets - 1u);
 }
 
-// The count of the row's sorted keys below key: the table gives the keys of lower buckets and the
-// range of the key's own bucket, searched by halving (few keys when thresholds are spread out).
-fn countBelowBucketed(keys: u32, table: u32, b: Buckets, key: u32) -> u32 {
-  let bucket = bucketOf(key, b);
-  var low = scratch[table + bucket];
-  var n = scratch[table + bucket + 1u] - low;
-  while (n > 0u) {
-    let half = n >> 1u;
-    let below = scratch[keys + low + half] < key;
-    low = select(low, low + half + 1u, below);
-    n = select(half, n - half - 1u, below);
+// The first step of the search within a bucket: the largest power of two not above the row's
+// largest bucket (0 when every bucket is empty), written by the prep.
+fn bucketStepAt(row: u32) -> u32 { return row * params.scratchStride + 6u; }
+
+// One step of countBelowBucketed's search: to position + step if that key is below key.
+fn bucketStep(keys: u32, J: u32, position: u32, key: u32, step: u32) -> u32 {
+  let probe = position + step;
+  let below = (probe <= J) & (scratch[keys + min(probe, J) - 1u] < key);
+  return select(position, probe, below);
+}
+
+// The count of the row's sorted keys below key. The key's table entry gives the keys of lower
+// buckets and whether its bucket holds any (a key above the highest finite threshold has an entry
+// of its own); within a non-empty bucket, steps of halving powers of two from the row's firstStep
+// advance (no end is needed: a key of a higher bucket is above key, as bucketOf is
+// non-decreasing). The last steps are unrolled: a loop's iterations cost SwiftShader more than
+// the steps themselves.
+fn countBelowBucketed(keys: u32, J: u32, table: u32, b: Buckets, firstStep: u32, key: u32) -> u32 {
+  let entry = scratch[table + select(bucketOf(key, b), params.buckets, key > b.keyHigh)];
+  var position = entry >> 1u;
+  if ((entry & 1u) != 0u) {
+    for (var step = firstStep; step > 4u; step >>= 1u) { position = bucketStep(keys, J, position, key, step); }
+    if (firstStep >= 4u) { position = bucketStep(keys, J, position, key, 4u); }
+    if (firstStep >= 2u) { position = bucketStep(keys, J, position, key, 2u); }
+    position = bucketStep(keys, J, position, key, 1u);
   }
-  return low;
+  return position;
 }
 fn histAt(row: u32) -> u32 { return STATUS_WORDS + row * params.keyStride; }
 
@@ -308,8 +321,10 @@ fn storeGap(gaps: u32, k: u32, small: vec2<f32>, big: vec2<f32>) {
 fn bucketSort(row: u32, keys: u32, J: u32) {
   var keyLow = NO_THRESHOLD;
   var keyHigh = 0u;
+  var belowInfinity = 0u;
   for (var j = 0u; j < J; j++) {
     let key = scratch[keys + j];
+    belowInfinity += select(0u, 1u, key < POS_INF_KEY);
     if (key > NEG_INF_KEY && key < POS_INF_KEY) {
       keyLow = min(keyLow, key);
       keyHigh = max(keyHigh, key);
@@ -349,13 +364,19 @@ fn bucketSort(row: u32, keys: u32, J: u32) {
     scratch[end] = position;
     scratch[sorted + position] = key;
   }
+  // Each entry packed as (keys below << 1) | (bucket not empty): one read per element, and no
+  // search in an empty bucket.
   var largest = 0u;
   for (var t = 0u; t < buckets; t++) {
     let start = scratch[table + t + 1u];
-    scratch[table + t] = start;
-    largest = max(largest, select(J, scratch[table + t + 2u], t + 1u < buckets) - start);
+    let size = select(J, scratch[table + t + 2u], t + 1u < buckets) - start;
+    scratch[table + t] = (start << 1u) | select(0u, 1u, size > 0u);
+    largest = max(largest, size);
   }
-  scratch[table + buckets] = J;
+  // Keys above the highest finite threshold have an entry of their own: below them, all but the
+  // +inf and NaN thresholds (none of which is counted below any key).
+  scratch[table + buckets] = belowInfinity << 1u;
+  scratch[bucketStepAt(row)] = select(0u, 1u << firstLeadingBit(largest), largest > 0u);
   for (var j = 0u; j < J; j++) { scratch[keys + j] = scratch[sorted + j]; }
   if (largest <= 16u) {
     insertionSort(keys, J);
@@ -623,12 +644,13 @@ ${registerHistogram()}
   }
   let table = tableAt(row);
   let buckets = bucketsOf(row);
+  let bucketStep = scratch[bucketStepAt(row)];
   for (var d = segment; !inRegisters && d < classes; d += segments) {
     let e = rowStart + d;
     if (CHECK_RANGE) { firstBad = min(firstBad, badIndex(e)); }
     let isTarget = isTargetClass(row, d);
     let xBits = inputBits[e];
-    let k = countBelowBucketed(keys, table, buckets, select(inputKey(xBits), 0u, isTarget));
+    let k = countBelowBucketed(keys, J, table, buckets, bucketStep, select(inputKey(xBits), 0u, isTarget));
     if (WITH_GRAD) {
       grad[e] = select(scaleNonNegative(k, scaleBits), 0u, isTarget);
       atomicAdd(&status[hist + k], 1u);
