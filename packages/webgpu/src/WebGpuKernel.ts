@@ -16,6 +16,7 @@ import {
 import type { AcquiredDevice, EffectiveLimits } from './acquireDevice.js';
 import { BufferPool, type BufferPoolStats } from './BufferPool.js';
 import { GpuTargetCount } from './countGpuTargets.js';
+import { COPY_DST, COPY_SRC, MAP_MODE_READ, MAP_READ, STORAGE, UNIFORM } from './gpuFlags.js';
 import { LossPipelines, type Mode, type OutputPipelines, type PassPipelines } from './LossPipelines.js';
 import { type ChunkPlan, dispatchGrid, planChunks } from './planChunks.js';
 import {
@@ -26,14 +27,7 @@ import {
   TargetPath,
 } from './shaders.js';
 
-// The spec's flag values, so that no global (which Dawn only installs on request) is needed.
-const MAP_READ = 0x1;
-const COPY_SRC = 0x4;
-const COPY_DST = 0x8;
-const UNIFORM = 0x40;
-const STORAGE = 0x80;
 const STORAGE_IN = STORAGE | COPY_DST;
-const MAP_MODE_READ = 0x1;
 const TWO_POW_64 = 2 ** 64;
 const PARAMS_BYTES = 48;
 

@@ -1,16 +1,10 @@
 import { LossError } from '@mlml/core-spec';
 import type { EffectiveLimits } from './acquireDevice.js';
 import type { BufferPool } from './BufferPool.js';
+import { COPY_DST, COPY_SRC, MAP_MODE_READ, MAP_READ, STORAGE, UNIFORM } from './gpuFlags.js';
 import { dispatchGrid, planTargetCountChunks } from './planChunks.js';
 import { LOSS_WORKGROUP_SIZE } from './shaders.js';
 import { TARGET_COUNT_WGSL } from './targetCountShader.js';
-
-const MAP_READ = 0x1;
-const COPY_SRC = 0x4;
-const COPY_DST = 0x8;
-const UNIFORM = 0x40;
-const STORAGE = 0x80;
-const MAP_MODE_READ = 0x1;
 
 /** A GPU-resident target to count. */
 export interface TargetCountRequest {

@@ -1,6 +1,7 @@
 import { LossError } from '@mlml/core-spec';
 import { acquireDevice, type WebGpuDeviceOptions } from './acquireDevice.js';
 import { BufferPool } from './BufferPool.js';
+import { COPY_DST, COPY_SRC, MAP_READ, STORAGE, UNIFORM } from './gpuFlags.js';
 import { dispatchGrid } from './planChunks.js';
 import { READ_PASS_WGSL, READ_PASS_WORKGROUP_SIZE } from './readPassShader.js';
 
@@ -15,11 +16,6 @@ export interface WebGpuReadPass {
   dispose(): Promise<void>;
 }
 
-const MAP_READ = 0x1;
-const COPY_SRC = 0x4;
-const COPY_DST = 0x8;
-const UNIFORM = 0x40;
-const STORAGE = 0x80;
 const MAX_THREADS = READ_PASS_WORKGROUP_SIZE * 64;
 
 /** Creates the read pass on a device acquired like {@link createWebGpuBackend}'s. */
