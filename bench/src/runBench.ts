@@ -187,7 +187,11 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         contenders.push(contender);
         statuses.push({ name, kind: 'backend', available: true, description: contender.description });
         if (name === 'wasm') {
-          const wasmContenders = [backendContender(backend, `wasm${OUT_SUFFIX}`, { reuseOutputs: true })];
+          // The training-loop row gets an instance of its own: its thread policy then times only
+          // calls with `out` (fresh-array calls, slowed by page faults, would otherwise steer it).
+          const reusing = await createBackend(name);
+          backends.push(reusing);
+          const wasmContenders = [backendContender(reusing, `wasm${OUT_SUFFIX}`, { reuseOutputs: true })];
           if ((backend.capabilities.threads ?? 1) > 1) {
             // The same kernels on one thread, so the report separates the kernels from the threads.
             const single = await createWasmBackend({ threads: 1 });
@@ -197,7 +201,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
               backendContender(single, `${WASM_SINGLE_THREAD}${OUT_SUFFIX}`, { reuseOutputs: true }),
             );
           }
-          // The training-loop rows (results into arrays made once) share their backend's instance.
+          // One thread has no policy to steer: wasm-1t-out shares wasm-1t's instance.
           for (const extra of wasmContenders) {
             contenders.push(extra);
             statuses.push({
