@@ -39,7 +39,7 @@ export function backendContender(
     kind: 'backend',
     description:
       `mlml backend '${backend.name}' (dtypes: ${capabilities.dtypes.join(', ')}` +
-      `${threads > 1 ? `; ${threads} threads` : threads === 1 && name.startsWith(WASM_SINGLE_THREAD) ? '; 1 thread' : ''}` +
+      `${threads > 1 ? `; ${threads} threads` : name.startsWith(WASM_SINGLE_THREAD) ? '; 1 thread' : ''}` +
       `${reuse ? '; results written into arrays made once (out)' : ''})`,
     tolerance: (dtype) => widerTolerance(DEFAULT_TOLERANCE[dtype], capabilities.tolerance[dtype]),
     skipReason: (_shape, dtype) =>

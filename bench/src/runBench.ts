@@ -197,11 +197,11 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
             const single = await createWasmBackend({ threads: 1 });
             backends.push(single);
             wasmContenders.unshift(backendContender(single, WASM_SINGLE_THREAD));
+            // One thread has no policy to steer: wasm-1t-out shares wasm-1t's instance.
             wasmContenders.push(
               backendContender(single, `${WASM_SINGLE_THREAD}${OUT_SUFFIX}`, { reuseOutputs: true }),
             );
           }
-          // One thread has no policy to steer: wasm-1t-out shares wasm-1t's instance.
           for (const extra of wasmContenders) {
             contenders.push(extra);
             statuses.push({

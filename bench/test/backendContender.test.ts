@@ -13,11 +13,18 @@ function recording(): { backend: ILossBackend; options: unknown[] } {
   const backend: ILossBackend = {
     name: inner.name,
     capabilities: inner.capabilities,
-    forward: (input, target, o) => (options.push(o), inner.forward(input, target, o)),
-    backward: (input, target, grad, o) => (options.push(o), inner.backward(input, target, grad, o)),
-    forwardBackward: (input, target, grad, o) => (
-      options.push(o), inner.forwardBackward(input, target, grad, o)
-    ),
+    forward: (input, target, o) => {
+      options.push(o);
+      return inner.forward(input, target, o);
+    },
+    backward: (input, target, grad, o) => {
+      options.push(o);
+      return inner.backward(input, target, grad, o);
+    },
+    forwardBackward: (input, target, grad, o) => {
+      options.push(o);
+      return inner.forwardBackward(input, target, grad, o);
+    },
     dispose: () => inner.dispose(),
   };
   return { backend, options };

@@ -106,7 +106,8 @@ interface Recheck {
  * lower median of its last {@link SAMPLES} timings (sharing only if at least 5% faster), and now
  * and then (every 16 calls, then ever more rarely while the answer stays the same) times the other
  * one again for {@link RECHECK_CALLS} calls, in place of its old timings, so a machine that gets
- * busier or quieter, or data that gets cheaper or dearer, changes the answer. Rows are independent, so the placement never changes a result, only its speed.
+ * busier or quieter, or data that gets cheaper or dearer, changes the answer. Rows are
+ * independent, so the placement never changes a result, only its speed.
  */
 export class ThreadPolicy {
   readonly #callingThreadComputes: boolean;

@@ -92,20 +92,20 @@ export class WasmLossKernel implements LossKernel {
    * Computed before returning (no promise) when the call runs on this thread alone.
    */
   forward(problem: Problem): FloatArray | Promise<FloatArray> {
-    const result = this.#serve(problem, undefined);
-    return result instanceof Promise ? result.then((r) => r.output) : result.output;
+    return whenServed(this.#serve(problem, undefined), (r) => r.output);
   }
 
   /** The gradient data (the input's length), scaled by `problem.gradOutput`, in `problem.out.gradInput` when given. */
   backward(problem: BackwardProblem): FloatArray | Promise<FloatArray> {
-    const result = this.#serve(problem, problem.gradOutput);
-    return result instanceof Promise ? result.then((r) => r.gradInput!) : result.gradInput!;
+    return whenServed(this.#serve(problem, problem.gradOutput), (r) => r.gradInput!);
   }
 
   /** Output and gradient from one pass over the data, in the caller's `out` arrays when given. */
   forwardBackward(problem: BackwardProblem): KernelResult | Promise<KernelResult> {
-    const result = this.#serve(problem, problem.gradOutput);
-    return result instanceof Promise ? result.then(bothResults) : bothResults(result);
+    return whenServed(this.#serve(problem, problem.gradOutput), (r) => ({
+      output: r.output,
+      gradInput: r.gradInput!,
+    }));
   }
 
   /** Stops the workers (a call in flight is finished first; see {@link WorkerTeam.stop}). */
@@ -287,9 +287,12 @@ export class WasmLossKernel implements LossKernel {
   }
 }
 
-/** A kernel result of a call that computed the gradient. */
-function bothResults({ output, gradInput }: RowResults): KernelResult {
-  return { output, gradInput: gradInput! };
+/** `pick` of a served call's results: at once when computed before returning, else when it settles. */
+function whenServed<R>(
+  served: RowResults | Promise<RowResults>,
+  pick: (results: RowResults) => R,
+): R | Promise<R> {
+  return served instanceof Promise ? served.then(pick) : pick(served);
 }
 
 /** A copy of `view` (in the team's memory) made by a worker, or here if the workers have failed. */
