@@ -1,6 +1,6 @@
 import type { ILossBackend, OutArrays } from '@mlml/core-spec';
 import { DEFAULT_TOLERANCE, widerTolerance } from './agreement.js';
-import type { Contender, Mode } from './Contender.js';
+import { type Contender, MODES, type Mode } from './Contender.js';
 import { timeTask } from './timeTask.js';
 
 /** The contender name of the wasm backend on one thread, timed next to the (threaded) default. */
@@ -9,11 +9,21 @@ export const WASM_SINGLE_THREAD = 'wasm-1t';
 /** The suffix of a contender that writes into caller-owned result arrays (`out`), e.g. `wasm-out`. */
 export const OUT_SUFFIX = '-out';
 
+/**
+ * Calls of each mode a `reuseOutputs` contender makes before it is timed, as a training loop has
+ * made them before its steady state: the first calls of a shape grow the backend's memory, and
+ * the wasm thread policy times its placements on them (2 uncounted calls and 5 of each placement).
+ */
+export const TRAINING_LOOP_WARMUP_CALLS = 16;
+/** ... unless they take longer than this, in ms per mode (a slow backend on a wide shape). */
+export const TRAINING_LOOP_WARMUP_MS = 2000;
+
 /** How a backend contender calls its backend. */
 export interface BackendContenderOptions {
   /**
    * Whether every call writes into result arrays made once per case (the `out` option), as a
-   * training loop does, instead of returning fresh ones.
+   * training loop does, instead of returning fresh ones; such a contender is timed in a training
+   * loop's steady state, after {@link TRAINING_LOOP_WARMUP_CALLS} calls of each mode.
    * @default false
    */
   readonly reuseOutputs?: boolean;
@@ -23,7 +33,7 @@ export interface BackendContenderOptions {
  * Makes a contender of an mlml backend. A call is what a user makes: typed arrays in,
  * `reduction: 'mean'` (the default), typed arrays out; `forwardBackward` with its default
  * grad_output of 1. With `reuseOutputs`, results go into arrays allocated once per case (a
- * training loop's calls). The agreement tolerance is the bench's, widened to the backend's
+ * training loop's calls, timed after {@link TRAINING_LOOP_WARMUP_CALLS} of them). The agreement tolerance is the bench's, widened to the backend's
  * declared one. `name` names the contender (default: the backend's name).
  */
 export function backendContender(
@@ -55,6 +65,15 @@ export function backendContender(
         mode === 'forward'
           ? backend.forward(input, target, forwardOptions)
           : backend.forwardBackward(input, target, undefined, bothOptions);
+      if (reuse) {
+        for (const mode of MODES) {
+          const started = performance.now();
+          for (let i = 0; i < TRAINING_LOOP_WARMUP_CALLS; i++) {
+            await run(mode);
+            if (performance.now() - started > TRAINING_LOOP_WARMUP_MS) break;
+          }
+        }
+      }
       return {
         values: async (mode) => {
           if (mode === 'forward')

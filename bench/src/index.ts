@@ -22,7 +22,14 @@ export {
   type MachineInfo,
   type SkippedCase,
 } from './BenchReport.js';
-export { backendContender } from './backendContender.js';
+export {
+  backendContender,
+  type BackendContenderOptions,
+  OUT_SUFFIX,
+  TRAINING_LOOP_WARMUP_CALLS,
+  TRAINING_LOOP_WARMUP_MS,
+  WASM_SINGLE_THREAD,
+} from './backendContender.js';
 export { type Contender, MODES, type Mode, type PreparedCase } from './Contender.js';
 export { type ChartName, chartSpecs, renderSvg, speedupChartSpec, sweepChartSpec } from './charts.js';
 export { main } from './cli.js';

@@ -1,6 +1,6 @@
 import { createReferenceBackend, type ILossBackend } from '@mlml/core-spec';
 import { describe, expect, it } from 'vitest';
-import { backendContender } from '../src/backendContender.js';
+import { backendContender, TRAINING_LOOP_WARMUP_CALLS } from '../src/backendContender.js';
 import { generateData } from '../src/generateData.js';
 import type { BenchShape } from '../src/shapes.js';
 
@@ -48,6 +48,19 @@ describe('backendContender', () => {
     expect(third!.out.gradInput).toBe(first!.out.gradInput);
     expect(second!.out.output).toBe(first!.out.output);
     expect(second!.out.gradInput).toBeUndefined();
+  });
+
+  it('with reuseOutputs, makes a training loop\'s first calls of each mode before it can be timed; without, none', async () => {
+    const data = generateData(shape, 'float32');
+    const { backend, options } = recording();
+    await backendContender(backend).prepare(data);
+    expect(options).toHaveLength(0);
+    await backendContender(backend, 'ref-out', { reuseOutputs: true }).prepare(data);
+    const calls = options as { out: { gradInput?: Float32Array } }[];
+    expect(calls).toHaveLength(2 * TRAINING_LOOP_WARMUP_CALLS);
+    const withGradient = calls.filter((o) => o.out.gradInput !== undefined);
+    expect(withGradient).toHaveLength(TRAINING_LOOP_WARMUP_CALLS);
+    expect(calls.slice(TRAINING_LOOP_WARMUP_CALLS)).toEqual(withGradient);
   });
 
   it('says in its description that results go into arrays made once', () => {
