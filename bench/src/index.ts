@@ -23,8 +23,8 @@ export {
   type SkippedCase,
 } from './BenchReport.js';
 export {
-  backendContender,
   type BackendContenderOptions,
+  backendContender,
   OUT_SUFFIX,
   TRAINING_LOOP_WARMUP_CALLS,
   TRAINING_LOOP_WARMUP_MS,

@@ -50,7 +50,7 @@ describe('backendContender', () => {
     expect(second!.out.gradInput).toBeUndefined();
   });
 
-  it('with reuseOutputs, makes a training loop\'s first calls of each mode before it can be timed; without, none', async () => {
+  it("with reuseOutputs, makes a training loop's first calls of each mode before it can be timed; without, none", async () => {
     const data = generateData(shape, 'float32');
     const { backend, options } = recording();
     await backendContender(backend).prepare(data);
