@@ -12,7 +12,8 @@
 // term as the reference does (exactRowSum).
 // Target positions are excluded by lowering them, in the row's copy, below every threshold.
 //
-// k and c come from one of three counting schemes:
+// f32 rows of at most 16 classes and 1 to 8 targets take narrow.ts's path (the same sums, with
+// less set-up a row). Otherwise k and c come from one of three counting schemes:
 // - small J (f32): SIMD compare-and-count, four lanes against splatted thresholds;
 // - more targets (f32): a bucket table over the thresholds' range (buckets.ts), or where that
 //   is too crowded, sorted thresholds in a table of buckets of up to three slots (slots.ts);
@@ -37,13 +38,10 @@ import {
   tsumOffset,
 } from './scratch';
 import { convertHigh, gradientLanes, promoteHigh } from './lanes';
+import { F32_SUM_GUARD, LOWEST_F32 } from './constants';
+import { NARROW_MAX_CLASSES, NARROW_MAX_TARGETS, narrowDeclined, narrowRow } from './narrow';
 
-/**
- * Row sums at or beyond this (every term is positive, so the sum bounds each term) are summed
- * term by term, like non-finite ones: huge values are where the decomposition could cancel.
- */
-const F32_SUM_GUARD: f64 = 8.507059173023462e37; // 2^126
-/** The same for f64 terms. */
+/** F32_SUM_GUARD for f64 terms. */
 const F64_SUM_GUARD: f64 = 4.49423283715579e307; // 2^1022
 
 /**
@@ -65,14 +63,28 @@ export function lossRows<T>(
   simdMax: i32,
 ): void {
   const cz = <usize>c;
-  memory.fill(scratch + markOffset<usize>(cz), 0, cz);
+  // Row-independent addresses, once per call (tiny rows would spend a good part of their time here).
+  const mark = scratch + markOffset<usize>(cz);
+  const kbuf = scratch + kbufOffset<usize>(cz);
+  const tsum = scratch + tsumOffset<usize>(cz);
+  memory.fill(mark, 0, cz);
+  // Rows of few classes first try the narrow path (narrow.ts), which leaves the rows it declines.
+  const narrow = sizeof<T>() == 4 && c <= NARROW_MAX_CLASSES;
+  const jmax = simdMax < NARROW_MAX_TARGETS ? simdMax : NARROW_MAX_TARGETS;
+  const th = scratch + thOffset<usize>(cz);
+  const cnt = scratch + cntOffset<usize>(cz);
   for (let r = 0; r < n; r++) {
     const rz = <usize>r;
     const row = x + rz * cz * sizeof<T>();
     const tgt = t + rz * cz * 4;
     const growPtr: usize = grad == 0 ? 0 : grad + rz * cz * sizeof<T>();
     const scale: f64 = grad == 0 ? 0 : load<f64>(scales + (rz << 3));
-    store<f64>(sums + (rz << 3), rowLoss<T>(row, tgt, c, growPtr, g, scale, scratch, simdMax));
+    let sum: f64 = 0;
+    if (narrow) sum = narrowRow(row, tgt, c, growPtr, g, scale, th, cnt, jmax);
+    if (!narrow || narrowDeclined) {
+      sum = rowLoss<T>(row, tgt, c, growPtr, g, scale, scratch, simdMax, mark, kbuf, tsum);
+    }
+    store<f64>(sums + (rz << 3), sum);
   }
 }
 
@@ -85,11 +97,13 @@ function rowLoss<T>(
   scale: f64,
   scratch: usize,
   simdMax: i32,
+  mark: usize,
+  kbuf: usize,
+  tsum: usize,
 ): f64 {
   const cz = <usize>c;
   const th = scratch + thOffset<usize>(cz);
   const cnt = scratch + cntOffset<usize>(cz);
-  const mark = scratch + markOffset<usize>(cz);
   const esz = sizeof<T>();
 
   let jn = 0;
@@ -114,7 +128,7 @@ function rowLoss<T>(
   // position becomes the lowest finite value, which no threshold is below unless it is -inf
   // (then the sum is hugely negative and the row is summed exactly, below). Their x is not
   // needed again: a_j is -t_j.
-  const lowest = sizeof<T>() == 4 ? <T>-3.4028234663852886e38 : <T>-1.7976931348623157e308;
+  const lowest = sizeof<T>() == 4 ? <T>LOWEST_F32 : <T>-1.7976931348623157e308;
   let distinct = 0;
   for (let j = 0; j < jn; j++) {
     const p = <usize>load<i32>(tgt + (<usize>j << 2));
@@ -139,7 +153,7 @@ function rowLoss<T>(
     sum = hingeSum64(row, c, jn, th);
     sumComplete = true;
   } else if (useSimd) {
-    sum = simdCount(row, c, jn, th, cnt, scratch + kbufOffset<usize>(cz), grow, g, scale);
+    sum = simdCount(row, c, jn, th, cnt, kbuf, grow, g, scale);
     sumComplete = false;
   } else {
     sum = sortedCount<T>(row, c, jn, th, scratch, grow, g, scale);
@@ -160,7 +174,7 @@ function rowLoss<T>(
     let m: f64 = 0;
     if (sizeof<T>() == 8 && isFinite<f64>(sum)) {
       m = weightedMedianThreshold<T>(scratch, cz);
-      if (m != 0) sum = shiftedSum<T>(row, scratch + kbufOffset<usize>(cz), cz, m);
+      if (m != 0) sum = shiftedSum<T>(row, kbuf, cz, m);
     }
     // Neumaier-compensated for f64 (the f32 paths need no more than plain double sums).
     let comp: f64 = 0;
@@ -184,7 +198,6 @@ function rowLoss<T>(
   }
 
   if (grow != 0) {
-    const tsum = scratch + tsumOffset<usize>(cz);
     for (let j = 0; j < jn; j++) {
       store<f64>(tsum + (<usize>load<i32>(tgt + (<usize>j << 2)) << 3), 0);
     }

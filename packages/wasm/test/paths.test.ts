@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWasmBackend, WASM_CAPABILITIES } from '../src/index.js';
 import { random } from './cases.js';
 
-// Every counting path of the kernels (compare-and-count for J <= 8 and up to 24, weighted
-// compare for few distinct thresholds, the bucket table, the slotted table over distinct values,
-// binary search; f64's own paths), on uniform and tie-heavy data: forward's loss must equal
+// Every counting path of the kernels (narrow rows of C <= 16 and J <= 8, compare-and-count for
+// J <= 8 and up to 24, weighted compare for few distinct thresholds, the bucket table, the
+// slotted table over distinct values, binary search; f64's own paths), on uniform and tie-heavy data: forward's loss must equal
 // forwardBackward's to the bit, the gradient must equal the reference's exactly (decisions are
 // PyTorch's, counts are whole), and the loss must be within the declared tolerance.
 
@@ -54,6 +54,15 @@ function bits(a: FloatArray): string {
 }
 
 const SHAPES: readonly [number, number, number][] = [
+  // The narrow path (C <= 16, J <= 8): a partial last group of every size, none, J = C, J = 8;
+  // then the general path for a few classes.
+  [9, 10, 2],
+  [7, 5, 5],
+  [6, 3, 3],
+  [8, 16, 4],
+  [5, 15, 8],
+  [5, 16, 7],
+  [4, 17, 4],
   [6, 13, 3],
   [4, 1000, 5],
   [4, 1000, 8],
