@@ -109,6 +109,13 @@ fn inputKey(bits: u32) -> u32 {
   return select(orderedKey(bits), 0u, isNanBits(bits));
 }
 
+// Key of x[d] for comparing with threshold keys in fewer operations: the sign flips the other bits
+// too, so -0 gets the key below +0's (0x7fffffff); no threshold key is -0's (orderedKey gives it
+// +0's), so key > threshold key still decides x[d] > t exactly. NaN gets 0.
+fn elementKey(bits: u32) -> u32 {
+  return select(bits ^ (bitcast<u32>(bitcast<i32>(bits) >> 31u) | 0x80000000u), 0u, isNanBits(bits));
+}
+
 // Key of the threshold t = -fl(1 - x[y]); a NaN margin gets a key nothing exceeds.
 fn thresholdKey(xBits: u32) -> u32 {
   if (isNanBits(xBits)) { return NO_THRESHOLD; }
@@ -130,7 +137,9 @@ fn targetClass(rowStart: u32, j: u32) -> u32 {
 fn keysAt(row: u32) -> u32 { return row * params.scratchStride + ${ROW_HEADER_WORDS}u; }
 fn flagsAt(row: u32) -> u32 { return row * params.scratchStride + 1u; }
 fn gapsAt(row: u32) -> u32 { return keysAt(row) + params.keyStride; }
-fn maskAt(row: u32) -> u32 { return gapsAt(row) + 4u * params.keyStride; }
+// values[k]: the float bits of t[k - 1], 0 for k = 0 (so that a term of count 0 is a finite 0).
+fn valuesAt(row: u32) -> u32 { return gapsAt(row) + 4u * params.keyStride; }
+fn maskAt(row: u32) -> u32 { return valuesAt(row) + params.keyStride; }
 fn tableAt(row: u32) -> u32 { return maskAt(row) + params.maskWords; }
 
 // What a row's bucket table needs: the keys and values of its lowest and highest finite
@@ -173,8 +182,16 @@ fn bucketStep(keys: u32, J: u32, position: u32, key: u32, step: u32) -> u32 {
 // advance (no end is needed: a key of a higher bucket is above key, as bucketOf is
 // non-decreasing). The last steps are unrolled: a loop's iterations cost SwiftShader more than
 // the steps themselves.
-fn countBelowBucketed(keys: u32, J: u32, table: u32, b: Buckets, firstStep: u32, key: u32) -> u32 {
-  let entry = scratch[table + select(bucketOf(key, b), params.buckets, key > b.keyHigh)];
+//
+// The key's bucket is bucketOf's, computed from the element's own value (xBits, whose key is key)
+// where it lies in the table's range, else from the range's ends (lowBits, highBits; a NaN or
+// target element, of key 0, takes the lowest): the same bucket in fewer operations.
+fn countBelowBucketed(keys: u32, J: u32, table: u32, b: Buckets, firstStep: u32, key: u32, xBits: u32,
+                      lowBits: u32, highBits: u32, lastBucket: u32) -> u32 {
+  let above = key > b.keyHigh;
+  let value = bitcast<f32>(select(select(xBits, lowBits, key < b.keyLow), highBits, above));
+  let bucket = min(u32((value - b.low) * b.scale), lastBucket);
+  let entry = scratch[table + select(bucket, lastBucket + 1u, above)];
   var position = entry >> 1u;
   if ((entry & 1u) != 0u) {
     for (var step = firstStep; step > 4u; step >>= 1u) { position = bucketStep(keys, J, position, key, step); }
@@ -427,6 +444,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
     var big = vec2<f32>(0.0, 0.0);
     var fast = J < 0x1000u; // the element pass's split products need k < 2^12
     storeGap(gaps, 0u, small, big);
+    let values = valuesAt(row);
+    scratch[values] = 0u;
+    for (var k = 1u; k <= J; k++) { scratch[values + k] = keyBits(scratch[keys + k - 1u]); }
     // A -inf threshold makes every counted term of the row +inf: no gap sum is ever read.
     let startsAtNegativeInf = J > 0u && scratch[keys] == NEG_INF_KEY;
     if (startsAtNegativeInf) { fast = false; }
@@ -469,13 +489,16 @@ export function targetPathFor(maxTargets: number): TargetPath {
 
 const registerIndices = Array.from({ length: REGISTER_TARGETS }, (_, i) => i);
 
-/** Loads key i and G[i + 1] of the row into registers (keys past J: a key nothing passes). */
+/**
+ * Loads key i and G[i + 1] of the row into registers (keys past J: a key nothing passes), and
+ * t[i]'s value (0 for a key nothing passes: an element of count 0 takes key 0's, a finite 0 term).
+ */
 function registerLoads(): string {
   return registerIndices
     .map(
       (i) =>
         `  let key${i} = select(NO_THRESHOLD, scratch[keys + ${i}u], inRegisters && ${i}u < J);\n` +
-        `  let threshold${i} = keyBits(key${i});\n` +
+        `  let threshold${i} = select(0u, keyBits(key${i}), key${i} < POS_INF_KEY);\n` +
         `  let gapHigh${i} = select(0u, scratch[gaps + ${4 * (i + 1)}u], inRegisters && WITH_LOSS && ${i}u < J);\n` +
         `  let gapLow${i} = select(0u, scratch[gaps + ${4 * (i + 1) + 1}u], inRegisters && WITH_LOSS && ${i}u < J);`,
     )
@@ -554,21 +577,20 @@ fn countBelowStepped(keys: u32, J: u32, firstStep: u32, key: u32) -> u32 {
   return position;
 }
 
-// Adds k * (x - t) + G to a double-float sum when the element is plain (zeros otherwise: its
-// operands, maybe infinite or NaN, are replaced first). x - t is exact as hi + lo (TwoSum); hi is
-// split by clearing its low b mantissa bits (splitMask), where k < 2^b and b <= 12, so that k
-// times either part is exact; the large parts (k * hi's top and G's high word) are added exactly
-// (TwoSum), the small ones (below 2^(b-24) of the term) in float32 beside them.
-fn addPlainTerm(sum: ptr<function, vec2<f32>>, plain: bool, k: u32, splitMask: u32, xBits: u32, tBits: u32,
-                gapHigh: u32, gapLow: u32) {
-  let x = bitcast<f32>(select(0u, xBits, plain));
-  let t = bitcast<f32>(select(0u, tBits, plain));
+// Adds k * (x - t) + G to a double-float sum (operands finite and below 2^39; a count of 0 with t
+// and G of 0 adds zeros). x - t is exact as hi + lo (TwoSum); hi is split by clearing its low b
+// mantissa bits (splitMask), where k < 2^b and b <= 12, so that k times either part is exact; the
+// large parts (k * hi's top and G's high word) are added exactly (TwoSum), the small ones (below
+// 2^(b-24) of the term) in float32 beside them.
+fn addTerm(sum: ptr<function, vec2<f32>>, k: u32, splitMask: u32, xBits: u32, tBits: u32, gapHigh: u32,
+           gapLow: u32) {
+  let x = bitcast<f32>(xBits);
+  let t = bitcast<f32>(tBits);
   let difference = twoSum(x, -t);
   let top = bitcast<f32>(bitcast<u32>(difference.x) & splitMask);
   let count = f32(k);
-  let main = twoSum(count * top, bitcast<f32>(select(0u, gapHigh, plain)));
-  let rest = (count * (difference.x - top) + count * difference.y) +
-    (bitcast<f32>(select(0u, gapLow, plain)) + main.y);
+  let main = twoSum(count * top, bitcast<f32>(gapHigh));
+  let rest = (count * (difference.x - top) + count * difference.y) + (bitcast<f32>(gapLow) + main.y);
   let total = twoSum((*sum).x, main.x);
   *sum = vec2<f32>(total.x, (*sum).y + (total.y + rest));
 }
@@ -601,6 +623,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   let keys = keysAt(row);
   let gaps = gapsAt(row);
   let hist = histAt(row);
+  let mask = maskAt(row);
   let firstStep = select(0u, 1u << firstLeadingBit(J), J > 0u);
   let splitMask = splitMaskOf(J);
 
@@ -609,7 +632,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   var fastRow = false;
   if (WITH_LOSS) { fastRow = (scratch[flagsAt(row)] & ROW_FAST) != 0u; }
   var small = vec2<f32>(0.0, 0.0);
-  var anySpecial = false;
+  // The largest magnitude's bits of the thread's elements (NaN's above +inf's): from 2^39 on (or
+  // in a row that is not plain), the thread's sum is redone term by term below.
+  var largest = 0u;
   var firstBad = NO_BAD;
   // The common case without branches (an implementation may run both sides of every branch):
   // finite operands below 2^39, added as exact double-float terms. Up to ${REGISTER_TARGETS}
@@ -622,9 +647,9 @@ ${registerLoads()}
   for (var d = segment; inRegisters && d < classes; d += segments) {
     let e = rowStart + d;
     if (CHECK_RANGE) { firstBad = min(firstBad, badIndex(e)); }
-    let isTarget = isTargetClass(row, d);
+    let isTarget = ((scratch[mask + (d >> 5u)] >> (d & 31u)) & 1u) != 0u;
     let xBits = inputBits[e];
-    let key = select(inputKey(xBits), 0u, isTarget);
+    let key = select(elementKey(xBits), 0u, isTarget);
 ${registerPasses()}
     let k = ${registerCount()};
     if (WITH_GRAD) {
@@ -632,45 +657,56 @@ ${registerPasses()}
 ${registerAboveCounts()}
     }
     if (WITH_LOSS) {
-      let special = k > 0u && (!fastRow || (xBits & 0x7fffffffu) >= BIG_OPERAND);
-      anySpecial = anySpecial || special;
-      let plain = k > 0u && !special;
+      largest = max(largest, xBits & 0x7fffffffu);
 ${registerSelects()}
-      addPlainTerm(&small, plain, k, splitMask, xBits, tBits, gapHigh, gapLow);
+      addTerm(&small, k, splitMask, xBits, tBits, gapHigh, gapLow);
     }
   }
   if (WITH_GRAD && inRegisters) {
 ${registerHistogram()}
   }
   let table = tableAt(row);
+  let values = valuesAt(row);
   let buckets = bucketsOf(row);
+  let lowBits = bitcast<u32>(buckets.low);
+  let highBits = keyBits(buckets.keyHigh);
+  let lastBucket = params.buckets - 1u;
   let bucketStep = scratch[bucketStepAt(row)];
   for (var d = segment; !inRegisters && d < classes; d += segments) {
     let e = rowStart + d;
     if (CHECK_RANGE) { firstBad = min(firstBad, badIndex(e)); }
-    let isTarget = isTargetClass(row, d);
+    let isTarget = ((scratch[mask + (d >> 5u)] >> (d & 31u)) & 1u) != 0u;
     let xBits = inputBits[e];
-    let k = countBelowBucketed(keys, J, table, buckets, bucketStep, select(inputKey(xBits), 0u, isTarget));
+    let k = countBelowBucketed(keys, J, table, buckets, bucketStep, select(elementKey(xBits), 0u, isTarget), xBits,
+                               lowBits, highBits, lastBucket);
     if (WITH_GRAD) {
       grad[e] = select(scaleNonNegative(k, scaleBits), 0u, isTarget);
       atomicAdd(&status[hist + k], 1u);
     }
     if (WITH_LOSS) {
-      let special = k > 0u && (!fastRow || (xBits & 0x7fffffffu) >= BIG_OPERAND);
-      anySpecial = anySpecial || special;
-      let plain = k > 0u && !special;
-      let tBits = keyBits(scratch[keys + max(k, 1u) - 1u]);
-      let g = gaps + 4u * select(0u, k, plain);
-      addPlainTerm(&small, plain, k, splitMask, xBits, tBits, scratch[g], scratch[g + 1u]);
+      largest = max(largest, xBits & 0x7fffffffu);
+      let g = gaps + 4u * k;
+      addTerm(&small, k, splitMask, xBits, scratch[values + k], scratch[g], scratch[g + 1u]);
     }
   }
 
   if (CHECK_RANGE && firstBad != NO_BAD) { atomicMin(&status[0], params.firstElement + firstBad); }
   var big = vec2<f32>(0.0, 0.0);
   var sawInf = false;
-  // The rest, term by term, only in threads that met one: infinities are flagged, operands from
-  // 2^39 on are added exactly scaled by 2^-64 to the big sum.
-  for (var d = segment; WITH_LOSS && anySpecial && d < classes; d += segments) {
+  // A thread that met an element from 2^39 on (infinite, NaN; or any, in a row that is not plain)
+  // starts again: its plain terms (counted, finite operands below 2^39) in the same order as above,
+  // then the rest term by term: infinities are flagged, operands from 2^39 on are added exactly
+  // scaled by 2^-64 to the big sum.
+  let anySpecial = WITH_LOSS && (!fastRow || largest >= BIG_OPERAND);
+  if (anySpecial) { small = vec2<f32>(0.0, 0.0); }
+  for (var d = segment; anySpecial && fastRow && d < classes; d += segments) {
+    let xBits = inputBits[rowStart + d];
+    if (isTargetClass(row, d) || (xBits & 0x7fffffffu) >= BIG_OPERAND) { continue; }
+    let k = countBelowStepped(keys, J, firstStep, elementKey(xBits));
+    let g = gaps + 4u * k;
+    addTerm(&small, k, splitMask, xBits, scratch[values + k], scratch[g], scratch[g + 1u]);
+  }
+  for (var d = segment; anySpecial && d < classes; d += segments) {
     let xBits = inputBits[rowStart + d];
     if (isTargetClass(row, d)) { continue; }
     let k = countBelowStepped(keys, J, firstStep, inputKey(xBits));
