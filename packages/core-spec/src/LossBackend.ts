@@ -45,10 +45,9 @@ export class LossBackend implements ILossBackend {
       }
       const problem = validateForward(input, target, options, this.#context());
       const data = problem.batch === 0 ? emptyBatchOutput(problem) : this.#kernel.forward(problem);
-      return this.#then(data, (value) => ({
-        data: intoOut(value, problem.out?.output),
-        shape: [...problem.outputShape],
-      }));
+      // A value computed before returning (every small call of the wasm backend) takes no closure.
+      if (!(data instanceof Promise)) return Promise.resolve(outputTensor(data, problem));
+      return this.#then(data, (value) => outputTensor(value, problem));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -70,7 +69,7 @@ export class LossBackend implements ILossBackend {
       const data = problem.batch === 0 ? allocate(problem.dtype, 0) : this.#kernel.backward(problem);
       return this.#then(data, (value) => ({
         data: intoOut(value, problem.out?.gradInput),
-        shape: [...problem.inputShape],
+        shape: problem.inputShape,
       }));
     } catch (error) {
       return Promise.reject(error);
@@ -107,10 +106,10 @@ export class LossBackend implements ILossBackend {
           ? { output: emptyBatchOutput(problem), gradInput: allocate(problem.dtype, 0) }
           : this.#kernel.forwardBackward(problem);
       return this.#then(result, (value) => ({
-        output: { data: intoOut(value.output, problem.out?.output), shape: [...problem.outputShape] },
+        output: { data: intoOut(value.output, problem.out?.output), shape: problem.outputShape },
         gradInput: {
           data: intoOut(value.gradInput, problem.out?.gradInput),
-          shape: [...problem.inputShape],
+          shape: problem.inputShape,
         },
       }));
     } catch (error) {
@@ -168,6 +167,11 @@ export class LossBackend implements ILossBackend {
 function asTensor(data: GpuKernelData, shape: readonly number[]): Tensor<FloatArray> {
   if (data instanceof Float32Array) return { data, shape: [...shape] };
   return data as GpuTensor as unknown as Tensor<FloatArray>;
+}
+
+/** A forward result as the call returns it: in the caller's `out.output` when given. */
+function outputTensor(data: FloatArray, problem: Problem): Tensor<FloatArray> {
+  return { data: intoOut(data, problem.out?.output), shape: problem.outputShape };
 }
 
 /** The caller's array holding `data` (copied in unless the kernel wrote there), or `data` itself. */

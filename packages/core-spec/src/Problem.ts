@@ -20,9 +20,9 @@ export interface Problem {
   readonly classes: number;
   /** The resolved reduction (legacy options applied). */
   readonly reduction: Reduction;
-  /** The user's input shape, which the gradient takes. */
+  /** A copy of the input shape (made for this call: results may hand it out), which the gradient takes. */
   readonly inputShape: readonly number[];
-  /** The shape of the forward output: `[N]` for 2-D input with `none`, else `[]`. */
+  /** The shape of the forward output, made for this call: `[N]` for 2-D input with `none`, else `[]`. */
   readonly outputShape: readonly number[];
   /**
    * The caller's arrays for the results (validated: the problem's dtype and exact lengths, no

@@ -45,10 +45,7 @@ export function validateForward(
   context: ValidationContext = ANY_BACKEND,
 ): Problem {
   const problem = checkArguments(input, target, options, context);
-  afterRangeCheck(problem, context, () => {
-    checkOutArrays(problem, NO_ARRAYS);
-    checkBackend(problem.dtype, context);
-  });
+  afterRangeCheck(problem, context, forwardRules, undefined);
   return problem;
 }
 
@@ -64,24 +61,43 @@ export function validateBackward(
   context: ValidationContext = ANY_BACKEND,
 ): BackwardProblem {
   const problem = checkArguments(input, target, options, context);
-  const grad = afterRangeCheck(problem, context, () => {
-    const checked = checkGradOutput(gradOutput, problem);
-    checkOutArrays(problem, [checked]);
-    checkBackend(problem.dtype, context);
-    return checked;
-  });
+  const grad = afterRangeCheck(problem, context, backwardRules, gradOutput);
   return withGradOutput(problem, grad);
 }
 
+/** A forward call's rules after the target range check. */
+function forwardRules(problem: Problem, context: ValidationContext): void {
+  checkOutArrays(problem, NO_ARRAYS);
+  checkBackend(problem.dtype, context);
+}
+
+/** A backward call's rules after the target range check; returns the checked grad_output. */
+function backwardRules(
+  problem: Problem,
+  context: ValidationContext,
+  gradOutput: Tensor<FloatArray>,
+): FloatArray {
+  const checked = checkGradOutput(gradOutput, problem);
+  checkOutArrays(problem, [checked]);
+  checkBackend(problem.dtype, context);
+  return checked;
+}
+
 /**
- * Runs the rules that come after the target range check. When the kernel checks the range
- * itself, validation has not, so a rule broken here is reported only once the target is found
- * in range: an out-of-range target comes first.
+ * Runs `rules(problem, context, arg)`, the rules that come after the target range check (a
+ * function and its argument, not a closure: no allocation on a training loop's every call). When
+ * the kernel checks the range itself, validation has not, so a rule broken here is reported only
+ * once the target is found in range: an out-of-range target comes first.
  */
-function afterRangeCheck<T>(problem: Problem, context: ValidationContext, rules: () => T): T {
-  if (context.kernelChecksTargetRange !== true) return rules();
+function afterRangeCheck<A, T>(
+  problem: Problem,
+  context: ValidationContext,
+  rules: (problem: Problem, context: ValidationContext, arg: A) => T,
+  arg: A,
+): T {
+  if (context.kernelChecksTargetRange !== true) return rules(problem, context, arg);
   try {
-    return rules();
+    return rules(problem, context, arg);
   } catch (error) {
     checkTargetRange(problem.target, problem.classes);
     throw error;
@@ -239,8 +255,21 @@ export function dtypeOf(data: unknown): Dtype | undefined {
 
 /** The shape as a plain array, each size read once (a getter or Proxy is not consulted again). */
 export function checkShape(shape: unknown, what: string): readonly number[] {
-  const copy = Array.isArray(shape) ? Array.from(shape as readonly unknown[]) : undefined;
-  if (copy === undefined || !copy.every((s) => Number.isSafeInteger(s) && (s as number) >= 0)) {
+  // A plain loop (no Array.from, no callbacks): this runs twice on every call. Each index is read
+  // once, into the copy that is checked and kept.
+  let copy: unknown[] | undefined;
+  let valid = false;
+  if (Array.isArray(shape)) {
+    const length = shape.length;
+    copy = [];
+    valid = true;
+    for (let i = 0; i < length; i++) {
+      const size: unknown = shape[i];
+      copy.push(size);
+      valid &&= Number.isSafeInteger(size) && (size as number) >= 0;
+    }
+  }
+  if (!valid) {
     throw new LossError(
       'INVALID_DTYPE',
       `${what} shape must be an array of non-negative integers, but got: ${safeJson(copy ?? shape)}`,
@@ -259,7 +288,8 @@ function safeJson(value: unknown): string {
 
 /** The element count a shape needs against the data's: `INVALID_DTYPE` when they differ. */
 export function checkLength(length: number, shape: readonly number[], what: string): void {
-  const expected = shape.reduce((a, b) => a * b, 1);
+  let expected = 1;
+  for (let i = 0; i < shape.length; i++) expected *= shape[i]!;
   if (length !== expected) {
     throw new LossError(
       'INVALID_DTYPE',

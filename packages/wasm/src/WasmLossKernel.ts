@@ -1,6 +1,7 @@
 import {
   allocate,
   type BackwardProblem,
+  type Dtype,
   type FloatArray,
   type KernelResult,
   type LossKernel,
@@ -8,6 +9,7 @@ import {
   reduceRowSums,
   targetOutOfRangeError,
 } from '@mlml/core-spec';
+import { CallLayout } from './CallLayout.js';
 import { type CallShape, type Placement, ThreadPolicy } from './ThreadPolicy.js';
 import { WasmArena } from './WasmArena.js';
 import type { WasmKernels } from './WasmKernels.js';
@@ -60,6 +62,8 @@ export class WasmLossKernel implements LossKernel {
   readonly #simdMaxTargets: number | undefined;
   readonly #team: WorkerTeam | undefined;
   readonly #policy: ThreadPolicy;
+  /** The last call's layout, reused while it serves. */
+  #layout: CallLayout | undefined;
   /** Calls started and not yet finished (the first may still be using the memory). */
   #inFlight = 0;
   #tail: Promise<unknown> = Promise.resolve();
@@ -92,20 +96,17 @@ export class WasmLossKernel implements LossKernel {
    * Computed before returning (no promise) when the call runs on this thread alone.
    */
   forward(problem: Problem): FloatArray | Promise<FloatArray> {
-    return whenServed(this.#serve(problem, undefined), (r) => r.output);
+    return whenServed(this.#serve(problem, undefined), pickOutput);
   }
 
   /** The gradient data (the input's length), scaled by `problem.gradOutput`, in `problem.out.gradInput` when given. */
   backward(problem: BackwardProblem): FloatArray | Promise<FloatArray> {
-    return whenServed(this.#serve(problem, problem.gradOutput), (r) => r.gradInput!);
+    return whenServed(this.#serve(problem, problem.gradOutput), pickGradInput);
   }
 
   /** Output and gradient from one pass over the data, in the caller's `out` arrays when given. */
   forwardBackward(problem: BackwardProblem): KernelResult | Promise<KernelResult> {
-    return whenServed(this.#serve(problem, problem.gradOutput), (r) => ({
-      output: r.output,
-      gradInput: r.gradInput!,
-    }));
+    return whenServed(this.#serve(problem, problem.gradOutput), pickBoth);
   }
 
   /** Stops the workers (a call in flight is finished first; see {@link WorkerTeam.stop}). */
@@ -145,70 +146,24 @@ export class WasmLossKernel implements LossKernel {
 
   #compute(problem: Problem, gradOutput: FloatArray | undefined): RowResults | Promise<RowResults> {
     const { batch, classes, dtype, input, target, reduction } = problem;
-    const elementBytes = dtype === 'float32' ? 4 : 8;
     const size = batch * classes;
-    const shape: CallShape = { batch, classes, dtype, gradient: gradOutput !== undefined };
+    const gradient = gradOutput !== undefined;
+    const shape: CallShape = { batch, classes, dtype, gradient };
     const placement: Placement = this.#policy.place(shape, this.#liveTeam() !== undefined);
     const team = placement === 'here' ? undefined : this.#team;
-    // Timings feed the policy, which has a choice only when there is a team.
-    const timed = this.#team !== undefined;
+    // Timings feed the policy, which has a choice only when there is a team and a size it shares.
+    const timed = this.#team !== undefined && !this.#policy.alwaysHere(batch, classes);
     const started = timed ? performance.now() : 0;
-    // A double computed in 64 bits: the arena checks it before any 32-bit address is formed.
-    const scratchBytes = this.#kernels.exports.scratchBytes(classes);
-    const arena = this.#arena.reset();
-    const targetPtr = arena.take(size * 4, 'the target');
-    const inputPtr = arena.take(size * elementBytes, 'the input');
-    const sumsPtr = arena.take(batch * 8, 'the row sums');
-    const scalesPtr = gradOutput === undefined ? 0 : arena.take(batch * 8, 'grad_output');
-    const gradPtr = gradOutput === undefined ? 0 : arena.take(size * elementBytes, 'the gradient');
-    const scratch = arena.take(scratchBytes, 'scratch space');
-    const workerScratch: number[] = [];
-    for (let i = 0; i < (team?.size ?? 0); i++) workerScratch.push(arena.take(scratchBytes, 'scratch space'));
-    const buffer = arena.commit();
+    const layout = this.#layoutFor(batch, classes, dtype, gradient, team?.size ?? 0);
+    const { scales, grad: gradView } = layout;
 
     let g = 0;
     if (gradOutput !== undefined) {
-      const scales = new Float64Array(buffer, scalesPtr, batch);
-      if (reduction === 'none') for (let n = 0; n < batch; n++) scales[n] = gradOutput[n]!;
-      else scales.fill(gradOutput[0]!);
+      if (reduction === 'none') for (let n = 0; n < batch; n++) scales![n] = gradOutput[n]!;
+      else scales!.fill(gradOutput[0]!);
       g = reduction === 'mean' ? 1 / (batch * classes) : 1 / classes;
     }
-    const inputView =
-      dtype === 'float32'
-        ? new Float32Array(buffer, inputPtr, size)
-        : new Float64Array(buffer, inputPtr, size);
-    const targetView = new Int32Array(buffer, targetPtr, size);
-    const copyRows = (from: number, count: number) => {
-      const start = from * classes;
-      const end = (from + count) * classes;
-      if (start === 0 && end === size) {
-        // The whole problem (every small call): no subarray objects.
-        targetView.set(target);
-        inputView.set(input);
-        return;
-      }
-      targetView.set(target.subarray(start, end), start);
-      inputView.set(input.subarray(start, end), start);
-    };
-    const job: RowJob = {
-      kind: dtype === 'float32' ? 0 : 1,
-      input: inputPtr,
-      target: targetPtr,
-      batch,
-      classes,
-      sums: sumsPtr,
-      grad: gradPtr,
-      scales: scalesPtr,
-      g,
-      simdMax: this.#simdMaxTargets ?? defaultSimdMaxTargets(classes),
-    };
-    const runHere = (from: number, count: number) => this.#runRows(job, from, count, scratch);
-    const gradView =
-      gradOutput === undefined
-        ? undefined
-        : dtype === 'float32'
-          ? new Float32Array(buffer, gradPtr, size)
-          : new Float64Array(buffer, gradPtr, size);
+    const simdMax = this.#simdMaxTargets ?? defaultSimdMaxTargets(classes);
     // The caller's `out.gradInput` (every element is written: no need to clear it) or a fresh
     // array. Rows go out to it as soon as they are computed: with workers, this thread copies
     // (and takes the first-touch page faults of a fresh array, which cost ms on some VMs) while
@@ -221,6 +176,18 @@ export class WasmLossKernel implements LossKernel {
       gradView === undefined || workerMadeGrad
         ? undefined
         : (problem.out?.gradInput ?? allocate(dtype, size));
+    if (team === undefined) {
+      const outOfRange = this.#alone(layout, input, target, g, simdMax, gradInput);
+      if (timed) this.#policy.record(shape, placement, performance.now() - started);
+      return finish(problem, layout, outOfRange, gradInput);
+    }
+
+    const copyRows = (from: number, count: number) => {
+      const start = from * classes;
+      const end = (from + count) * classes;
+      layout.target.set(target.subarray(start, end), start);
+      layout.input.set(input.subarray(start, end), start);
+    };
     const copyOut =
       gradInput === undefined
         ? undefined
@@ -228,35 +195,25 @@ export class WasmLossKernel implements LossKernel {
             const start = from * classes;
             gradInput.set(gradView!.subarray(start, start + count * classes), start);
           };
-    // On this thread alone, chunk by chunk: each chunk's input is still in cache when the kernels
-    // read it, and its gradient when it is copied out (one pass over memory, not three).
-    const alone = () => {
-      const rowsPerChunk = Math.max(1, Math.floor(CHUNK_ELEMENTS / classes));
-      for (let from = 0; from < batch; from += rowsPerChunk) {
-        const count = Math.min(rowsPerChunk, batch - from);
-        copyRows(from, count);
-        const found = runHere(from, count);
-        if (found >= 0) return found;
-        copyOut?.(from, count);
-      }
-      return -1;
+    const job: RowJob = {
+      kind: dtype === 'float32' ? 0 : 1,
+      input: layout.inputPtr,
+      target: layout.targetPtr,
+      batch,
+      classes,
+      sums: layout.sumsPtr,
+      grad: layout.gradPtr,
+      scales: layout.scalesPtr,
+      g,
+      simdMax,
     };
-    const finish = (outOfRange: number): RowResults => {
-      if (timed) this.#policy.record(shape, placement, performance.now() - started);
-      // The message names the value the kernels read (their copy), not the caller's array now:
-      // on the threaded path the caller may have refilled it while this call waited.
-      if (outOfRange >= 0) throw targetOutOfRangeError(targetView, outOfRange, classes);
-      // Reduced here, before the next call can reuse the memory: into `out.output` when given.
-      const output = reduceRowSums(problem, new Float64Array(buffer, sumsPtr, batch));
-      return gradInput === undefined ? { output } : { output, gradInput };
-    };
-    if (team === undefined) return finish(alone());
+    const runHere = (from: number, count: number) => this.#runRows(layout, from, count, g, simdMax);
     const shared = async (): Promise<RowResults> => {
       let outOfRange: number;
       try {
         outOfRange = await team.run(
           job,
-          workerScratch,
+          layout.workerScratch,
           copyRows,
           placement === 'shared' ? runHere : undefined,
           copyOut,
@@ -265,9 +222,10 @@ export class WasmLossKernel implements LossKernel {
         // A worker failed (or was terminated) mid-job: stop the team (so nothing else writes),
         // then redo every row here from a fresh copy of the input (the kernels edit their copy).
         await team.stop(0);
-        outOfRange = alone();
+        outOfRange = this.#alone(layout, input, target, g, simdMax, gradInput);
       }
-      const result = finish(outOfRange);
+      this.#policy.record(shape, placement, performance.now() - started);
+      const result = finish(problem, layout, outOfRange, gradInput);
       return workerMadeGrad
         ? { output: result.output, gradInput: await fromWorkers(team, gradView!) }
         : result;
@@ -275,17 +233,94 @@ export class WasmLossKernel implements LossKernel {
     return shared();
   }
 
+  /** The layout of a call of these sizes: the last one when it still serves, else a new one (from the memory's start). */
+  #layoutFor(batch: number, classes: number, dtype: Dtype, gradient: boolean, workers: number): CallLayout {
+    if (this.#layout?.serves(batch, classes, dtype, gradient, workers)) return this.#layout;
+    this.#layout = new CallLayout(this.#kernels, this.#arena, { batch, classes, dtype, gradient, workers });
+    return this.#layout;
+  }
+
   /**
-   * Rows [from, from + count) of `job`, on this thread: -1, or the index of the first target out
-   * of range in them (then nothing is computed).
+   * Every row on this thread alone, chunk by chunk: each chunk's input is still in cache when the
+   * kernels read it, and its gradient when it is copied out (one pass over memory, not three).
+   * -1, or the index of the first target out of range (then the rows from its chunk on are not
+   * computed).
    */
-  #runRows(job: RowJob, from: number, count: number, scratch: number): number {
+  #alone(
+    layout: CallLayout,
+    input: FloatArray,
+    target: Int32Array,
+    g: number,
+    simdMax: number,
+    gradInput: FloatArray | undefined,
+  ): number {
+    const { batch, classes } = layout;
+    if (batch * classes <= CHUNK_ELEMENTS) {
+      // The whole problem in one chunk (every small call): no subarray objects.
+      layout.target.set(target);
+      layout.input.set(input);
+      const found = this.#runRows(layout, 0, batch, g, simdMax);
+      if (found < 0 && gradInput !== undefined) gradInput.set(layout.grad!);
+      return found;
+    }
+    const rowsPerChunk = Math.max(1, Math.floor(CHUNK_ELEMENTS / classes));
+    for (let from = 0; from < batch; from += rowsPerChunk) {
+      const count = Math.min(rowsPerChunk, batch - from);
+      const start = from * classes;
+      const end = start + count * classes;
+      layout.target.set(target.subarray(start, end), start);
+      layout.input.set(input.subarray(start, end), start);
+      const found = this.#runRows(layout, from, count, g, simdMax);
+      if (found >= 0) return found;
+      gradInput?.set(layout.grad!.subarray(start, end), start);
+    }
+    return -1;
+  }
+
+  /**
+   * Rows [from, from + count) of the call laid out in `layout`, on this thread: -1, or the index
+   * of the first target out of range in them (then nothing is computed).
+   */
+  #runRows(layout: CallLayout, from: number, count: number, g: number, simdMax: number): number {
     const exports = this.#kernels.exports;
-    const rows = job.kind === 0 ? exports.lossRowsF32 : exports.lossRowsF64;
-    const { input, target, classes, sums, grad, scales, g, simdMax } = job;
-    return rows(input, target, from, count, classes, sums, grad, scales, g, scratch, simdMax);
+    const rows = layout.dtype === 'float32' ? exports.lossRowsF32 : exports.lossRowsF64;
+    return rows(
+      layout.inputPtr,
+      layout.targetPtr,
+      from,
+      count,
+      layout.classes,
+      layout.sumsPtr,
+      layout.gradPtr,
+      layout.scalesPtr,
+      g,
+      layout.scratch,
+      simdMax,
+    );
   }
 }
+
+/**
+ * A computed call's results: its row sums reduced (into `out.output` when given) and the
+ * gradient, or core-spec's error for the first target out of range. Made before the next call
+ * can reuse the memory. The message names the value the kernels read (their copy), not the
+ * caller's array now: on the threaded path the caller may have refilled it while the call waited.
+ */
+function finish(
+  problem: Problem,
+  layout: CallLayout,
+  outOfRange: number,
+  gradInput: FloatArray | undefined,
+): RowResults {
+  if (outOfRange >= 0) throw targetOutOfRangeError(layout.target, outOfRange, layout.classes);
+  const output = reduceRowSums(problem, layout.sums);
+  return gradInput === undefined ? { output } : { output, gradInput };
+}
+
+/** What forward, backward and forwardBackward return of a served call (made once, not per call). */
+const pickOutput = (r: RowResults): FloatArray => r.output;
+const pickGradInput = (r: RowResults): FloatArray => r.gradInput!;
+const pickBoth = (r: RowResults): KernelResult => ({ output: r.output, gradInput: r.gradInput! });
 
 /** `pick` of a served call's results: at once when computed before returning, else when it settles. */
 function whenServed<R>(

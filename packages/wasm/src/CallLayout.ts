@@ -1,0 +1,98 @@
+import type { Dtype, FloatArray } from '@mlml/core-spec';
+import type { WasmArena } from './WasmArena.js';
+import type { WasmKernels } from './WasmKernels.js';
+
+/** The sizes a {@link CallLayout} is laid out for. */
+export interface LayoutKey {
+  /** N. */
+  readonly batch: number;
+  /** C. */
+  readonly classes: number;
+  /** The input's dtype. */
+  readonly dtype: Dtype;
+  /** Whether the call computes a gradient (then grad_output scales and a gradient are laid out). */
+  readonly gradient: boolean;
+  /** Worker threads that compute with this one (each gets scratch space of its own). */
+  readonly workers: number;
+}
+
+/**
+ * Where one call's regions sit in the module's memory (target, input, row sums, grad_output
+ * scales, gradient, scratch) and views on them. A training loop makes the same call thousands of
+ * times: the kernel keeps its last layout and reuses it while calls have the same sizes (see
+ * {@link CallLayout.serves}), so such calls lay out nothing and make no views.
+ */
+export class CallLayout implements LayoutKey {
+  readonly batch: number;
+  readonly classes: number;
+  readonly dtype: Dtype;
+  readonly gradient: boolean;
+  readonly workers: number;
+  /** Addresses of the regions (0: not laid out). */
+  readonly targetPtr: number;
+  readonly inputPtr: number;
+  readonly sumsPtr: number;
+  readonly scalesPtr: number;
+  readonly gradPtr: number;
+  /** Scratch space of this thread, then of each worker. */
+  readonly scratch: number;
+  readonly workerScratch: readonly number[];
+  /** Views on the regions. */
+  readonly target: Int32Array;
+  readonly input: FloatArray;
+  readonly sums: Float64Array;
+  readonly scales: Float64Array | undefined;
+  readonly grad: FloatArray | undefined;
+
+  /**
+   * Lays out a call of `key`'s sizes in `arena` (growing the memory if needed). Throws core-spec's
+   * `INPUT_TOO_LARGE` when the memory cannot hold it.
+   */
+  constructor(kernels: WasmKernels, arena: WasmArena, key: LayoutKey) {
+    const { batch, classes, dtype, gradient, workers } = key;
+    this.batch = batch;
+    this.classes = classes;
+    this.dtype = dtype;
+    this.gradient = gradient;
+    this.workers = workers;
+    const elementBytes = dtype === 'float32' ? 4 : 8;
+    const size = batch * classes;
+    // A double computed in 64 bits: the arena checks it before any 32-bit address is formed.
+    const scratchBytes = kernels.exports.scratchBytes(classes);
+    arena.reset();
+    this.targetPtr = arena.take(size * 4, 'the target');
+    this.inputPtr = arena.take(size * elementBytes, 'the input');
+    this.sumsPtr = arena.take(batch * 8, 'the row sums');
+    this.scalesPtr = gradient ? arena.take(batch * 8, 'grad_output') : 0;
+    this.gradPtr = gradient ? arena.take(size * elementBytes, 'the gradient') : 0;
+    this.scratch = arena.take(scratchBytes, 'scratch space');
+    const workerScratch: number[] = [];
+    for (let i = 0; i < workers; i++) workerScratch.push(arena.take(scratchBytes, 'scratch space'));
+    this.workerScratch = workerScratch;
+    const buffer = arena.commit();
+    const Float = dtype === 'float32' ? Float32Array : Float64Array;
+    this.target = new Int32Array(buffer, this.targetPtr, size);
+    this.input = new Float(buffer, this.inputPtr, size);
+    this.sums = new Float64Array(buffer, this.sumsPtr, batch);
+    this.scales = gradient ? new Float64Array(buffer, this.scalesPtr, batch) : undefined;
+    this.grad = gradient ? new Float(buffer, this.gradPtr, size) : undefined;
+  }
+
+  /**
+   * Whether this layout serves a call of these sizes as it is: the same sizes, a gradient laid
+   * out if the call computes one (a gradient layout serves forward calls too), views attached.
+   */
+  serves(batch: number, classes: number, dtype: Dtype, gradient: boolean, workers: number): boolean {
+    return (
+      this.batch === batch &&
+      this.classes === classes &&
+      this.dtype === dtype &&
+      (this.gradient || !gradient) &&
+      this.workers === workers &&
+      // Defensive: only a new layout grows the memory, and it replaces this one; but views of a
+      // private memory that grew are detached (length 0), and an empty batch's layout is cheap.
+      this.sums.length === batch &&
+      batch > 0
+    );
+  }
+}
