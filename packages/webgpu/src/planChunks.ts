@@ -2,8 +2,29 @@ import { LossError } from '@mlml/core-spec';
 import type { EffectiveLimits } from './acquireDevice.js';
 import { LOSS_WORKGROUP_SIZE, ROW_HEADER_WORDS, STATUS_WORDS, TargetPath, targetPathFor } from './shaders.js';
 
-/** Classes one element-pass thread handles (a row has ceil(C / this) threads). */
-export const CLASSES_PER_THREAD = 64;
+/**
+ * Classes one element-pass thread handles (a row has ceil(C / this) threads): many, so that each
+ * thread's setup (its row's header, the register path's keys and gap sums) and partial sum are
+ * shared by many elements.
+ */
+export const CLASSES_PER_THREAD = 256;
+
+/** Fewest classes per thread, when a call has too few rows to fill {@link MIN_THREADS} threads. */
+export const MIN_CLASSES_PER_THREAD = 64;
+
+/** Element-pass threads a call keeps when it can (64 workgroups: every core busy). */
+export const MIN_THREADS = 4096;
+
+/**
+ * P: element-pass threads per row: C / {@link CLASSES_PER_THREAD}, more (up to C /
+ * {@link MIN_CLASSES_PER_THREAD}) when the call's rows would leave fewer than
+ * {@link MIN_THREADS} threads.
+ */
+export function segmentsFor(batch: number, classes: number): number {
+  const fewest = Math.ceil(classes / CLASSES_PER_THREAD);
+  const most = Math.ceil(classes / MIN_CLASSES_PER_THREAD);
+  return Math.max(fewest, Math.min(most, Math.ceil(MIN_THREADS / Math.max(1, batch))));
+}
 
 /** How a call is cut into chunks of whole rows that fit the device's limits, and its row layout. */
 export interface ChunkPlan {
@@ -45,7 +66,7 @@ export interface PlanRequest {
  */
 export function planChunks(request: PlanRequest, limits: EffectiveLimits): ChunkPlan {
   const { batch, classes, maxTargets, withGradient, rowAlignment } = request;
-  const segments = Math.ceil(classes / CLASSES_PER_THREAD);
+  const segments = segmentsFor(batch, classes);
   const keyStride = maxTargets + 1;
   const maskWords = Math.ceil(classes / 32);
   const path = targetPathFor(maxTargets);
