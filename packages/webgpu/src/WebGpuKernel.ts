@@ -454,7 +454,7 @@ export class WebGpuKernel implements LossKernel {
           checkRange ? 1 : 0,
           start * classes,
           plan.buckets,
-          0,
+          plan.threadMaskWords,
           0,
           0,
         ]),

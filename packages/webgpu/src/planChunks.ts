@@ -36,7 +36,12 @@ export interface ChunkPlan {
   readonly keyStride: number;
   /** u32 words of a row's target bitmap. */
   readonly maskWords: number;
-  /** u32 words of scratch per row: header, keys, gap sums (4 words per slot), bitmap, bucket table. */
+  /** u32 words of an element-pass thread's target bits (a bit per element of the thread). */
+  readonly threadMaskWords: number;
+  /**
+   * u32 words of scratch per row: header, keys, gap sums (4 words per slot), threshold values,
+   * bitmap, bucket table, the threads' target bits.
+   */
   readonly scratchStride: number;
   /** B: buckets of a row's table on the searched path (0 on the others). */
   readonly buckets: number;
@@ -71,7 +76,9 @@ export function planChunks(request: PlanRequest, limits: EffectiveLimits): Chunk
   const maskWords = Math.ceil(classes / 32);
   const path = targetPathFor(maxTargets);
   const buckets = path === TargetPath.searched ? bucketsFor(maxTargets) : 0;
-  const scratchStride = ROW_HEADER_WORDS + 6 * keyStride + maskWords + (buckets > 0 ? buckets + 1 : 0);
+  const threadMaskWords = Math.ceil(Math.ceil(classes / segments) / 32);
+  const scratchStride =
+    ROW_HEADER_WORDS + 6 * keyStride + maskWords + (buckets > 0 ? buckets + 1 : 0) + segments * threadMaskWords;
   const bytesPerRow = Math.max(classes * 4, scratchStride * 4, segments * 16, 16);
   const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const statusBytesPerRow = withGradient ? keyStride * 4 : 0;
@@ -95,7 +102,7 @@ export function planChunks(request: PlanRequest, limits: EffectiveLimits): Chunk
         `storage buffer limit of ${maxBytes} bytes`,
     );
   }
-  return { rowsPerChunk, segments, keyStride, maskWords, scratchStride, buckets, path };
+  return { rowsPerChunk, segments, keyStride, maskWords, threadMaskWords, scratchStride, buckets, path };
 }
 
 /** Most buckets of a row's table. */

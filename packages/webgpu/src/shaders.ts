@@ -69,7 +69,7 @@ struct Params {
   checkRange: u32,    // 1: targets not validated on the host; the element pass checks each one
   firstElement: u32,  // the chunk's first element in the call's target (for the first bad index)
   buckets: u32,       // B: buckets of a row's table (searched path), a power of two; 0 without tables
-  unused0: u32,
+  threadMaskWords: u32, // u32 words of an element-pass thread's target bits (32 of its elements a word)
   unused1: u32,
   unused2: u32,
 }
@@ -141,6 +141,11 @@ fn gapsAt(row: u32) -> u32 { return keysAt(row) + params.keyStride; }
 fn valuesAt(row: u32) -> u32 { return gapsAt(row) + 4u * params.keyStride; }
 fn maskAt(row: u32) -> u32 { return valuesAt(row) + params.keyStride; }
 fn tableAt(row: u32) -> u32 { return maskAt(row) + params.maskWords; }
+// Per element-pass thread (segment s), threadMaskWords words: bit i of word w is set iff its element
+// 32w + i (class s + (32w + i) * P) is a target class.
+fn threadMasksAt(row: u32) -> u32 {
+  return tableAt(row) + select(0u, params.buckets + 1u, params.buckets > 0u);
+}
 
 // What a row's bucket table needs: the keys and values of its lowest and highest finite
 // thresholds and the scale that maps the values between them onto [0, B - 1].
@@ -420,10 +425,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   scratch[row * params.scratchStride] = J;
   let mask = maskAt(row);
   for (var w = 0u; w < params.maskWords; w++) { scratch[mask + w] = 0u; }
+  let threadMasks = threadMasksAt(row);
+  let segments = params.segments;
+  let threadWords = params.threadMaskWords;
+  for (var w = 0u; w < segments * threadWords; w++) { scratch[threadMasks + w] = 0u; }
   let keys = keysAt(row);
   for (var j = 0u; j < J; j++) {
     let y = targetClass(rowStart, j);
     scratch[mask + (y >> 5u)] |= 1u << (y & 31u);
+    let i = y / segments;
+    scratch[threadMasks + (y - i * segments) * threadWords + (i >> 5u)] |= 1u << (i & 31u);
     scratch[keys + j] = thresholdKey(inputBits[rowStart + y]);
   }
   if (params.buckets > 0u) {
@@ -530,6 +541,14 @@ function registerHistogram(): string {
     .join('\n');
 }
 
+/** Lines indented by two more spaces. */
+function indent(code: string): string {
+  return code
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+}
+
 /** t[k - 1] and G[k] picked from the registers: those of the last key that passes. */
 function registerSelects(): string {
   const pick = (name: string, of: (i: number) => string) =>
@@ -623,7 +642,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   let keys = keysAt(row);
   let gaps = gapsAt(row);
   let hist = histAt(row);
-  let mask = maskAt(row);
+  // The thread's target bits, a word per 32 of its elements (no per-element read of the row's bitmap).
+  let targetWords = threadMasksAt(row) + segment * params.threadMaskWords;
   let firstStep = select(0u, 1u << firstLeadingBit(J), J > 0u);
   let splitMask = splitMaskOf(J);
 
@@ -644,22 +664,29 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   // Per register key, the elements of the thread above it (for the histogram of k).
 ${registerIndices.map((i) => `  var above${i} = 0u;`).join('\n')}
 ${registerLoads()}
-  for (var d = segment; inRegisters && d < classes; d += segments) {
-    let e = rowStart + d;
-    if (CHECK_RANGE) { firstBad = min(firstBad, badIndex(e)); }
-    let isTarget = ((scratch[mask + (d >> 5u)] >> (d & 31u)) & 1u) != 0u;
-    let xBits = inputBits[e];
-    let key = select(elementKey(xBits), 0u, isTarget);
-${registerPasses()}
-    let k = ${registerCount()};
-    if (WITH_GRAD) {
-      grad[e] = select(scaleNonNegative(k, scaleBits), 0u, isTarget);
-${registerAboveCounts()}
-    }
-    if (WITH_LOSS) {
-      largest = max(largest, xBits & 0x7fffffffu);
-${registerSelects()}
-      addTerm(&small, k, splitMask, xBits, tBits, gapHigh, gapLow);
+  var dR = segment;
+  for (var word = targetWords; inRegisters && dR < classes; word++) {
+    let targetBits = scratch[word];
+    let stop = min(classes, dR + 32u * segments);
+    for (var bit = 1u; dR < stop; bit <<= 1u) {
+      let d = dR;
+      dR += segments;
+      let e = rowStart + d;
+      if (CHECK_RANGE) { firstBad = min(firstBad, badIndex(e)); }
+      let isTarget = (targetBits & bit) != 0u;
+      let xBits = inputBits[e];
+      let key = select(elementKey(xBits), 0u, isTarget);
+${indent(registerPasses())}
+      let k = ${registerCount()};
+      if (WITH_GRAD) {
+        grad[e] = select(scaleNonNegative(k, scaleBits), 0u, isTarget);
+${indent(registerAboveCounts())}
+      }
+      if (WITH_LOSS) {
+        largest = max(largest, xBits & 0x7fffffffu);
+${indent(registerSelects())}
+        addTerm(&small, k, splitMask, xBits, tBits, gapHigh, gapLow);
+      }
     }
   }
   if (WITH_GRAD && inRegisters) {
@@ -672,21 +699,28 @@ ${registerHistogram()}
   let highBits = keyBits(buckets.keyHigh);
   let lastBucket = params.buckets - 1u;
   let bucketStep = scratch[bucketStepAt(row)];
-  for (var d = segment; !inRegisters && d < classes; d += segments) {
-    let e = rowStart + d;
-    if (CHECK_RANGE) { firstBad = min(firstBad, badIndex(e)); }
-    let isTarget = ((scratch[mask + (d >> 5u)] >> (d & 31u)) & 1u) != 0u;
-    let xBits = inputBits[e];
-    let k = countBelowBucketed(keys, J, table, buckets, bucketStep, select(elementKey(xBits), 0u, isTarget), xBits,
-                               lowBits, highBits, lastBucket);
-    if (WITH_GRAD) {
-      grad[e] = select(scaleNonNegative(k, scaleBits), 0u, isTarget);
-      atomicAdd(&status[hist + k], 1u);
-    }
-    if (WITH_LOSS) {
-      largest = max(largest, xBits & 0x7fffffffu);
-      let g = gaps + 4u * k;
-      addTerm(&small, k, splitMask, xBits, scratch[values + k], scratch[g], scratch[g + 1u]);
+  var dS = segment;
+  for (var word = targetWords; !inRegisters && dS < classes; word++) {
+    let targetBits = scratch[word];
+    let stop = min(classes, dS + 32u * segments);
+    for (var bit = 1u; dS < stop; bit <<= 1u) {
+      let d = dS;
+      dS += segments;
+      let e = rowStart + d;
+      if (CHECK_RANGE) { firstBad = min(firstBad, badIndex(e)); }
+      let isTarget = (targetBits & bit) != 0u;
+      let xBits = inputBits[e];
+      let k = countBelowBucketed(keys, J, table, buckets, bucketStep, select(elementKey(xBits), 0u, isTarget), xBits,
+                                 lowBits, highBits, lastBucket);
+      if (WITH_GRAD) {
+        grad[e] = select(scaleNonNegative(k, scaleBits), 0u, isTarget);
+        atomicAdd(&status[hist + k], 1u);
+      }
+      if (WITH_LOSS) {
+        largest = max(largest, xBits & 0x7fffffffu);
+        let g = gaps + 4u * k;
+        addTerm(&small, k, splitMask, xBits, scratch[values + k], scratch[g], scratch[g + 1u]);
+      }
     }
   }
 
