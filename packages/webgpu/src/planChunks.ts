@@ -78,7 +78,8 @@ export function planChunks(request: PlanRequest, limits: EffectiveLimits): Chunk
   const buckets = path === TargetPath.searched ? bucketsFor(maxTargets) : 0;
   const threadMaskWords = Math.ceil(Math.ceil(classes / segments) / 32);
   const tableWords = buckets > 0 ? buckets + 1 : 0;
-  const scratchStride = ROW_HEADER_WORDS + 6 * keyStride + maskWords + tableWords + segments * threadMaskWords;
+  const scratchStride =
+    ROW_HEADER_WORDS + 6 * keyStride + maskWords + tableWords + segments * threadMaskWords;
   const bytesPerRow = Math.max(classes * 4, scratchStride * 4, segments * 16, 16);
   const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const statusBytesPerRow = withGradient ? keyStride * 4 : 0;
