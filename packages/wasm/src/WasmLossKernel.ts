@@ -177,7 +177,7 @@ export class WasmLossKernel implements LossKernel {
         ? undefined
         : (problem.out?.gradInput ?? allocate(dtype, size));
     if (team === undefined) {
-      const outOfRange = this.#alone(layout, input, target, g, simdMax, gradInput);
+      const outOfRange = this.#alone(layout, input, target, g, simdMax, gradient, gradInput);
       if (timed) this.#policy.record(shape, placement, performance.now() - started);
       return finish(problem, layout, outOfRange, gradInput);
     }
@@ -202,12 +202,12 @@ export class WasmLossKernel implements LossKernel {
       batch,
       classes,
       sums: layout.sumsPtr,
-      grad: layout.gradPtr,
-      scales: layout.scalesPtr,
+      grad: gradient ? layout.gradPtr : 0,
+      scales: gradient ? layout.scalesPtr : 0,
       g,
       simdMax,
     };
-    const runHere = (from: number, count: number) => this.#runRows(layout, from, count, g, simdMax);
+    const runHere = (from: number, count: number) => this.#runRows(layout, from, count, g, simdMax, gradient);
     const shared = async (): Promise<RowResults> => {
       let outOfRange: number;
       try {
@@ -222,7 +222,7 @@ export class WasmLossKernel implements LossKernel {
         // A worker failed (or was terminated) mid-job: stop the team (so nothing else writes),
         // then redo every row here from a fresh copy of the input (the kernels edit their copy).
         await team.stop(0);
-        outOfRange = this.#alone(layout, input, target, g, simdMax, gradInput);
+        outOfRange = this.#alone(layout, input, target, g, simdMax, gradient, gradInput);
       }
       this.#policy.record(shape, placement, performance.now() - started);
       const result = finish(problem, layout, outOfRange, gradInput);
@@ -242,9 +242,9 @@ export class WasmLossKernel implements LossKernel {
 
   /**
    * Every row on this thread alone, chunk by chunk: each chunk's input is still in cache when the
-   * kernels read it, and its gradient when it is copied out (one pass over memory, not three).
-   * -1, or the index of the first target out of range (then the rows from its chunk on are not
-   * computed).
+   * kernels read it, and its gradient (when `gradient`) when it is copied out to `gradInput` (one
+   * pass over memory, not three). -1, or the index of the first target out of range (then the rows
+   * from its chunk on are not computed).
    */
   #alone(
     layout: CallLayout,
@@ -252,6 +252,7 @@ export class WasmLossKernel implements LossKernel {
     target: Int32Array,
     g: number,
     simdMax: number,
+    gradient: boolean,
     gradInput: FloatArray | undefined,
   ): number {
     const { batch, classes } = layout;
@@ -259,7 +260,7 @@ export class WasmLossKernel implements LossKernel {
       // The whole problem in one chunk (every small call): no subarray objects.
       layout.target.set(target);
       layout.input.set(input);
-      const found = this.#runRows(layout, 0, batch, g, simdMax);
+      const found = this.#runRows(layout, 0, batch, g, simdMax, gradient);
       if (found < 0 && gradInput !== undefined) gradInput.set(layout.grad!);
       return found;
     }
@@ -270,7 +271,7 @@ export class WasmLossKernel implements LossKernel {
       const end = start + count * classes;
       layout.target.set(target.subarray(start, end), start);
       layout.input.set(input.subarray(start, end), start);
-      const found = this.#runRows(layout, from, count, g, simdMax);
+      const found = this.#runRows(layout, from, count, g, simdMax, gradient);
       if (found >= 0) return found;
       gradInput?.set(layout.grad!.subarray(start, end), start);
     }
@@ -281,7 +282,14 @@ export class WasmLossKernel implements LossKernel {
    * Rows [from, from + count) of the call laid out in `layout`, on this thread: -1, or the index
    * of the first target out of range in them (then nothing is computed).
    */
-  #runRows(layout: CallLayout, from: number, count: number, g: number, simdMax: number): number {
+  #runRows(
+    layout: CallLayout,
+    from: number,
+    count: number,
+    g: number,
+    simdMax: number,
+    gradient: boolean,
+  ): number {
     const exports = this.#kernels.exports;
     const rows = layout.dtype === 'float32' ? exports.lossRowsF32 : exports.lossRowsF64;
     return rows(
@@ -291,8 +299,9 @@ export class WasmLossKernel implements LossKernel {
       count,
       layout.classes,
       layout.sumsPtr,
-      layout.gradPtr,
-      layout.scalesPtr,
+      // A forward call on a gradient call's layout computes no gradient.
+      gradient ? layout.gradPtr : 0,
+      gradient ? layout.scalesPtr : 0,
       g,
       layout.scratch,
       simdMax,
