@@ -155,7 +155,9 @@ export class WasmLossKernel implements LossKernel {
     const timed = this.#team !== undefined && !this.#policy.alwaysHere(batch, classes);
     const started = timed ? performance.now() : 0;
     const layout = this.#layoutFor(batch, classes, dtype, gradient, team?.size ?? 0);
-    const { scales, grad: gradView } = layout;
+    const scales = layout.scales;
+    // A forward call served by a gradient call's layout has no gradient.
+    const gradView = gradient ? layout.grad : undefined;
 
     let g = 0;
     if (gradOutput !== undefined) {
