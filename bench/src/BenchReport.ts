@@ -71,7 +71,7 @@ export interface BenchResult {
   readonly medianMs: number;
   /** Mean latency, ms. */
   readonly meanMs: number;
-  /** Fastest call, ms. */
+  /** Fastest call, ms (for a task timed in batches of calls, the fastest batch's mean). */
   readonly minMs: number;
   /** Relative margin of error of the mean (95%), percent: the largest of the rounds'. */
   readonly rme: number;

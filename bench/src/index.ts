@@ -77,7 +77,14 @@ export {
   type ValueDistribution,
 } from './shapes.js';
 // The TF.js peers stay internal: their types would pull tfjs-core's typings into a user's build.
-export { type TimingOptions, type TimingStats, timeTask, timingFor } from './timeTask.js';
+export {
+  callsPerSample,
+  MIN_SAMPLE_MS,
+  type TimingOptions,
+  type TimingStats,
+  timeTask,
+  timingFor,
+} from './timeTask.js';
 export { torchContender, torchRowName } from './torchContender.js';
 export { DEFAULT_PYTHON, TORCH_SCRIPT, type TorchInfo, TorchRunner } from './torchRunner.js';
 export { type OutputPaths, writeOutputs } from './writeOutputs.js';
