@@ -204,6 +204,35 @@ describe('webgpu agrees with the core-spec reference', () => {
     }
   });
 
+  it('on many rows (256 classes a thread): target bits across words and threads, and threads that meet an operand from 2^39, inf or NaN start again', async () => {
+    // 40 rows: P = ceil(C / 256) with C not a multiple of 32 or 256, so a thread has a partial last
+    // word of target bits; targets at every thread's word boundaries; a few elements beyond 2^39
+    // (or infinite, or NaN) among plain ones, in rows of either path.
+    const classes = 1001;
+    for (const J of [5, 40]) {
+      const { input, target } = randomProblem(40, classes, 0, 91 + J);
+      const segments = Math.ceil(classes / 256);
+      for (let n = 0; n < 40; n++) {
+        for (let j = 0; j < J; j++) {
+          const i = [0, 31, 32, 63, 64, 249, 250][j % 7]!;
+          target.data[n * classes + j] = Math.min(classes - 1, (j % segments) + i * segments + (j >> 3));
+        }
+      }
+      input.data[3 * classes + 17] = 2 ** 40;
+      input.data[5 * classes + 900] = -(2 ** 41);
+      input.data[7 * classes + 2] = Number.POSITIVE_INFINITY;
+      input.data[9 * classes + 400] = Number.NaN;
+      input.data[11 * classes + target.data[11 * classes]!] = 2 ** 42; // a target's huge threshold: not plain
+      for (const reduction of ['none', 'sum'] as const) {
+        await expectAgreement(
+          backend,
+          { input, target, options: { reduction } },
+          `many rows J ${J} ${reduction}`,
+        );
+      }
+    }
+  });
+
   it('on wide rows with many targets (tiles of thresholds, rows larger than a workgroup)', async () => {
     const classes = 700;
     const input = new Float32Array(2 * classes).map((_, i) => Math.sin(i * 12.9898) * 3);
