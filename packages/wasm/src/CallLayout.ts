@@ -23,25 +23,39 @@ export interface LayoutKey {
  * {@link CallLayout.serves}), so such calls lay out nothing and make no views.
  */
 export class CallLayout implements LayoutKey {
+  /** N. */
   readonly batch: number;
+  /** C. */
   readonly classes: number;
+  /** The input's dtype. */
   readonly dtype: Dtype;
+  /** Whether grad_output scales and a gradient are laid out. */
   readonly gradient: boolean;
+  /** Worker threads with scratch space of their own. */
   readonly workers: number;
-  /** Addresses of the regions (0: not laid out). */
+  /** Address of the N·C int32 targets. */
   readonly targetPtr: number;
+  /** Address of the N·C input elements. */
   readonly inputPtr: number;
+  /** Address of the N float64 row sums. */
   readonly sumsPtr: number;
+  /** Address of the N float64 grad_output scales (0: not laid out). */
   readonly scalesPtr: number;
+  /** Address of the N·C gradient elements (0: not laid out). */
   readonly gradPtr: number;
-  /** Scratch space of this thread, then of each worker. */
+  /** Address of this thread's scratch space. */
   readonly scratch: number;
+  /** Addresses of each worker's scratch space. */
   readonly workerScratch: readonly number[];
-  /** Views on the regions. */
+  /** View on the targets. */
   readonly target: Int32Array;
+  /** View on the input. */
   readonly input: FloatArray;
+  /** View on the row sums. */
   readonly sums: Float64Array;
+  /** View on the grad_output scales, when laid out. */
   readonly scales: Float64Array | undefined;
+  /** View on the gradient, when laid out. */
   readonly grad: FloatArray | undefined;
 
   /**
