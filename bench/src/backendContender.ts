@@ -50,7 +50,9 @@ export function backendContender(
     description:
       `mlml backend '${backend.name}' (dtypes: ${capabilities.dtypes.join(', ')}` +
       `${threads > 1 ? `; ${threads} threads` : name.startsWith(WASM_SINGLE_THREAD) ? '; 1 thread' : ''}` +
-      `${reuse ? '; results written into arrays made once (out)' : ''})`,
+      `${reuse ? '; results written into arrays made once (out)' : ''}` +
+      // The backend's own notes: webgpu's name the adapter (a fallback adapter is a CPU emulation).
+      `${capabilities.notes?.length ? `; ${capabilities.notes.join('; ')}` : ''})`,
     tolerance: (dtype) => widerTolerance(DEFAULT_TOLERANCE[dtype], capabilities.tolerance[dtype]),
     skipReason: (_shape, dtype) =>
       capabilities.dtypes.includes(dtype) ? undefined : `${name} does not implement ${dtype}`,

@@ -63,6 +63,16 @@ describe('backendContender', () => {
     expect(calls.slice(TRAINING_LOOP_WARMUP_CALLS)).toEqual(withGradient);
   });
 
+  it("names the backend's notes (webgpu's adapter) in its description", () => {
+    const { backend } = recording();
+    const noted: ILossBackend = {
+      ...backend,
+      name: backend.name,
+      capabilities: { ...backend.capabilities, notes: ['adapter: swiftshader, a fallback adapter'] },
+    };
+    expect(backendContender(noted).description).toContain('adapter: swiftshader, a fallback adapter');
+  });
+
   it('says in its description that results go into arrays made once', () => {
     const { backend } = recording();
     expect(backendContender(backend, 'ref-out', { reuseOutputs: true }).description).toContain('(out)');
