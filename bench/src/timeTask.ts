@@ -93,20 +93,26 @@ export async function timeTask(
 
 /**
  * How many calls of `fn` make a sample of at least {@link MIN_SAMPLE_MS}: from the mean of a pilot
- * of 20 calls (at most 10,000), or 1 at once when a first call takes 1 ms or more.
+ * of 20 calls (at most 10,000), or 1 at once when a first call takes 1 ms or more. `now` is the
+ * clock in ms (tests pass one of their own).
+ * @default now `performance.now`
  */
-export async function callsPerSample(fn: () => unknown, isAsync: boolean): Promise<number> {
-  let started = performance.now();
+export async function callsPerSample(
+  fn: () => unknown,
+  isAsync: boolean,
+  now: () => number = () => performance.now(),
+): Promise<number> {
+  let started = now();
   if (isAsync) await fn();
   else fn();
   // One call this long is not a fast task, however cold it was: no pilot.
-  if (performance.now() - started >= SLOW_CALL_MS) return 1;
-  started = performance.now();
+  if (now() - started >= SLOW_CALL_MS) return 1;
+  started = now();
   for (let i = 0; i < PILOT_CALLS; i++) {
     if (isAsync) await fn();
     else fn();
   }
-  const perCall = (performance.now() - started) / PILOT_CALLS;
+  const perCall = (now() - started) / PILOT_CALLS;
   if (perCall >= MIN_SAMPLE_MS) return 1;
   return Math.min(MAX_CALLS_PER_SAMPLE, Math.ceil(MIN_SAMPLE_MS / Math.max(perCall, 1e-6)));
 }

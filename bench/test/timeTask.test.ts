@@ -9,9 +9,28 @@ function spin(us: number): void {
 
 describe('timeTask', () => {
   it('times calls shorter than MIN_SAMPLE_MS in batches, calls as long one by one', async () => {
-    expect(await callsPerSample(() => spin(1), false)).toBeGreaterThan(1);
-    expect(await callsPerSample(async () => spin(1), true)).toBeGreaterThan(1);
-    expect(await callsPerSample(() => spin(MIN_SAMPLE_MS * 1000 * 2), false)).toBe(1);
+    // A clock that each call moves on by a set time: no dependence on this machine's speed.
+    const clocked = (callMs: number, firstMs = callMs) => {
+      let time = 0;
+      let calls = 0;
+      return {
+        now: () => time,
+        fn: () => {
+          time += calls++ === 0 ? firstMs : callMs;
+        },
+      };
+    };
+    const fast = clocked(0.001);
+    expect(await callsPerSample(fast.fn, false, fast.now)).toBe(Math.ceil(MIN_SAMPLE_MS / 0.001));
+    const fastAsync = clocked(0.004);
+    expect(await callsPerSample(async () => fastAsync.fn(), true, fastAsync.now)).toBe(5);
+    const slow = clocked(MIN_SAMPLE_MS * 2);
+    expect(await callsPerSample(slow.fn, false, slow.now)).toBe(1);
+    // A first call of 1 ms or more (however cold) settles it without a pilot.
+    const coldFirst = clocked(0.001, 1);
+    expect(await callsPerSample(coldFirst.fn, false, coldFirst.now)).toBe(1);
+    const tiny = clocked(0);
+    expect(await callsPerSample(tiny.fn, false, tiny.now)).toBe(10_000);
   });
 
   it("reports a batched task's statistics per call, and counts its calls", async () => {
