@@ -93,6 +93,33 @@ export class CallLayout implements LayoutKey {
   }
 
   /**
+   * Copies rows [from, from + count) of the caller's input and target into the layout (the whole
+   * problem, every small call's case, without subarray objects).
+   */
+  copyIn(input: FloatArray, target: Int32Array, from: number, count: number): void {
+    if (from === 0 && count === this.batch) {
+      this.target.set(target);
+      this.input.set(input);
+      return;
+    }
+    const start = from * this.classes;
+    const end = start + count * this.classes;
+    this.target.set(target.subarray(start, end), start);
+    this.input.set(input.subarray(start, end), start);
+  }
+
+  /** Copies the gradient of rows [from, from + count) into `gradInput` (the whole gradient likewise). */
+  copyOut(gradInput: FloatArray, from: number, count: number): void {
+    const grad = this.grad!;
+    if (from === 0 && count === this.batch) {
+      gradInput.set(grad);
+      return;
+    }
+    const start = from * this.classes;
+    gradInput.set(grad.subarray(start, start + count * this.classes), start);
+  }
+
+  /**
    * Whether this layout serves a call of these sizes as it is: the same sizes, a gradient laid
    * out if the call computes one (a gradient layout serves forward calls too), views attached.
    */

@@ -184,19 +184,11 @@ export class WasmLossKernel implements LossKernel {
       return finish(problem, layout, outOfRange, gradInput);
     }
 
-    const copyRows = (from: number, count: number) => {
-      const start = from * classes;
-      const end = (from + count) * classes;
-      layout.target.set(target.subarray(start, end), start);
-      layout.input.set(input.subarray(start, end), start);
-    };
+    const copyRows = (from: number, count: number) => layout.copyIn(input, target, from, count);
     const copyOut =
       gradInput === undefined
         ? undefined
-        : (from: number, count: number) => {
-            const start = from * classes;
-            gradInput.set(gradView!.subarray(start, start + count * classes), start);
-          };
+        : (from: number, count: number) => layout.copyOut(gradInput, from, count);
     const job: RowJob = {
       kind: dtype === 'float32' ? 0 : 1,
       input: layout.inputPtr,
@@ -258,24 +250,14 @@ export class WasmLossKernel implements LossKernel {
     gradInput: FloatArray | undefined,
   ): number {
     const { batch, classes } = layout;
-    if (batch * classes <= CHUNK_ELEMENTS) {
-      // The whole problem in one chunk (every small call): no subarray objects.
-      layout.target.set(target);
-      layout.input.set(input);
-      const found = this.#runRows(layout, 0, batch, g, simdMax, gradient);
-      if (found < 0 && gradInput !== undefined) gradInput.set(layout.grad!);
-      return found;
-    }
+    // A small call is one chunk: the whole problem (copied without subarray objects).
     const rowsPerChunk = Math.max(1, Math.floor(CHUNK_ELEMENTS / classes));
     for (let from = 0; from < batch; from += rowsPerChunk) {
       const count = Math.min(rowsPerChunk, batch - from);
-      const start = from * classes;
-      const end = start + count * classes;
-      layout.target.set(target.subarray(start, end), start);
-      layout.input.set(input.subarray(start, end), start);
+      layout.copyIn(input, target, from, count);
       const found = this.#runRows(layout, from, count, g, simdMax, gradient);
       if (found >= 0) return found;
-      gradInput?.set(layout.grad!.subarray(start, end), start);
+      if (gradInput !== undefined) layout.copyOut(gradInput, from, count);
     }
     return -1;
   }
