@@ -1,5 +1,12 @@
-import { type GpuKernelData, usesGpu, validateGpuBackward, validateGpuForward } from './gpuProblem.js';
-import type { LossKernel } from './LossKernel.js';
+import {
+  type GpuKernelData,
+  type GpuKernelResult,
+  type GpuProblem,
+  usesGpu,
+  validateGpuBackward,
+  validateGpuForward,
+} from './gpuProblem.js';
+import type { KernelResult, LossKernel } from './LossKernel.js';
 import { allocate, type BackwardProblem, type Problem, withGradOutput } from './Problem.js';
 import type {
   BackendCapabilities,
@@ -41,13 +48,11 @@ export class LossBackend implements ILossBackend {
       const gpu = this.#kernel.gpu;
       if (gpu !== undefined && usesGpu(input, target, options)) {
         const problem = validateGpuForward(input, target, options, this.#context());
-        return this.#then(gpu.forward(problem), (data) => asTensor(data, problem.outputShape));
+        return this.#then(gpu.forward(problem), gpuOutputTensor, problem);
       }
       const problem = validateForward(input, target, options, this.#context());
       const data = problem.batch === 0 ? emptyBatchOutput(problem) : this.#kernel.forward(problem);
-      // A value computed before returning (every small call of the wasm backend) takes no closure.
-      if (!(data instanceof Promise)) return Promise.resolve(outputTensor(data, problem));
-      return this.#then(data, (value) => outputTensor(value, problem));
+      return this.#then(data, outputTensor, problem);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -63,14 +68,11 @@ export class LossBackend implements ILossBackend {
       const gpu = this.#kernel.gpu;
       if (gpu !== undefined && usesGpu(input, target, options)) {
         const problem = validateGpuBackward(input, target, gradOutput, options, this.#context());
-        return this.#then(gpu.backward(problem), (data) => asTensor(data, problem.inputShape));
+        return this.#then(gpu.backward(problem), gpuGradientTensor, problem);
       }
       const problem = validateBackward(input, target, gradOutput, options, this.#context());
       const data = problem.batch === 0 ? allocate(problem.dtype, 0) : this.#kernel.backward(problem);
-      return this.#then(data, (value) => ({
-        data: intoOut(value, problem.out?.gradInput),
-        shape: problem.inputShape,
-      }));
+      return this.#then(data, gradientTensor, problem);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -91,10 +93,7 @@ export class LossBackend implements ILossBackend {
           gradOutput === undefined
             ? { ...forward, gradOutput: ones }
             : validateGpuBackward(input, target, gradOutput, options, this.#context());
-        return this.#then(gpu.forwardBackward(problem), (result) => ({
-          output: asTensor(result.output, problem.outputShape),
-          gradInput: asTensor(result.gradInput, problem.inputShape),
-        }));
+        return this.#then(gpu.forwardBackward(problem), gpuBothTensors, problem);
       }
       // Without grad_output, validate once and take ones of the output's shape (always valid).
       const problem =
@@ -105,13 +104,7 @@ export class LossBackend implements ILossBackend {
         problem.batch === 0
           ? { output: emptyBatchOutput(problem), gradInput: allocate(problem.dtype, 0) }
           : this.#kernel.forwardBackward(problem);
-      return this.#then(result, (value) => ({
-        output: { data: intoOut(value.output, problem.out?.output), shape: problem.outputShape },
-        gradInput: {
-          data: intoOut(value.gradInput, problem.out?.gradInput),
-          shape: problem.inputShape,
-        },
-      }));
+      return this.#then(result, bothTensors, problem);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -129,19 +122,20 @@ export class LossBackend implements ILossBackend {
   }
 
   /**
-   * The call's promise: `finish` of the kernel's result. A kernel that computed before returning
-   * gave a value, finished here at once; a promise is kept in {@link #inFlight} until it settles
-   * (the promise the call chains on: its continuation is queued before dispose()'s, so a call in
-   * flight settles before dispose() resolves). Called inside the method's try: a throw from
-   * `finish` on a value rejects the call.
+   * The call's promise: `finish` of the kernel's result and the call's problem (a module function
+   * and its argument: a value computed before returning, every small wasm call, is finished here
+   * at once with no closure). A promise is kept in {@link #inFlight} until it settles (the promise
+   * the call chains on: its continuation is queued before dispose()'s, so a call in flight settles
+   * before dispose() resolves). Called inside the method's try: a throw from `finish` on a value
+   * rejects the call.
    */
-  #then<T, R>(call: T | Promise<T>, finish: (value: T) => R): Promise<R> {
-    if (!(call instanceof Promise)) return Promise.resolve(finish(call));
+  #then<T, P, R>(call: T | Promise<T>, finish: (value: T, problem: P) => R, problem: P): Promise<R> {
+    if (!(call instanceof Promise)) return Promise.resolve(finish(call, problem));
     const tracked: Promise<T> = call.finally(() => {
       this.#inFlight.delete(tracked);
     });
     this.#inFlight.add(tracked);
-    return tracked.then(finish);
+    return tracked.then((value) => finish(value, problem));
   }
 
   /** The validation context; made once per state (live, disposed), not per call. */
@@ -172,6 +166,34 @@ function asTensor(data: GpuKernelData, shape: readonly number[]): Tensor<FloatAr
 /** A forward result as the call returns it: in the caller's `out.output` when given. */
 function outputTensor(data: FloatArray, problem: Problem): Tensor<FloatArray> {
   return { data: intoOut(data, problem.out?.output), shape: problem.outputShape };
+}
+
+/** A gradient as the call returns it: in the caller's `out.gradInput` when given. */
+function gradientTensor(data: FloatArray, problem: Problem): Tensor<FloatArray> {
+  return { data: intoOut(data, problem.out?.gradInput), shape: problem.inputShape };
+}
+
+/** Both results as forwardBackward returns them. */
+function bothTensors(value: KernelResult, problem: Problem): ForwardBackwardResult {
+  return { output: outputTensor(value.output, problem), gradInput: gradientTensor(value.gradInput, problem) };
+}
+
+/** A GPU-resident kernel's forward result as the call returns it. */
+function gpuOutputTensor(data: GpuKernelData, problem: GpuProblem): Tensor<FloatArray> {
+  return asTensor(data, problem.outputShape);
+}
+
+/** A GPU-resident kernel's gradient as the call returns it. */
+function gpuGradientTensor(data: GpuKernelData, problem: GpuProblem): Tensor<FloatArray> {
+  return asTensor(data, problem.inputShape);
+}
+
+/** Both results of a GPU-resident kernel as forwardBackward returns them. */
+function gpuBothTensors(value: GpuKernelResult, problem: GpuProblem): ForwardBackwardResult {
+  return {
+    output: asTensor(value.output, problem.outputShape),
+    gradInput: asTensor(value.gradInput, problem.inputShape),
+  };
 }
 
 /** The caller's array holding `data` (copied in unless the kernel wrote there), or `data` itself. */
