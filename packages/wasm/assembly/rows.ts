@@ -64,6 +64,8 @@ export function lossRows<T>(
 ): void {
   const cz = <usize>c;
   // Row-independent addresses, once per call (tiny rows would spend a good part of their time here).
+  const th = scratch + thOffset<usize>(cz);
+  const cnt = scratch + cntOffset<usize>(cz);
   const mark = scratch + markOffset<usize>(cz);
   const kbuf = scratch + kbufOffset<usize>(cz);
   const tsum = scratch + tsumOffset<usize>(cz);
@@ -71,8 +73,6 @@ export function lossRows<T>(
   // Rows of few classes first try the narrow path (narrow.ts), which leaves the rows it declines.
   const narrow = sizeof<T>() == 4 && c <= NARROW_MAX_CLASSES;
   const jmax = simdMax < NARROW_MAX_TARGETS ? simdMax : NARROW_MAX_TARGETS;
-  const th = scratch + thOffset<usize>(cz);
-  const cnt = scratch + cntOffset<usize>(cz);
   for (let r = 0; r < n; r++) {
     const rz = <usize>r;
     const row = x + rz * cz * sizeof<T>();
@@ -82,7 +82,7 @@ export function lossRows<T>(
     let sum: f64 = 0;
     if (narrow) sum = narrowRow(row, tgt, c, growPtr, g, scale, th, cnt, jmax);
     if (!narrow || narrowDeclined) {
-      sum = rowLoss<T>(row, tgt, c, growPtr, g, scale, scratch, simdMax, mark, kbuf, tsum);
+      sum = rowLoss<T>(row, tgt, c, growPtr, g, scale, scratch, simdMax, th, cnt, mark, kbuf, tsum);
     }
     store<f64>(sums + (rz << 3), sum);
   }
@@ -97,13 +97,13 @@ function rowLoss<T>(
   scale: f64,
   scratch: usize,
   simdMax: i32,
+  th: usize,
+  cnt: usize,
   mark: usize,
   kbuf: usize,
   tsum: usize,
 ): f64 {
   const cz = <usize>c;
-  const th = scratch + thOffset<usize>(cz);
-  const cnt = scratch + cntOffset<usize>(cz);
   const esz = sizeof<T>();
 
   let jn = 0;
