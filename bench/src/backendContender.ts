@@ -33,8 +33,9 @@ export interface BackendContenderOptions {
  * Makes a contender of an mlml backend. A call is what a user makes: typed arrays in,
  * `reduction: 'mean'` (the default), typed arrays out; `forwardBackward` with its default
  * grad_output of 1. With `reuseOutputs`, results go into arrays allocated once per case (a
- * training loop's calls, timed after {@link TRAINING_LOOP_WARMUP_CALLS} of them). The agreement tolerance is the bench's, widened to the backend's
- * declared one. `name` names the contender (default: the backend's name).
+ * training loop's calls, timed after {@link TRAINING_LOOP_WARMUP_CALLS} of them). The agreement
+ * tolerance is the bench's, widened to the backend's declared one. `name` names the contender
+ * (default: the backend's name).
  */
 export function backendContender(
   backend: ILossBackend,
