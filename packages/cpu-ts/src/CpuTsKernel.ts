@@ -10,7 +10,7 @@ import {
   type Problem,
   reduceRowSums,
 } from '@mlml/core-spec';
-import { DIRECT_PAIRS_MAX, directRowSum } from './directRow.js';
+import { DIRECT_PAIRS_MAX, directRowLoss, directRowLossCounts } from './directRow.js';
 import { RowScratch } from './RowScratch.js';
 import { prepareRow, type RowContext, rowGradient, rowSum } from './rowKernel.js';
 import { rowLoss } from './rowLoss.js';
@@ -19,7 +19,8 @@ import { rowLoss } from './rowLoss.js';
  * The arithmetic of the 'cpu-ts' backend: per sample, the J thresholds `-fl(1 - x[y_j])` are
  * sorted once and every other class is placed among them without branching on the data, which
  * gives the loss and the gradient in O(C + J log J) time for typical data instead of PyTorch's
- * O(J·C) (rows with few pairs take PyTorch's loop itself). Scratch memory is kept between calls.
+ * O(J·C) (rows with few pairs take a branch-free O(J·C) pair loop, directRow.ts). Scratch memory
+ * is kept between calls.
  * Results go straight into the caller's `out` arrays when given (returned as they are), else into
  * fresh arrays. Wrap it in core-spec's `LossBackend` (as `createCpuTsBackend` does) to get
  * validation and the empty batch.
@@ -57,14 +58,25 @@ export class CpuTsKernel implements LossKernel {
     const gradInput =
       gradProblem === null ? EMPTY[dtype] : (problem.out?.gradInput ?? allocate(dtype, batch * classes));
     const g = gradientUnit(problem);
-    const { targetMarks, gradientRow } = scratch;
+    const { keepWeights, gradientRow } = scratch;
     for (let n = 0; n < batch; n++) {
       const offset = n * classes;
       const targetCount = countTargets(target, offset, classes);
       if (targetCount * classes <= DIRECT_PAIRS_MAX) {
-        const counts = gradProblem === null ? null : gradientRow;
-        sums[n] = directRowSum(input, target, offset, classes, targetCount, float32, targetMarks, counts);
-        if (gradProblem !== null) {
+        if (gradProblem === null) {
+          sums[n] = directRowLoss(input, target, offset, classes, targetCount, float32, keepWeights);
+        } else {
+          const sum = directRowLossCounts(
+            input,
+            target,
+            offset,
+            classes,
+            targetCount,
+            float32,
+            keepWeights,
+            gradientRow,
+          );
+          if (wantLoss) sums[n] = sum;
           const scale = gradOutputOfRow(gradProblem, n);
           for (let d = 0; d < classes; d++) gradInput[offset + d] = gradientRow[d]! * g * scale;
         }

@@ -40,6 +40,8 @@ export class RowScratch {
   gathered = new Float64Array(0);
   /** Per class: 1 while it is one of the current row's target classes (forward path). */
   targetMarks = new Uint8Array(0);
+  /** Per class: 0 while it is one of the current row's target classes, else 1 (direct rows' loss). */
+  keepWeights = new Float64Array(0);
   /** The compact table's records (see compactTable.ts); grown on demand. */
   compactRecords = new Float64Array(0);
   /** The compact table's bucket starts (and the counting sort's bucket ends); grown on demand. */
@@ -85,6 +87,7 @@ export class RowScratch {
     this.bucketStart = new Int32Array(MAX_BUCKETS_PER_CLASS * capacity + 4);
     this.gathered = new Float64Array(capacity);
     this.targetMarks = new Uint8Array(capacity);
+    this.keepWeights = new Float64Array(capacity).fill(1);
   }
 
   /** `compactStart`, grown (doubling) to hold at least `length` entries. */

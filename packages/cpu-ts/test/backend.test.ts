@@ -236,10 +236,11 @@ describe('createCpuTsBackend', () => {
     }
   });
 
-  test('rows with few pairs take the reference loop: loss and gradient bit-identical to the reference', async () => {
+  test('rows with few pairs (the direct loop): gradient bit-identical to the reference, and the loss too where every sum is exact', async () => {
     const backend = createCpuTsBackend();
     for (const make of [f32, f64]) {
-      // J·C <= 48: 2x10, 4x12, 1x48; values on the margin edge and beside it.
+      // J·C <= 48: 2x10, 4x12, 1x48; values on the margin edge and beside it. Quarters: every
+      // sum of their terms is exact, so the loss cannot depend on the order pairs are summed in.
       for (const [classes, count] of [
         [10, 2],
         [12, 4],
@@ -259,6 +260,45 @@ describe('createCpuTsBackend', () => {
         const got = await backend.forwardBackward(c.input, c.target, c.gradOutput, c.options);
         expect(firstBitDifference(got.output.data, want.output)).toBe(-1);
         expect(firstBitDifference(got.gradInput.data, want.gradInput)).toBe(-1);
+      }
+    }
+  });
+  test('the direct loop on NaN, infinities and float64 values near the range end: the reference loss, gradient and fused loss', async () => {
+    const backend = createCpuTsBackend();
+    // J = 1, 3 and 5 (the unrolled loops' padding and the looped targets) on 9 classes; 1e302
+    // is beyond what a padding target could hide (a margin of -1e300 would count it).
+    const specials = [
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      1e302,
+      -1e302,
+      1.7e308,
+      -1.7e308,
+    ];
+    for (const make of [f32, f64]) {
+      for (const count of [1, 3, 5]) {
+        for (const special of specials) {
+          for (const at of [0, 4, 8]) {
+            const values = Array.from({ length: 2 * 9 }, (_, i) => ((i * 7) % 9) / 3 - 1.4);
+            values[at] = special; // row 0: a target (at 0) or a non-target
+            const targets = Array.from({ length: 2 * 9 }, (_, i) => (i % 9 < count ? (i * 2) % 9 : -1));
+            const c: Case = {
+              input: make(values, [2, 9]),
+              target: i32(targets, [2, 9]),
+              gradOutput: make([1, 1], [2]),
+              options: { reduction: 'none' },
+            };
+            const want = expected(c);
+            const forward = await backend.forward(c.input, c.target, c.options);
+            const both = await backend.forwardBackward(c.input, c.target, c.gradOutput, c.options);
+            const label = `${make === f32 ? 'f32' : 'f64'} J=${count} x[${at}]=${special}`;
+            const rtol = CPU_TS_CAPABILITIES.tolerance[make === f32 ? 'float32' : 'float64']!.rtol;
+            expect(firstMismatch(forward.data, want.output, rtol), label).toBe(-1);
+            expect(firstBitDifference(both.output.data, forward.data), label).toBe(-1);
+            expect(firstBitDifference(both.gradInput.data, want.gradInput), label).toBe(-1);
+          }
+        }
       }
     }
   });
