@@ -1,13 +1,20 @@
 import { LossError } from '@mlml/core-spec';
 import type { EffectiveLimits } from './acquireDevice.js';
-import { LOSS_WORKGROUP_SIZE, ROW_HEADER_WORDS, STATUS_WORDS, TargetPath, targetPathFor } from './shaders.js';
+import {
+  BUCKET_ENTRY_WORDS,
+  LOSS_WORKGROUP_SIZE,
+  ROW_HEADER_WORDS,
+  STATUS_WORDS,
+  TargetPath,
+  targetPathFor,
+} from './shaders.js';
 
 /**
  * Classes one element-pass thread handles (a row has ceil(C / this) threads): many, so that each
  * thread's setup (its row's header, the register path's keys and gap sums) and partial sum are
  * shared by many elements.
  */
-export const CLASSES_PER_THREAD = 256;
+export const CLASSES_PER_THREAD = 512;
 
 /** Fewest classes per thread, when a call has too few rows to fill {@link MIN_THREADS} threads. */
 export const MIN_CLASSES_PER_THREAD = 64;
@@ -77,7 +84,7 @@ export function planChunks(request: PlanRequest, limits: EffectiveLimits): Chunk
   const path = targetPathFor(maxTargets);
   const buckets = path === TargetPath.searched ? bucketsFor(maxTargets) : 0;
   const threadMaskWords = Math.ceil(Math.ceil(classes / segments) / 32);
-  const tableWords = buckets > 0 ? buckets + 1 : 0;
+  const tableWords = buckets > 0 ? BUCKET_ENTRY_WORDS * (buckets + 1) : 0;
   const scratchStride =
     ROW_HEADER_WORDS + 6 * keyStride + maskWords + tableWords + segments * threadMaskWords;
   const bytesPerRow = Math.max(classes * 4, scratchStride * 4, segments * 16, 16);
@@ -109,8 +116,12 @@ export function planChunks(request: PlanRequest, limits: EffectiveLimits): Chunk
 /** Most buckets of a row's table. */
 export const MAX_BUCKETS = 8192;
 
-/** Buckets up to which a row gets eight per threshold (the prep's serial work grows with B). */
-const SPARSE_BUCKETS = 2048;
+/**
+ * Buckets up to which a row gets eight per threshold (the prep's serial work grows with B): as many
+ * as {@link MAX_BUCKETS}, so that rows of up to 1024 targets rarely have a bucket of three keys or
+ * more (an element there sends its element-pass thread through its elements again, searching).
+ */
+const SPARSE_BUCKETS = 8192;
 
 /**
  * Buckets of a row's table: a power of two, about eight per threshold (so that most elements

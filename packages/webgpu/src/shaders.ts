@@ -23,6 +23,9 @@
  * no finite sum overflows; a counted pair with an infinite operand (necessarily +inf) sets a flag.
  */
 
+/** u32 words of a bucket table entry (see the element pass's bucketEntry). */
+export const BUCKET_ENTRY_WORDS = 4;
+
 /** Threads per workgroup of every loss pass but the prep. */
 export const LOSS_WORKGROUP_SIZE = 64;
 
@@ -144,7 +147,7 @@ fn tableAt(row: u32) -> u32 { return maskAt(row) + params.maskWords; }
 // Per element-pass thread (segment s), threadMaskWords words: bit i of word w is set iff its element
 // 32w + i (class s + (32w + i) * P) is a target class.
 fn threadMasksAt(row: u32) -> u32 {
-  return tableAt(row) + select(0u, params.buckets + 1u, params.buckets > 0u);
+  return tableAt(row) + select(0u, ENTRY_WORDS * (params.buckets + 1u), params.buckets > 0u);
 }
 
 // What a row's bucket table needs: the keys and values of its lowest and highest finite
@@ -164,48 +167,89 @@ fn bucketsOf(row: u32) -> Buckets {
 // The bucket of a key: non-decreasing in the key (so a threshold in a lower bucket than an element
 // is below it, one in a higher bucket above it), linear in value between the lowest and highest
 // finite thresholds, the keys beyond them clamped to theirs first (so only finite values in that
-// range are computed on; a row without finite thresholds has both at 0 and a scale of 0).
+// range are computed on; a row without finite thresholds, or whose scale could not be set, has a
+// low and a scale of 0: one bucket).
 fn bucketOf(key: u32, b: Buckets) -> u32 {
   let value = bitcast<f32>(keyBits(clamp(key, b.keyLow, b.keyHigh)));
-  return min(u32((value - b.low) * b.scale), params.buckets - 1u);
+  return bucketIndex(value, b, f32(params.buckets - 1u));
 }
 
-// The first step of the search within a bucket: the largest power of two not above the row's
-// largest bucket (0 when every bucket is empty), written by the prep.
-fn bucketStepAt(row: u32) -> u32 { return row * params.scratchStride + 6u; }
-
-// One step of countBelowBucketed's search: to position + step if that key is below key.
-fn bucketStep(keys: u32, J: u32, position: u32, key: u32, step: u32) -> u32 {
-  let probe = position + step;
-  let below = (probe <= J) & (scratch[keys + min(probe, J) - 1u] < key);
-  return select(position, probe, below);
+// (value - low) * scale, at most the last bucket, rounded to the nearest integer by adding 2^23
+// (exact, as B <= 2^13): no float-to-integer conversion, which SwiftShader emulates in several
+// operations. The prep and the element pass compute it the same way, so it is the same function.
+fn bucketIndex(value: f32, b: Buckets, lastBucket: f32) -> u32 {
+  return bitcast<u32>(min((value - b.low) * b.scale, lastBucket) + 8388608.0) - 0x4b000000u;
 }
 
-// The count of the row's sorted keys below key. The key's table entry gives the keys of lower
-// buckets and whether its bucket holds any (a key above the highest finite threshold has an entry
-// of its own); within a non-empty bucket, steps of halving powers of two from the row's firstStep
-// advance (no end is needed: a key of a higher bucket is above key, as bucketOf is
-// non-decreasing). The last steps are unrolled: a loop's iterations cost SwiftShader more than
-// the steps themselves.
-//
-// The key's bucket is bucketOf's, computed from the element's own value (xBits, whose key is key)
-// where it lies in the table's range, else from the range's ends (lowBits, highBits; a NaN or
-// target element, of key 0, takes the lowest): the same bucket in fewer operations.
-fn countBelowBucketed(keys: u32, J: u32, table: u32, b: Buckets, firstStep: u32, key: u32, xBits: u32,
-                      lowBits: u32, highBits: u32, lastBucket: u32) -> u32 {
-  let above = key > b.keyHigh;
-  let value = bitcast<f32>(select(select(xBits, lowBits, key < b.keyLow), highBits, above));
-  let bucket = min(u32((value - b.low) * b.scale), lastBucket);
-  let entry = scratch[table + select(bucket, lastBucket + 1u, above)];
-  var position = entry >> 1u;
-  if ((entry & 1u) != 0u) {
-    for (var step = firstStep; step > 4u; step >>= 1u) { position = bucketStep(keys, J, position, key, step); }
-    if (firstStep >= 4u) { position = bucketStep(keys, J, position, key, 4u); }
-    if (firstStep >= 2u) { position = bucketStep(keys, J, position, key, 2u); }
-    position = bucketStep(keys, J, position, key, 1u);
-  }
-  return position;
+// The element pass compares signed keys: a key with its top bit flipped, read as an i32 (the same
+// order; SwiftShader compares signed integers in one instruction, unsigned ones in several).
+fn signedKey(key: u32) -> i32 { return bitcast<i32>(key ^ 0x80000000u); }
+
+// signedKey(elementKey(bits)) in fewer operations: a negative float's other bits flipped, NaN the
+// lowest i32 (below every threshold).
+fn elementSignedKey(bits: u32) -> i32 {
+  let b = bitcast<i32>(bits);
+  return select(b ^ bitcast<i32>(bitcast<u32>(b >> 31u) >> 1u), SIGNED_NAN_KEY, (b & 0x7fffffff) > 0x7f800000);
 }
+const SIGNED_NAN_KEY: i32 = -2147483647 - 1;
+
+// A bucket's table entry (4 words). Its first word packs p, the keys below the bucket (20 bits),
+// m, its number of keys less one (10 bits), EMPTY_BUCKET and MIXED_BUCKET. An empty bucket's
+// (and the entry above the highest finite threshold's) other words are those that its elements'
+// count p reads by count: t[p - 1]'s value and G[p] (small hi, lo), so that its elements read
+// nothing more. A bucket that holds keys has its lowest and highest keys (signed keys) next, and
+// the count of keys below an element's key is p + [key > low] + m * [key > high], exact unless
+// the bucket is mixed (more than two keys, not all equal) and the key lies in (low, high]. (A p or
+// m too large to pack makes the bucket mixed over every key it can hold: searched, never wrong.)
+const ENTRY_WORDS: u32 = ${BUCKET_ENTRY_WORDS}u;
+const MIXED_BUCKET: u32 = 0x80000000u;
+const EMPTY_BUCKET: u32 = 0x40000000u;
+const ENTRY_P_MASK: u32 = 0xfffffu;
+const ENTRY_M_MASK: u32 = 0x3ffu;
+
+// What the element pass needs of a row's bucket table (see Buckets), held by each thread.
+struct Table {
+  at: u32,          // the table's first word
+  keyLow: i32,      // signed keys of the lowest and highest finite thresholds
+  keyHigh: i32,
+  lowBits: u32,     // the float bits of the values the keys beyond them are clamped to
+  highBits: u32,
+  aboveEntry: u32,  // the entry of keys above the highest finite threshold
+  lastBucket: f32,
+  b: Buckets,
+}
+
+fn tableOf(row: u32) -> Table {
+  let b = bucketsOf(row);
+  return Table(tableAt(row), signedKey(b.keyLow), signedKey(b.keyHigh), bitcast<u32>(b.low), keyBits(b.keyHigh),
+               params.buckets, f32(params.buckets - 1u), b);
+}
+
+// The table entry of a key's bucket: bucketOf's bucket, computed from the element's own value
+// (xBits, whose signed key is key) where it lies in the table's range, else from the range's ends
+// (a NaN or target element, of the lowest key, takes the lowest); a key above the highest finite
+// threshold has an entry of its own (after the B buckets').
+fn bucketEntry(t: Table, key: i32, xBits: u32) -> vec4<u32> {
+  let above = key > t.keyHigh;
+  let value = bitcast<f32>(select(select(xBits, t.lowBits, key < t.keyLow), t.highBits, above));
+  let at = t.at + ENTRY_WORDS * select(bucketIndex(value, t.b, t.lastBucket), t.aboveEntry, above);
+  return vec4<u32>(scratch[at], scratch[at + 1u], scratch[at + 2u], scratch[at + 3u]);
+}
+
+fn entryIsEmpty(entry: vec4<u32>) -> bool { return (entry.x & EMPTY_BUCKET) != 0u; }
+
+// The count of keys below key from its bucket's entry (exact unless entryNeedsSearch).
+fn entryCount(entry: vec4<u32>, key: i32) -> u32 {
+  let keys = !entryIsEmpty(entry);
+  return (entry.x & ENTRY_P_MASK) + select(0u, 1u, keys & (key > bitcast<i32>(entry.y))) +
+         select(0u, (entry.x >> 20u) & ENTRY_M_MASK, keys & (key > bitcast<i32>(entry.z)));
+}
+
+// Whether entryCount may be wrong for key: its bucket is mixed and key lies between its ends.
+fn entryNeedsSearch(entry: vec4<u32>, key: i32) -> bool {
+  return (bitcast<i32>(entry.x) < 0) & (key > bitcast<i32>(entry.y)) & (key <= bitcast<i32>(entry.z));
+}
+
 fn histAt(row: u32) -> u32 { return STATUS_WORDS + row * params.keyStride; }
 
 fn isTargetClass(row: u32, d: u32) -> bool {
@@ -356,12 +400,14 @@ fn bucketSort(row: u32, keys: u32, J: u32) {
   if (keyLow <= keyHigh) {
     b.keyLow = keyLow;
     b.keyHigh = keyHigh;
-    b.low = bitcast<f32>(keyBits(keyLow));
+    let low = bitcast<f32>(keyBits(keyLow));
     let high = bitcast<f32>(keyBits(keyHigh));
     // Values far from overflow and a span wide enough that the scale stays finite; else one
-    // bucket holds them all (correct, only slower).
-    if (max(abs(b.low), abs(high)) < 1e37 && high - b.low > 1e-30) {
-      b.scale = f32(params.buckets - 1u) / (high - b.low);
+    // bucket holds them all (correct, only slower), with a low of 0 so that every value in the
+    // range computes (value - 0) * 0 = 0.
+    if (max(abs(low), abs(high)) < 1e37 && high - low > 1e-30) {
+      b.low = low;
+      b.scale = f32(params.buckets - 1u) / (high - low);
     }
   }
   let at = row * params.scratchStride;
@@ -386,25 +432,72 @@ fn bucketSort(row: u32, keys: u32, J: u32) {
     scratch[end] = position;
     scratch[sorted + position] = key;
   }
-  // Each entry packed as (keys below << 1) | (bucket not empty): one read per element, and no
-  // search in an empty bucket.
   var largest = 0u;
   for (var t = 0u; t < buckets; t++) {
-    let start = scratch[table + t + 1u];
-    let size = select(J, scratch[table + t + 2u], t + 1u < buckets) - start;
-    scratch[table + t] = (start << 1u) | select(0u, 1u, size > 0u);
+    let size = select(J, scratch[table + t + 2u], t + 1u < buckets) - scratch[table + t + 1u];
     largest = max(largest, size);
   }
-  // Keys above the highest finite threshold have an entry of their own: below them, all but the
-  // +inf and NaN thresholds (none of which is counted below any key).
-  scratch[table + buckets] = belowInfinity << 1u;
-  scratch[bucketStepAt(row)] = select(0u, 1u << firstLeadingBit(largest), largest > 0u);
   for (var j = 0u; j < J; j++) { scratch[keys + j] = scratch[sorted + j]; }
   if (largest <= 16u) {
     insertionSort(keys, J);
   } else {
     heapSort(keys, J);
   }
+  scratch[belowInfinityAt(row)] = belowInfinity;
+}
+
+fn belowInfinityAt(row: u32) -> u32 { return row * params.scratchStride + 6u; }
+
+// The entries (see bucketEntry), 4 words each, written from the last down over the bucket starts
+// that bucketSort left (table[t + 1], read before entry t's words reach it), once the values and
+// gap sums are known. Keys above the highest finite threshold have an entry of their own: below
+// them, all but the +inf and NaN thresholds (none of which is counted below any key).
+fn writeEntries(row: u32, keys: u32, J: u32) {
+  let table = tableAt(row);
+  let buckets = params.buckets;
+  storeEntry(row, table + ENTRY_WORDS * buckets, scratch[belowInfinityAt(row)], 0u, NO_THRESHOLD, NO_THRESHOLD);
+  for (var t = buckets; t > 0u; t--) {
+    let start = scratch[table + t];
+    let end = select(J, scratch[table + t + 1u], t < buckets);
+    var low = NO_THRESHOLD;
+    var high = NO_THRESHOLD;
+    if (end > start) {
+      low = scratch[keys + start];
+      high = scratch[keys + end - 1u];
+    }
+    storeEntry(row, table + ENTRY_WORDS * (t - 1u), start, end - start, low, high);
+  }
+}
+
+// Writes the entry of a bucket of count keys from key position start, low and high the lowest
+// and highest (unsigned keys; NO_THRESHOLD when empty). See bucketEntry.
+fn storeEntry(row: u32, at: u32, start: u32, count: u32, low: u32, high: u32) {
+  if (count == 0u && start <= ENTRY_P_MASK) {
+    let gap = gapsAt(row) + 4u * start;
+    scratch[at] = start | EMPTY_BUCKET;
+    scratch[at + 1u] = scratch[valuesAt(row) + start];
+    scratch[at + 2u] = scratch[gap];
+    scratch[at + 3u] = scratch[gap + 1u];
+    return;
+  }
+  var lowKey = low ^ 0x80000000u; // signed keys, as the element pass compares them
+  var highKey = high ^ 0x80000000u;
+  var mixed = count > 2u && low != high;
+  // A count or start too large to pack: every key the entry can serve is searched (the lowest key
+  // is NaN's and a target's, which only bucket 0 serves, whose start is 0).
+  if (count > ENTRY_M_MASK) {
+    mixed = true;
+    highKey = 0x7fffffffu;
+  }
+  if (start > ENTRY_P_MASK) {
+    mixed = true;
+    lowKey = 0x80000000u;
+    highKey = 0x7fffffffu;
+  }
+  scratch[at] = min(start, ENTRY_P_MASK) | (min(max(count, 1u) - 1u, ENTRY_M_MASK) << 20u) |
+                select(0u, MIXED_BUCKET, mixed);
+  scratch[at + 1u] = lowKey;
+  scratch[at + 2u] = highKey;
 }
 
 @compute @workgroup_size(${PREP_WORKGROUP_SIZE})
@@ -442,6 +535,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   } else {
     insertionSort(keys, J);
   }
+  let values = valuesAt(row);
+  scratch[values] = 0u;
+  for (var k = 1u; k <= J; k++) { scratch[values + k] = keyBits(scratch[keys + k - 1u]); }
   if (WITH_GRAD) {
     let hist = histAt(row);
     for (var k = 0u; k <= J; k++) { atomicStore(&status[hist + k], 0u); }
@@ -455,9 +551,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
     var big = vec2<f32>(0.0, 0.0);
     var fast = J < 0x1000u; // the element pass's split products need k < 2^12
     storeGap(gaps, 0u, small, big);
-    let values = valuesAt(row);
-    scratch[values] = 0u;
-    for (var k = 1u; k <= J; k++) { scratch[values + k] = keyBits(scratch[keys + k - 1u]); }
     // A -inf threshold makes every counted term of the row +inf: no gap sum is ever read.
     let startsAtNegativeInf = J > 0u && scratch[keys] == NEG_INF_KEY;
     if (startsAtNegativeInf) { fast = false; }
@@ -477,6 +570,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
     }
     scratch[flagsAt(row)] = select(0u, ROW_FAST, fast);
   }
+  if (params.buckets > 0u) { writeEntries(row, keys, J); }
 }
 `;
 
@@ -607,7 +701,7 @@ fn addTerm(sum: ptr<function, vec2<f32>>, k: u32, splitMask: u32, xBits: u32, tB
   let t = bitcast<f32>(tBits);
   let difference = twoSum(x, -t);
   let top = bitcast<f32>(bitcast<u32>(difference.x) & splitMask);
-  let count = f32(k);
+  let count = f32(i32(k)); // k < 2^31: the signed conversion, one SSE instruction on SwiftShader
   let main = twoSum(count * top, bitcast<f32>(gapHigh));
   let rest = (count * (difference.x - top) + count * difference.y) + (bitcast<f32>(gapLow) + main.y);
   let total = twoSum((*sum).x, main.x);
@@ -621,7 +715,7 @@ fn splitMaskOf(J: u32) -> u32 {
 
 // count * gradScale, count >= 0, with the IEEE special cases of an infinite or NaN scale.
 fn scaleNonNegative(count: u32, scaleBits: u32) -> u32 {
-  let normal = bitcast<u32>(f32(count) * bitcast<f32>(scaleBits));
+  let normal = bitcast<u32>(f32(i32(count)) * bitcast<f32>(scaleBits)); // count < 2^31
   let nan = (scaleBits & 0x007fffffu) != 0u || count == 0u;
   let special = select(INF_BITS | (scaleBits & 0x80000000u), NAN_BITS, nan);
   return select(normal, special, (scaleBits & INF_BITS) == INF_BITS);
@@ -692,13 +786,11 @@ ${indent(registerSelects())}
   if (WITH_GRAD && inRegisters) {
 ${registerHistogram()}
   }
-  let table = tableAt(row);
+  let table = tableOf(row);
   let values = valuesAt(row);
-  let buckets = bucketsOf(row);
-  let lowBits = bitcast<u32>(buckets.low);
-  let highBits = keyBits(buckets.keyHigh);
-  let lastBucket = params.buckets - 1u;
-  let bucketStep = scratch[bucketStepAt(row)];
+  // Whether an element's count needs a search (see entryNeedsSearch): its gradient and histogram
+  // count are left to the loop below, which also redoes the thread's loss terms in order.
+  var searchAny = false;
   var dS = segment;
   for (var word = targetWords; !inRegisters && dS < classes; word++) {
     let targetBits = scratch[word];
@@ -710,17 +802,49 @@ ${registerHistogram()}
       if (CHECK_RANGE) { firstBad = min(firstBad, badIndex(e)); }
       let isTarget = (targetBits & bit) != 0u;
       let xBits = inputBits[e];
-      let k = countBelowBucketed(keys, J, table, buckets, bucketStep, select(elementKey(xBits), 0u, isTarget), xBits,
-                                 lowBits, highBits, lastBucket);
+      let key = select(elementSignedKey(xBits), SIGNED_NAN_KEY, isTarget);
+      let entry = bucketEntry(table, key, xBits);
+      let k = entryCount(entry, key);
+      let search = entryNeedsSearch(entry, key);
+      searchAny = searchAny | search;
       if (WITH_GRAD) {
         grad[e] = select(scaleNonNegative(k, scaleBits), 0u, isTarget);
-        atomicAdd(&status[hist + k], 1u);
+        atomicAdd(&status[hist + k], select(1u, 0u, search));
       }
       if (WITH_LOSS) {
         largest = max(largest, xBits & 0x7fffffffu);
-        let g = gaps + 4u * k;
-        addTerm(&small, k, splitMask, xBits, scratch[values + k], scratch[g], scratch[g + 1u]);
+        // An empty bucket's entry holds what its count reads; only elements of buckets with keys
+        // read by count (a branch that SIMD lanes of empty buckets skip).
+        var term = entry.yzw;
+        if (!entryIsEmpty(entry)) {
+          let g = gaps + 4u * k;
+          term = vec3<u32>(scratch[values + k], scratch[g], scratch[g + 1u]);
+        }
+        addTerm(&small, k, splitMask, xBits, term.x, term.y, term.z);
       }
+    }
+  }
+  // A thread that met an element whose count needs a search starts again: every element's count
+  // exact (searched where needed), the gradient and histogram of those elements, and its loss terms
+  // in the same order as above.
+  if (searchAny) { small = vec2<f32>(0.0, 0.0); }
+  for (var d = segment; searchAny && d < classes; d += segments) {
+    if (isTargetClass(row, d)) { continue; }
+    let e = rowStart + d;
+    let xBits = inputBits[e];
+    let key = elementSignedKey(xBits);
+    let entry = bucketEntry(table, key, xBits);
+    var k = entryCount(entry, key);
+    if (entryNeedsSearch(entry, key)) {
+      k = countBelowStepped(keys, J, firstStep, elementKey(xBits));
+      if (WITH_GRAD) {
+        grad[e] = scaleNonNegative(k, scaleBits);
+        atomicAdd(&status[hist + k], 1u);
+      }
+    }
+    if (WITH_LOSS) {
+      let g = gaps + 4u * k;
+      addTerm(&small, k, splitMask, xBits, scratch[values + k], scratch[g], scratch[g + 1u]);
     }
   }
 

@@ -2,6 +2,7 @@ import type { LossOptions } from '@mlml/core-spec';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/index.ts';
+import { CLASSES_PER_THREAD } from '../src/planChunks.ts';
 import { type Case, expectAgreement, randomProblem } from './helpers.ts';
 
 const f32 = (values: number[]): Float32Array => new Float32Array(values);
@@ -204,14 +205,46 @@ describe('webgpu agrees with the core-spec reference', () => {
     }
   });
 
-  it('on many rows (256 classes a thread): target bits across words and threads, and threads that meet an operand from 2^39, inf or NaN start again', async () => {
-    // 40 rows: P = ceil(C / 256) with C not a multiple of 32 or 256, so a thread has a partial last
-    // word of target bits; targets at every thread's word boundaries; a few elements beyond 2^39
-    // (or infinite, or NaN) among plain ones, in rows of either path.
-    const classes = 1001;
+  it('on buckets too full to pack (over 1023 keys in one bucket): their elements are searched', async () => {
+    // Row 0: 1500 thresholds equal (one bucket), 500 spread above; row 1: 1199 distinct thresholds
+    // in [0, 0.0012) and one at 1000 (so one bucket holds the 1199). Elements on, between and
+    // around them.
+    const classes = 4000;
+    const input = new Float32Array(2 * classes);
+    const target = new Int32Array(2 * classes).fill(-1);
+    for (let d = 0; d < classes; d++) {
+      const spread = ((d * 7919) % 1000) / 150 - 1;
+      input[d] =
+        d < 1500 ? 0.5 : d < 2000 ? 1 + (d - 1500) / 100 : d < 2100 ? -0.5 + (d - 2000) * 2 ** -20 : spread;
+      input[classes + d] = d < 1199 ? 1 + d * 1e-6 : d === 1199 ? 1001 : ((d * 104729) % 1000) / 500 - 1;
+    }
+    for (let j = 0; j < 2000; j++) target[j] = j;
+    for (let j = 0; j < 1200; j++) target[classes + j] = j;
+    for (const reduction of ['none', 'sum'] as const) {
+      await expectAgreement(
+        backend,
+        {
+          input: { data: input, shape: [2, classes] },
+          target: { data: target, shape: [2, classes] },
+          gradOutput: {
+            data: new Float32Array(reduction === 'none' ? [1, -0.5] : [1]),
+            shape: reduction === 'none' ? [2] : [],
+          },
+          options: { reduction },
+        },
+        `full buckets ${reduction}`,
+      );
+    }
+  });
+
+  it('on many rows (CLASSES_PER_THREAD classes a thread): target bits across words and threads, and threads that meet an operand from 2^39, inf or NaN start again', async () => {
+    // 40 rows: C not a multiple of 32 or of CLASSES_PER_THREAD, so a thread has a partial last word
+    // of target bits; targets at every thread's word boundaries; a few elements beyond 2^39 (or
+    // infinite, or NaN) among plain ones, in rows of either path.
+    const classes = 2 * CLASSES_PER_THREAD + 489;
     for (const J of [5, 40]) {
       const { input, target } = randomProblem(40, classes, 0, 91 + J);
-      const segments = Math.ceil(classes / 256);
+      const segments = Math.ceil(classes / CLASSES_PER_THREAD);
       for (let n = 0; n < 40; n++) {
         for (let j = 0; j < J; j++) {
           const i = [0, 31, 32, 63, 64, 249, 250][j % 7]!;
