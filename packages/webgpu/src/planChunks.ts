@@ -82,7 +82,7 @@ export function planChunks(request: PlanRequest, limits: EffectiveLimits): Chunk
   const keyStride = maxTargets + 1;
   const maskWords = Math.ceil(classes / 32);
   const path = targetPathFor(maxTargets);
-  const buckets = path === TargetPath.searched ? bucketsFor(maxTargets) : 0;
+  const buckets = path === TargetPath.searched ? bucketsFor(maxTargets, classes) : 0;
   const threadMaskWords = Math.ceil(Math.ceil(classes / segments) / 32);
   const tableWords = buckets > 0 ? BUCKET_ENTRY_WORDS * (buckets + 1) : 0;
   const scratchStride =
@@ -117,20 +117,16 @@ export function planChunks(request: PlanRequest, limits: EffectiveLimits): Chunk
 export const MAX_BUCKETS = 8192;
 
 /**
- * Buckets up to which a row gets eight per threshold (the prep's serial work grows with B): as many
- * as {@link MAX_BUCKETS}, so that rows of up to 1024 targets rarely have a bucket of three keys or
- * more (an element there sends its element-pass thread through its elements again, searching).
+ * Buckets of a row's table: a power of two, about eight per threshold, so that most elements fall
+ * in an empty bucket (whose entry holds all they need) and a bucket of three keys or more is rare
+ * (an element there sends its element-pass thread through its elements again, searching); at
+ * most {@link MAX_BUCKETS}, and at most half the classes (the prep builds each row's table
+ * serially, so a table larger than the row costs more than the searches it saves).
  */
-const SPARSE_BUCKETS = 8192;
-
-/**
- * Buckets of a row's table: a power of two, about eight per threshold (so that most elements
- * fall in an empty bucket and compare with no key) up to 2048, then about two per threshold, at
- * most {@link MAX_BUCKETS}.
- */
-export function bucketsFor(maxTargets: number): number {
-  const perThreshold = 8 * maxTargets <= SPARSE_BUCKETS ? 8 : 2;
-  return Math.min(MAX_BUCKETS, 2 ** Math.ceil(Math.log2(Math.max(2, perThreshold * maxTargets))));
+export function bucketsFor(maxTargets: number, classes: number): number {
+  const wanted = 2 ** Math.ceil(Math.log2(Math.max(2, 8 * maxTargets)));
+  const rowCap = 2 ** Math.floor(Math.log2(Math.max(4, classes / 2)));
+  return Math.min(MAX_BUCKETS, wanted, rowCap);
 }
 
 /** A 2-D workgroup grid covering `count` workgroups with at most `maxPerDimension` per side. */
