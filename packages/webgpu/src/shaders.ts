@@ -8,10 +8,13 @@
  * float sum cannot round to 0; NaN never passes). Three passes per chunk of rows:
  *
  * 1. prep (a thread per row): J, the row's target bitmap, its J threshold keys sorted once, and
- *    gap sums G[k] = sum over i < k of (t[k-1] - t[i]) as double-floats (non-negative parts only).
+ *    gap sums G[k] = sum over i < k of (t[k-1] - t[i]) as double-floats (non-negative parts only);
+ *    beyond 8 targets, a bucket table by value whose entries give counts (see bucketEntry).
  * 2. elements (a thread per (row, segment), a 2-D grid flattened; segment s of a row holds classes
  *    s, s + P, s + 2P, ... so that neighbouring threads read neighbouring elements): the count
- *    k_d of thresholds below x[d] by binary search (O(log J)), the row's loss terms as
+ *    k_d of thresholds below x[d] (compared with keys in registers up to 8 targets, else from its
+ *    bucket's entry with two compares; a binary search only in a rare bucket of three or more
+ *    distinct keys), the row's loss terms as
  *       sum over counted j of (x[d] - t_j) = k_d * (x[d] - t[k_d - 1]) + G[k_d]
  *    (exact products and sums: TwoProduct, TwoSum, double-float accumulation; no per-pair work),
  *    the gradient k_d * scale at non-targets, and a histogram of k_d for the targets' side.
@@ -43,7 +46,7 @@ export const STATUS_WORDS = 4;
 
 /**
  * u32 words at the start of a row's scratch: J, flags, the bucket table's range and scale, and the
- * first step of the search within a bucket.
+ * number of keys below +inf (the count of an element above every finite threshold).
  */
 export const ROW_HEADER_WORDS = 8;
 
