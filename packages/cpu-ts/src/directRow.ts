@@ -7,10 +7,12 @@
  * both exact), a target class is left out by a weight of 0, and the row's total is halved at the
  * end (exact): random data would mispredict a branch on `t > 0` about once in four pairs. The pairs
  * are summed class by class (a class's J terms, then the next class), not in the reference's
- * target-major order, so the loss agrees with the reference to within double rounding; it is the
- * same in forward and in forward+backward, which both call directRowLoss. A row with a NaN or
- * infinite term (its weighted total is then not finite) is summed by the reference's own branching
- * loop instead. The gradient's counts are whole numbers: directRowCounts gives the reference's.
+ * target-major order, so the loss agrees with the reference to within double rounding. Forward
+ * calls directRowLoss; forward+backward calls directRowLossCounts, which sums the same terms in
+ * the same grouping (its own loop, so that the counts come from the same pass), so the fused loss
+ * is forward's to the bit. A row with a NaN or infinite term (its weighted total is then not
+ * finite) is summed by the reference's own branching loop instead. The gradient's counts are whole
+ * numbers, the reference's exactly.
  */
 
 /** Rows with `J * C` up to this take the direct loop. */
