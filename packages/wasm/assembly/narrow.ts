@@ -27,6 +27,7 @@ export let narrowDeclined = false;
 /**
  * Loss sum of one f32 row of `c` <= NARROW_MAX_CLASSES classes and, if grow != 0, its gradient
  * scaled by g and scale; or, with narrowDeclined set, nothing (row and gradient untouched).
+ * Forward rows of one or two targets (the common case) take {@link forwardUpTo2}.
  * th, cnt: scratch of 8 f32 and 8 i32 (16-byte aligned); jmax: the most targets taken (at most
  * NARROW_MAX_TARGETS).
  */
@@ -42,6 +43,11 @@ export function narrowRow(
   cnt: usize,
   jmax: i32,
 ): f64 {
+  if (grow == 0 && jmax >= 2) {
+    const y0 = load<i32>(tgt);
+    const y1 = c > 1 ? load<i32>(tgt + 4) : -1;
+    if (y0 >= 0 && (y1 < 0 || c == 2 || load<i32>(tgt + 8) < 0)) return forwardUpTo2(row, c, y0, y1);
+  }
   narrowDeclined = true;
   let jn = 0;
   while (jn < c && load<i32>(tgt + (<usize>jn << 2)) >= 0) jn++;
@@ -84,6 +90,50 @@ export function narrowRow(
   }
   narrowDeclined = false;
   return sum;
+}
+
+/**
+ * {@link narrowRow} of a forward row (no gradient) with targets y0 and, if y1 >= 0, y1: the same
+ * sum, added in the same order, with thresholds, target lanes and counts kept in registers rather
+ * than in scratch memory (about a third of a row's time at C = 10, J = 2).
+ */
+@inline
+function forwardUpTo2(row: usize, c: i32, y0: i32, y1: i32): f64 {
+  const two = y1 >= 0;
+  const a0 = <f32>1 - load<f32>(row + (<usize>y0 << 2));
+  // A missing second target: threshold +inf, which no element is above.
+  const a1 = two ? <f32>1 - load<f32>(row + (<usize>y1 << 2)) : <f32>-Infinity;
+  const targets = (<u32>1 << <u32>y0) | (two ? <u32>1 << <u32>y1 : 0);
+  const t0 = f32x4.splat(-a0);
+  const t1 = f32x4.splat(-a1);
+  let c0 = i32x4.splat(0);
+  let c1 = i32x4.splat(0);
+  let s0 = f64x2.splat(0);
+  let s1 = f64x2.splat(0);
+  const full = <usize>(c >> 2);
+  const rem = c & 3;
+  const groups = full + <usize>(rem != 0);
+  const tail = rem == 1 ? i32x4(-1, 0, 0, 0) : rem == 2 ? i32x4(-1, -1, 0, 0) : rem == 3 ? i32x4(-1, -1, -1, 0) : i32x4.splat(-1);
+  for (let i: usize = 0; i < groups; i++) {
+    const inRow = i == full ? tail : i32x4.splat(-1);
+    const lanes = v128.andnot(inRow, v128.load(TARGET_LANES + (<usize>((targets >> (<u32>i << 2)) & 15) << 4)));
+    const xv = v128.and(v128.load(row + (i << 4)), lanes);
+    const m0 = v128.and(f32x4.gt(xv, t0), lanes);
+    const m1 = v128.and(f32x4.gt(xv, t1), lanes);
+    c0 = i32x4.sub(c0, m0);
+    c1 = i32x4.sub(c1, m1);
+    const k = i32x4.neg(i32x4.add(m0, m1));
+    s0 = f64x2.add(s0, f64x2.mul(f64x2.convert_low_i32x4_s(k), f64x2.promote_low_f32x4(xv)));
+    s1 = f64x2.add(s1, f64x2.mul(convertHigh(k), promoteHigh(xv)));
+  }
+  const s = f64x2.add(s0, s1);
+  let sum = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+  const n0 = laneSum(c0);
+  const n1 = laneSum(c1);
+  if (n0 != 0) sum += <f64>n0 * <f64>a0;
+  if (n1 != 0) sum += <f64>n1 * <f64>a1;
+  narrowDeclined = !(sum < F32_SUM_GUARD && sum > -F32_SUM_GUARD);
+  return narrowDeclined ? 0 : sum;
 }
 
 /**
@@ -202,5 +252,11 @@ const TARGET_LANES = memory.data<i32>([
 /** The sum of the four lanes of `v`, stored at p. */
 @inline
 function storeLanes(p: usize, v: v128): void {
-  store<i32>(p, i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3));
+  store<i32>(p, laneSum(v));
+}
+
+/** The sum of the four i32 lanes of `v`. */
+@inline
+function laneSum(v: v128): i32 {
+  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
 }
