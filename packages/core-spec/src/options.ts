@@ -31,14 +31,9 @@ export function readOptions(options: unknown): ReadOptions {
     );
   }
   const source = options as Record<string, unknown>;
-  const unknown: string[] = [];
-  for (const key of Object.keys(source)) if (!KNOWN_OPTIONS.includes(key)) unknown.push(key);
-  if (unknown.length > 0) {
-    throw new LossError(
-      'INVALID_OPTIONS',
-      `unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (known: ${KNOWN_OPTIONS.join(', ')})`,
-    );
-  }
+  const keys = Object.keys(source);
+  // The list of unknown keys is made only when there is one (this runs on every call).
+  for (let i = 0; i < keys.length; i++) if (!KNOWN_OPTIONS.includes(keys[i]!)) throw unknownOptions(keys);
   const read: { -readonly [K in keyof LossOptions]?: Exclude<LossOptions[K], undefined> } = {};
   // Each option is read once: a getter cannot answer differently after it was checked.
   const { reduction, size_average: sizeAverage, reduce, outputLocation: location, out: outValue } = source;
@@ -56,6 +51,15 @@ export function readOptions(options: unknown): ReadOptions {
   }
   const out = readOut(outValue);
   return out === undefined ? { options: read } : { options: read, out };
+}
+
+/** The `INVALID_OPTIONS` error naming every unknown key among `keys`. */
+function unknownOptions(keys: readonly string[]): LossError {
+  const unknown = keys.filter((key) => !KNOWN_OPTIONS.includes(key));
+  return new LossError(
+    'INVALID_OPTIONS',
+    `unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (known: ${KNOWN_OPTIONS.join(', ')})`,
+  );
 }
 
 function readOut(value: unknown): OutArrays | undefined {

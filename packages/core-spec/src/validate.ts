@@ -174,7 +174,8 @@ export function checkShapes(
     );
   }
   const batch = rank === 2 ? inputShape[0]! : 1;
-  const targetLength = targetShape.reduce((a, b) => a * b, 1);
+  let targetLength = 1;
+  for (let i = 0; i < targetShape.length; i++) targetLength *= targetShape[i]!;
   const targetFits =
     rank === 2
       ? targetShape.length === 2 && targetShape[0] === batch && targetShape[1] === classes
@@ -261,11 +262,12 @@ export function checkShape(shape: unknown, what: string): readonly number[] {
   let valid = false;
   if (Array.isArray(shape)) {
     const length = shape.length;
-    copy = [];
+    // A matrix's shape, the common case, in one literal (no growing array).
+    copy = length === 2 ? [shape[0], shape[1]] : [];
+    if (length !== 2) for (let i = 0; i < length; i++) copy.push(shape[i]);
     valid = true;
     for (let i = 0; i < length; i++) {
-      const size: unknown = shape[i];
-      copy.push(size);
+      const size = copy[i];
       valid &&= Number.isSafeInteger(size) && (size as number) >= 0;
     }
   }
