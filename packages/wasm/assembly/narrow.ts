@@ -29,7 +29,8 @@ export let narrowDeclined = false;
  * scaled by g and scale; or, with narrowDeclined set, nothing (row and gradient untouched).
  * Forward rows of one or two targets (the common case) take {@link forwardUpTo2}.
  * th, cnt: scratch of 8 f32 and 8 i32 (16-byte aligned); jmax: the most targets taken (at most
- * NARROW_MAX_TARGETS).
+ * NARROW_MAX_TARGETS); tail: {@link tailLanes} of c (made once per call: per row it measured 5% of
+ * a forward call's kernel time at C = 10).
  */
 @inline
 export function narrowRow(
@@ -42,11 +43,12 @@ export function narrowRow(
   th: usize,
   cnt: usize,
   jmax: i32,
+  tail: v128,
 ): f64 {
   if (grow == 0 && jmax >= 2) {
     const y0 = load<i32>(tgt);
     const y1 = c > 1 ? load<i32>(tgt + 4) : -1;
-    if (y0 >= 0 && (y1 < 0 || c == 2 || load<i32>(tgt + 8) < 0)) return forwardUpTo2(row, c, y0, y1);
+    if (y0 >= 0 && (y1 < 0 || c == 2 || load<i32>(tgt + 8) < 0)) return forwardUpTo2(row, c, y0, y1, tail);
   }
   narrowDeclined = true;
   let jn = 0;
@@ -63,13 +65,13 @@ export function narrowRow(
   for (let j = jn; j < nb; j++) store<f32>(th + (<usize>j << 2), Infinity);
   let sum: f64;
   if (grow != 0) {
-    if (nb == 2) sum = narrowPass(row, c, targets, th, cnt, 2, true, grow, g, scale);
-    else if (nb == 4) sum = narrowPass(row, c, targets, th, cnt, 4, true, grow, g, scale);
-    else sum = narrowPass(row, c, targets, th, cnt, 8, true, grow, g, scale);
+    if (nb == 2) sum = narrowPass(row, c, targets, th, cnt, 2, true, grow, g, scale, tail);
+    else if (nb == 4) sum = narrowPass(row, c, targets, th, cnt, 4, true, grow, g, scale, tail);
+    else sum = narrowPass(row, c, targets, th, cnt, 8, true, grow, g, scale, tail);
   } else {
-    if (nb == 2) sum = narrowPass(row, c, targets, th, cnt, 2, false, grow, g, scale);
-    else if (nb == 4) sum = narrowPass(row, c, targets, th, cnt, 4, false, grow, g, scale);
-    else sum = narrowPass(row, c, targets, th, cnt, 8, false, grow, g, scale);
+    if (nb == 2) sum = narrowPass(row, c, targets, th, cnt, 2, false, grow, g, scale, tail);
+    else if (nb == 4) sum = narrowPass(row, c, targets, th, cnt, 4, false, grow, g, scale, tail);
+    else sum = narrowPass(row, c, targets, th, cnt, 8, false, grow, g, scale, tail);
   }
   for (let j = 0; j < jn; j++) {
     const cj = load<i32>(cnt + (<usize>j << 2));
@@ -98,7 +100,7 @@ export function narrowRow(
  * than in scratch memory (about a third of a row's time at C = 10, J = 2).
  */
 @inline
-function forwardUpTo2(row: usize, c: i32, y0: i32, y1: i32): f64 {
+function forwardUpTo2(row: usize, c: i32, y0: i32, y1: i32, tail: v128): f64 {
   const two = y1 >= 0;
   const a0 = <f32>1 - load<f32>(row + (<usize>y0 << 2));
   // A missing second target: threshold +inf, which no element is above.
@@ -113,7 +115,6 @@ function forwardUpTo2(row: usize, c: i32, y0: i32, y1: i32): f64 {
   const full = <usize>(c >> 2);
   const rem = c & 3;
   const groups = full + <usize>(rem != 0);
-  const tail = rem == 1 ? i32x4(-1, 0, 0, 0) : rem == 2 ? i32x4(-1, -1, 0, 0) : rem == 3 ? i32x4(-1, -1, -1, 0) : i32x4.splat(-1);
   for (let i: usize = 0; i < groups; i++) {
     const inRow = i == full ? tail : i32x4.splat(-1);
     const lanes = v128.andnot(inRow, v128.load(TARGET_LANES + (<usize>((targets >> (<u32>i << 2)) & 15) << 4)));
@@ -155,6 +156,7 @@ function narrowPass(
   grow: usize,
   g: f64,
   scale: f64,
+  tail: v128,
 ): f64 {
   const t0 = v128.load32_splat(th + 0);
   const t1 = v128.load32_splat(th + 4);
@@ -180,7 +182,6 @@ function narrowPass(
   const rem = c & 3;
   const groups = full + <usize>(rem != 0);
   // Lanes of the last group that belong to the row (all four for a full group).
-  const tail = rem == 1 ? i32x4(-1, 0, 0, 0) : rem == 2 ? i32x4(-1, -1, 0, 0) : rem == 3 ? i32x4(-1, -1, -1, 0) : i32x4.splat(-1);
   for (let i: usize = 0; i < groups; i++) {
     const off = i << 4;
     const inRow = i == full ? tail : i32x4.splat(-1);
@@ -259,4 +260,10 @@ function storeLanes(p: usize, v: v128): void {
 @inline
 function laneSum(v: v128): i32 {
   return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
+}
+
+/** The lanes of a row's last group of four that belong to the row (all four when c % 4 == 0). */
+export function tailLanes(c: i32): v128 {
+  const rem = c & 3;
+  return rem == 1 ? i32x4(-1, 0, 0, 0) : rem == 2 ? i32x4(-1, -1, 0, 0) : rem == 3 ? i32x4(-1, -1, -1, 0) : i32x4.splat(-1);
 }
