@@ -39,7 +39,7 @@ import {
 } from './scratch';
 import { convertHigh, gradientLanes, promoteHigh } from './lanes';
 import { F32_SUM_GUARD, LOWEST_F32 } from './constants';
-import { NARROW_MAX_CLASSES, NARROW_MAX_TARGETS, narrowDeclined, narrowRow, tailLanes } from './narrow';
+import { NARROW_MAX_CLASSES, NARROW_MAX_TARGETS, narrowDeclined, narrowForwardRows, narrowRow, tailLanes } from './narrow';
 
 /** F32_SUM_GUARD for f64 terms. */
 const F64_SUM_GUARD: f64 = 4.49423283715579e307; // 2^1022
@@ -74,7 +74,9 @@ export function lossRows<T>(
   const narrow = sizeof<T>() == 4 && c <= NARROW_MAX_CLASSES;
   const jmax = simdMax < NARROW_MAX_TARGETS ? simdMax : NARROW_MAX_TARGETS;
   const tail = tailLanes(c);
-  for (let r = 0; r < n; r++) {
+  // Forward rows of one or two targets take narrowForwardRows, which stops at any other row.
+  const narrowForward = narrow && grad == 0 && jmax >= 2;
+  for (let r = narrowForward ? narrowForwardRows(x, t, 0, n, c, sums, tail) : 0; r < n; r++) {
     const rz = <usize>r;
     const row = x + rz * cz * sizeof<T>();
     const tgt = t + rz * cz * 4;
@@ -86,6 +88,7 @@ export function lossRows<T>(
       sum = rowLoss<T>(row, tgt, c, growPtr, g, scale, scratch, simdMax, th, cnt, mark, kbuf, tsum);
     }
     store<f64>(sums + (rz << 3), sum);
+    if (narrowForward) r = narrowForwardRows(x, t, r + 1, n, c, sums, tail) - 1;
   }
 }
 
