@@ -64,6 +64,9 @@ export class WasmLossKernel implements LossKernel {
   readonly #policy: ThreadPolicy;
   /** The last call's layout, reused while it serves. */
   #layout: CallLayout | undefined;
+  /** The compare-and-count limit and the rows per chunk for the layout's C, made with it (two divisions a call less). */
+  #simdMax = 0;
+  #rowsPerChunk = 1;
   /** Calls started and not yet finished (the first may still be using the memory). */
   #inFlight = 0;
   #tail: Promise<unknown> = Promise.resolve();
@@ -148,12 +151,16 @@ export class WasmLossKernel implements LossKernel {
     const { batch, classes, dtype, input, target, reduction } = problem;
     const size = batch * classes;
     const gradient = gradOutput !== undefined;
-    const shape: CallShape = { batch, classes, dtype, gradient };
-    const placement: Placement = this.#policy.place(shape, this.#liveTeam() !== undefined);
+    // Timings feed the policy, which has a choice only when there is a team and a size it shares
+    // (no shape is made for the others: small calls are where a call's fixed costs show).
+    const shape: CallShape | undefined =
+      this.#team !== undefined && !this.#policy.alwaysHere(batch, classes)
+        ? { batch, classes, dtype, gradient }
+        : undefined;
+    const placement: Placement =
+      shape === undefined ? 'here' : this.#policy.place(shape, this.#liveTeam() !== undefined);
     const team = placement === 'here' ? undefined : this.#team;
-    // Timings feed the policy, which has a choice only when there is a team and a size it shares.
-    const timed = this.#team !== undefined && !this.#policy.alwaysHere(batch, classes);
-    const started = timed ? performance.now() : 0;
+    const started = shape !== undefined ? performance.now() : 0;
     const layout = this.#layoutFor(batch, classes, dtype, gradient, team?.size ?? 0);
     const scales = layout.scales;
     // A forward call served by a gradient call's layout has no gradient.
@@ -165,7 +172,7 @@ export class WasmLossKernel implements LossKernel {
       else scales!.fill(gradOutput[0]!);
       g = reduction === 'mean' ? 1 / (batch * classes) : 1 / classes;
     }
-    const simdMax = this.#simdMaxTargets ?? defaultSimdMaxTargets(classes);
+    const simdMax = this.#simdMax;
     // The caller's `out.gradInput` (every element is written: no need to clear it) or a fresh
     // array. Rows go out to it as soon as they are computed: with workers, this thread copies
     // (and takes the first-touch page faults of a fresh array, which cost ms on some VMs) while
@@ -180,7 +187,7 @@ export class WasmLossKernel implements LossKernel {
         : (problem.out?.gradInput ?? allocate(dtype, size));
     if (team === undefined) {
       const outOfRange = this.#alone(layout, input, target, g, simdMax, gradient, gradInput);
-      if (timed) this.#policy.record(shape, placement, performance.now() - started);
+      if (shape !== undefined) this.#policy.record(shape, placement, performance.now() - started);
       return finish(problem, layout, outOfRange, gradInput);
     }
 
@@ -218,7 +225,7 @@ export class WasmLossKernel implements LossKernel {
         await team.stop(0);
         outOfRange = this.#alone(layout, input, target, g, simdMax, gradient, gradInput);
       }
-      this.#policy.record(shape, placement, performance.now() - started);
+      this.#policy.record(shape!, placement, performance.now() - started);
       const result = finish(problem, layout, outOfRange, gradInput);
       return workerMadeGrad
         ? { output: result.output, gradInput: await fromWorkers(team, gradView!) }
@@ -231,6 +238,8 @@ export class WasmLossKernel implements LossKernel {
   #layoutFor(batch: number, classes: number, dtype: Dtype, gradient: boolean, workers: number): CallLayout {
     if (this.#layout?.serves(batch, classes, dtype, gradient, workers)) return this.#layout;
     this.#layout = new CallLayout(this.#kernels, this.#arena, { batch, classes, dtype, gradient, workers });
+    this.#simdMax = this.#simdMaxTargets ?? defaultSimdMaxTargets(classes);
+    this.#rowsPerChunk = Math.max(1, Math.floor(CHUNK_ELEMENTS / classes));
     return this.#layout;
   }
 
@@ -249,9 +258,9 @@ export class WasmLossKernel implements LossKernel {
     gradient: boolean,
     gradInput: FloatArray | undefined,
   ): number {
-    const { batch, classes } = layout;
+    const batch = layout.batch;
     // A small call is one chunk: the whole problem (copied without subarray objects).
-    const rowsPerChunk = Math.max(1, Math.floor(CHUNK_ELEMENTS / classes));
+    const rowsPerChunk = this.#rowsPerChunk;
     for (let from = 0; from < batch; from += rowsPerChunk) {
       const count = Math.min(rowsPerChunk, batch - from);
       layout.copyIn(input, target, from, count);
