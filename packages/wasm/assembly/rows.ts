@@ -76,7 +76,8 @@ export function lossRows<T>(
   const tail = tailLanes(c);
   // Forward rows of one or two targets take narrowForwardRows, which stops at any other row.
   const narrowForward = narrow && grad == 0 && jmax >= 2;
-  for (let r = narrowForward ? narrowForwardRows(x, t, 0, n, c, sums, tail) : 0; r < n; r++) {
+  const outside = <u32>0xffffffff << <u32>c;
+  for (let r = narrowForward ? narrowForwardRows(x, t, 0, n, c, sums, outside) : 0; r < n; r++) {
     const rz = <usize>r;
     const row = x + rz * cz * sizeof<T>();
     const tgt = t + rz * cz * 4;
@@ -88,7 +89,7 @@ export function lossRows<T>(
       sum = rowLoss<T>(row, tgt, c, growPtr, g, scale, scratch, simdMax, th, cnt, mark, kbuf, tsum);
     }
     store<f64>(sums + (rz << 3), sum);
-    if (narrowForward) r = narrowForwardRows(x, t, r + 1, n, c, sums, tail) - 1;
+    if (narrowForward) r = narrowForwardRows(x, t, r + 1, n, c, sums, outside) - 1;
   }
 }
 
