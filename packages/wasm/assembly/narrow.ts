@@ -143,12 +143,14 @@ function forwardUpTo2(row: usize, c: i32, y0: i32, y1: i32, outside: u32): f64 {
     const m1 = v128.and(f32x4.gt(xv, t1), lanes);
     c0 = i32x4.sub(c0, m0);
     c1 = i32x4.sub(c1, m1);
-    const k = i32x4.neg(i32x4.add(m0, m1));
-    s0 = f64x2.add(s0, f64x2.mul(f64x2.convert_low_i32x4_s(k), f64x2.promote_low_f32x4(xv)));
-    s1 = f64x2.add(s1, f64x2.mul(convertHigh(k), promoteHigh(xv)));
+    // -k (the masks are -1): the sums of -k x, negated once below, are exactly those of k x.
+    const negK = i32x4.add(m0, m1);
+    s0 = f64x2.add(s0, f64x2.mul(f64x2.convert_low_i32x4_s(negK), f64x2.promote_low_f32x4(xv)));
+    s1 = f64x2.add(s1, f64x2.mul(convertHigh(negK), promoteHigh(xv)));
   }
   const s = f64x2.add(s0, s1);
-  let sum = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+  // 0 - (not a negation): a sum of +0 stays +0, as the gradient path's sum does.
+  let sum = 0 - (f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1));
   // Both counts' lanes summed at once: lane 0 holds c0's sum, lane 2 c1's.
   const pairs = i32x4.add(i32x4.shuffle(c0, c1, 0, 1, 4, 5), i32x4.shuffle(c0, c1, 2, 3, 6, 7));
   const totals = i32x4.add(pairs, i32x4.shuffle(pairs, pairs, 1, 0, 3, 2));
