@@ -426,7 +426,7 @@ export class WebGpuKernel implements LossKernel {
       rowTotals: withLoss ? maxRows * 16 : 0,
     };
     const shared: CallBuffers = {
-      scratch: acquire(sizes.scratch, STORAGE),
+      scratch: acquire(sizes.scratch, STORAGE_IN),
       status: acquire(sizes.status, STORAGE | COPY_DST | COPY_SRC),
       partials: withLoss ? acquire(sizes.partials, STORAGE) : this.#dummyWrites[0],
       grad: withGradient ? acquire(sizes.grad, STORAGE | COPY_SRC) : this.#dummyWrites[1],
@@ -488,6 +488,8 @@ export class WebGpuKernel implements LossKernel {
           { binding: 8, resource: sized(shared.rowTotals, sizes.rowTotals) },
         ],
       });
+      // The prep sets bits and counts in zeroed scratch: a fill costs less than its per-row stores.
+      encoder.clearBuffer(shared.scratch, 0, rows * plan.scratchStride * 4);
       const pass = encoder.beginComputePass();
       pass.setBindGroup(0, bindGroup);
       pass.setPipeline(pipelines.prep);

@@ -420,12 +420,19 @@ fn bucketSort(row: u32, keys: u32, J: u32) {
   scratch[at + 5u] = bitcast<u32>(b.scale);
   let table = tableAt(row);
   let buckets = params.buckets;
-  for (var t = 0u; t <= buckets; t++) { scratch[table + t] = 0u; }
   for (var j = 0u; j < J; j++) {
     let end = table + bucketOf(scratch[keys + j], b) + 1u;
     scratch[end] += 1u;
   }
-  for (var t = 1u; t <= buckets; t++) { scratch[table + t] += scratch[table + t - 1u]; }
+  // Prefix sums (table[t] becomes the end of bucket t - 1), and the largest bucket's size.
+  var largest = 0u;
+  var running = 0u;
+  for (var t = 1u; t <= buckets; t++) {
+    let size = scratch[table + t];
+    largest = max(largest, size);
+    running += size;
+    scratch[table + t] = running;
+  }
   // table[b + 1] is the end of bucket b: filled from its end, it becomes the bucket's start.
   let sorted = gapsAt(row);
   for (var j = 0u; j < J; j++) {
@@ -434,11 +441,6 @@ fn bucketSort(row: u32, keys: u32, J: u32) {
     let position = scratch[end] - 1u;
     scratch[end] = position;
     scratch[sorted + position] = key;
-  }
-  var largest = 0u;
-  for (var t = 0u; t < buckets; t++) {
-    let size = select(J, scratch[table + t + 2u], t + 1u < buckets) - scratch[table + t + 1u];
-    largest = max(largest, size);
   }
   for (var j = 0u; j < J; j++) { scratch[keys + j] = scratch[sorted + j]; }
   if (largest <= 16u) {
@@ -459,48 +461,36 @@ fn writeEntries(row: u32, keys: u32, J: u32) {
   let table = tableAt(row);
   let buckets = params.buckets;
   storeEntry(row, table + ENTRY_WORDS * buckets, scratch[belowInfinityAt(row)], 0u, NO_THRESHOLD, NO_THRESHOLD);
+  var end = J;
+  // Without branches: the rows of a SIMD group hold keys in different buckets, so a branch would
+  // run both sides for most buckets.
   for (var t = buckets; t > 0u; t--) {
     let start = scratch[table + t];
-    let end = select(J, scratch[table + t + 1u], t < buckets);
-    var low = NO_THRESHOLD;
-    var high = NO_THRESHOLD;
-    if (end > start) {
-      low = scratch[keys + start];
-      high = scratch[keys + end - 1u];
-    }
-    storeEntry(row, table + ENTRY_WORDS * (t - 1u), start, end - start, low, high);
+    storeEntry(row, table + ENTRY_WORDS * (t - 1u), start, end - start, scratch[keys + start],
+               scratch[keys + max(end, 1u) - 1u]);
+    end = start;
   }
 }
 
 // Writes the entry of a bucket of count keys from key position start, low and high the lowest
-// and highest (unsigned keys; NO_THRESHOLD when empty). See bucketEntry.
+// and highest (unsigned keys; any value when the bucket is empty). See bucketEntry. (No branches:
+// the rows of a SIMD group hold keys in different buckets.)
 fn storeEntry(row: u32, at: u32, start: u32, count: u32, low: u32, high: u32) {
-  if (count == 0u && start <= ENTRY_P_MASK) {
-    let gap = gapsAt(row) + 4u * start;
-    scratch[at] = start | EMPTY_BUCKET;
-    scratch[at + 1u] = scratch[valuesAt(row) + start];
-    scratch[at + 2u] = scratch[gap];
-    scratch[at + 3u] = scratch[gap + 1u];
-    return;
-  }
-  var lowKey = low ^ 0x80000000u; // signed keys, as the element pass compares them
-  var highKey = high ^ 0x80000000u;
-  var mixed = count > 2u && low != high;
   // A count or start too large to pack: every key the entry can serve is searched (the lowest key
   // is NaN's and a target's, which only bucket 0 serves, whose start is 0).
-  if (count > ENTRY_M_MASK) {
-    mixed = true;
-    highKey = 0x7fffffffu;
-  }
-  if (start > ENTRY_P_MASK) {
-    mixed = true;
-    lowKey = 0x80000000u;
-    highKey = 0x7fffffffu;
-  }
-  scratch[at] = min(start, ENTRY_P_MASK) | (min(max(count, 1u) - 1u, ENTRY_M_MASK) << 20u) |
-                select(0u, MIXED_BUCKET, mixed);
-  scratch[at + 1u] = lowKey;
-  scratch[at + 2u] = highKey;
+  let far = start > ENTRY_P_MASK;
+  let full = count > ENTRY_M_MASK;
+  let mixed = (count > 2u && low != high) || full || far;
+  let lowKey = select(low ^ 0x80000000u, 0x80000000u, far); // signed keys, as the element pass compares them
+  let highKey = select(high ^ 0x80000000u, 0x7fffffffu, full || far);
+  let empty = count == 0u && !far;
+  let gap = gapsAt(row) + 4u * start;
+  let packed = min(start, ENTRY_P_MASK) | (min(max(count, 1u) - 1u, ENTRY_M_MASK) << 20u) |
+               select(0u, MIXED_BUCKET, mixed);
+  scratch[at] = select(packed, start | EMPTY_BUCKET, empty);
+  scratch[at + 1u] = select(lowKey, scratch[valuesAt(row) + start], empty);
+  scratch[at + 2u] = select(highKey, scratch[gap], empty);
+  scratch[at + 3u] = scratch[gap + 1u];
 }
 
 @compute @workgroup_size(${PREP_WORKGROUP_SIZE})
@@ -519,12 +509,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   }
   J = min(J, params.keyStride - 1u);
   scratch[row * params.scratchStride] = J;
+  // The row's scratch was cleared before this pass (the bitmaps and the bucket counts start at 0).
   let mask = maskAt(row);
-  for (var w = 0u; w < params.maskWords; w++) { scratch[mask + w] = 0u; }
   let threadMasks = threadMasksAt(row);
   let segments = params.segments;
   let threadWords = params.threadMaskWords;
-  for (var w = 0u; w < segments * threadWords; w++) { scratch[threadMasks + w] = 0u; }
   let keys = keysAt(row);
   for (var j = 0u; j < J; j++) {
     let y = targetClass(rowStart, j);
