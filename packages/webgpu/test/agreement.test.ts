@@ -1,6 +1,6 @@
 import type { LossOptions } from '@mlml/core-spec';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/index.ts';
 import { CLASSES_PER_THREAD } from '../src/planChunks.ts';
 import { type Case, expectAgreement, randomProblem } from './helpers.ts';
@@ -235,6 +235,32 @@ describe('webgpu agrees with the core-spec reference', () => {
         `full buckets ${reduction}`,
       );
     }
+  });
+
+  it('on a row of more than 2^20 thresholds: the empty buckets above them, whose count does not pack, are searched', async () => {
+    // T targets at 0 (threshold -1), one at 10 (threshold 9), M non-targets at 5: every non-target
+    // lies in an empty bucket with T keys below it, more than an entry's 20 bits hold. The
+    // reference's O(J·C) loop is too slow at this size; the values are exact: each non-target
+    // passes the T thresholds at -1 by 6 and not the one at 9.
+    const T = 2 ** 20 + 64;
+    const M = 1000;
+    const classes = T + 1 + M;
+    const input = new Float32Array(classes).fill(5);
+    const target = new Int32Array(classes).fill(-1);
+    for (let d = 0; d <= T; d++) {
+      input[d] = d < T ? 0 : 10;
+      target[d] = d;
+    }
+    const x = { data: input, shape: [1, classes] };
+    const y = { data: target, shape: [1, classes] };
+    const loss = Math.fround((M * T * 6) / classes);
+    expect((await backend.forward(x, y, { reduction: 'sum' })).data).toEqual(new Float32Array([loss]));
+    const fused = await backend.forwardBackward(x, y, undefined, { reduction: 'none' });
+    expect(fused.output.data).toEqual(new Float32Array([loss]));
+    const expected = new Float32Array(classes).fill(T / classes);
+    expected.fill(-M / classes, 0, T);
+    expected[T] = 0;
+    expect(fused.gradInput.data).toEqual(expected);
   });
 
   it('on many rows (CLASSES_PER_THREAD classes a thread): target bits across words and threads, and threads that meet an operand from 2^39, inf or NaN start again', async () => {
