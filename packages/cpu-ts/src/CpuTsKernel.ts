@@ -10,7 +10,7 @@ import {
   type Problem,
   reduceRowSums,
 } from '@mlml/core-spec';
-import { DIRECT_PAIRS_MAX, directRowLoss, directRowLossCounts } from './directRow.js';
+import { DIRECT_PAIRS_MAX, directForwardRows, directRowLoss, directRowLossCounts } from './directRow.js';
 import { RowScratch } from './RowScratch.js';
 import { prepareRow, type RowContext, rowGradient, rowSum } from './rowKernel.js';
 import { rowLoss } from './rowLoss.js';
@@ -59,7 +59,11 @@ export class CpuTsKernel implements LossKernel {
       gradProblem === null ? EMPTY[dtype] : (problem.out?.gradInput ?? allocate(dtype, batch * classes));
     const g = gradientUnit(problem);
     const { keepWeights, gradientRow } = scratch;
-    for (let n = 0; n < batch; n++) {
+    // Forward calls take runs of few-pairs rows of one or two targets in one loop
+    // (directForwardRows); the rows it stops at come here.
+    const directForward = gradProblem === null;
+    let n = directForward ? directForwardRows(input, target, 0, batch, classes, float32, keepWeights, sums) : 0;
+    for (; n < batch; n++) {
       const offset = n * classes;
       const targetCount = countTargets(target, offset, classes);
       if (targetCount * classes <= DIRECT_PAIRS_MAX) {
@@ -90,6 +94,8 @@ export class CpuTsKernel implements LossKernel {
         rowSum(context, offset, targetCount, size);
         rowGradient(context, offset, targetCount, size, gradInput, g, gradOutputOfRow(gradProblem, n));
       }
+      if (directForward)
+        n = directForwardRows(input, target, n + 1, batch, classes, float32, keepWeights, sums) - 1;
     }
     const output = wantLoss ? reduceRowSums(problem, sums) : EMPTY[dtype];
     return { output, gradInput };
