@@ -62,7 +62,9 @@ export class CpuTsKernel implements LossKernel {
     // Forward calls take runs of few-pairs rows of one or two targets in one loop
     // (directForwardRows); the rows it stops at come here.
     const directForward = gradProblem === null;
-    let n = directForward ? directForwardRows(input, target, 0, batch, classes, float32, keepWeights, sums) : 0;
+    let n = directForward
+      ? directForwardRows(input, target, 0, batch, classes, float32, keepWeights, sums)
+      : 0;
     for (; n < batch; n++) {
       const offset = n * classes;
       const targetCount = countTargets(target, offset, classes);
