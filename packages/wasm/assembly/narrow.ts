@@ -2,8 +2,9 @@
 // decomposition as rows.ts (S = sum_d k_d x[d] + sum_j c_j a_j), in one small function a row.
 // Target positions are left out by a bit mask of the row's targets rather than lowered in the
 // row's copy as rows.ts does (a 4-byte store then a 16-byte load of the same group cannot be
-// store-forwarded): on rows of ten classes the mask measured about 10% faster. The row's last
-// partial group of four is counted with a lane mask.
+// store-forwarded): on rows of ten classes the mask measured about 10% faster. Lanes past the
+// row's end (its last partial group of four) are left out the same way: their bits, c to 31, are
+// set in the mask, and one table lookup a group gives the lanes kept (KEPT_LANES).
 // A row it cannot take (no target or too many, a sum that is not finite or near the f32 range's
 // end) is left to the general path: narrowDeclined is set and nothing was written.
 // Forward calls run their rows of one or two targets (the common case) through a loop of their
@@ -30,8 +31,7 @@ export let narrowDeclined = false;
  * Loss sum of one f32 row of `c` <= NARROW_MAX_CLASSES classes and, if grow != 0, its gradient
  * scaled by g and scale; or, with narrowDeclined set, nothing (row and gradient untouched).
  * th, cnt: scratch of 8 f32 and 8 i32 (16-byte aligned); jmax: the most targets taken (at most
- * NARROW_MAX_TARGETS); tail: {@link tailLanes} of c (made once per call: per row it measured 5% of
- * a forward call's kernel time at C = 10).
+ * NARROW_MAX_TARGETS); outside: the bits of classes c to 31 set (made once per call).
  */
 @inline
 export function narrowRow(
@@ -44,30 +44,30 @@ export function narrowRow(
   th: usize,
   cnt: usize,
   jmax: i32,
-  tail: v128,
+  outside: u32,
 ): f64 {
   narrowDeclined = true;
   let jn = 0;
   while (jn < c && load<i32>(tgt + (<usize>jn << 2)) >= 0) jn++;
   if (jn == 0 || jn > jmax) return 0;
-  let targets: u64 = 0;
+  let excluded = outside;
   for (let j = 0; j < jn; j++) {
     const y = load<i32>(tgt + (<usize>j << 2));
     store<f32>(th + (<usize>j << 2), -(<f32>1 - load<f32>(row + (<usize>y << 2))));
-    targets |= (<u64>1) << <u64>y;
+    excluded |= (<u32>1) << <u32>y;
   }
   // Padded with +inf (which no element is above) to 2, 4 or 8 thresholds.
   const nb = jn <= 2 ? 2 : jn <= 4 ? 4 : 8;
   for (let j = jn; j < nb; j++) store<f32>(th + (<usize>j << 2), Infinity);
   let sum: f64;
   if (grow != 0) {
-    if (nb == 2) sum = narrowPass(row, c, targets, th, cnt, 2, true, grow, g, scale, tail);
-    else if (nb == 4) sum = narrowPass(row, c, targets, th, cnt, 4, true, grow, g, scale, tail);
-    else sum = narrowPass(row, c, targets, th, cnt, 8, true, grow, g, scale, tail);
+    if (nb == 2) sum = narrowPass(row, c, excluded, th, cnt, 2, true, grow, g, scale);
+    else if (nb == 4) sum = narrowPass(row, c, excluded, th, cnt, 4, true, grow, g, scale);
+    else sum = narrowPass(row, c, excluded, th, cnt, 8, true, grow, g, scale);
   } else {
-    if (nb == 2) sum = narrowPass(row, c, targets, th, cnt, 2, false, grow, g, scale, tail);
-    else if (nb == 4) sum = narrowPass(row, c, targets, th, cnt, 4, false, grow, g, scale, tail);
-    else sum = narrowPass(row, c, targets, th, cnt, 8, false, grow, g, scale, tail);
+    if (nb == 2) sum = narrowPass(row, c, excluded, th, cnt, 2, false, grow, g, scale);
+    else if (nb == 4) sum = narrowPass(row, c, excluded, th, cnt, 4, false, grow, g, scale);
+    else sum = narrowPass(row, c, excluded, th, cnt, 8, false, grow, g, scale);
   }
   for (let j = 0; j < jn; j++) {
     const cj = load<i32>(cnt + (<usize>j << 2));
@@ -172,7 +172,7 @@ function forwardUpTo2(row: usize, c: i32, y0: i32, y1: i32, outside: u32): f64 {
 function narrowPass(
   row: usize,
   c: i32,
-  targets: u64,
+  excluded: u32,
   th: usize,
   cnt: usize,
   nb: i32,
@@ -180,7 +180,6 @@ function narrowPass(
   grow: usize,
   g: f64,
   scale: f64,
-  tail: v128,
 ): f64 {
   const t0 = v128.load32_splat(th + 0);
   const t1 = v128.load32_splat(th + 4);
@@ -205,11 +204,9 @@ function narrowPass(
   const full = <usize>(c >> 2);
   const rem = c & 3;
   const groups = full + <usize>(rem != 0);
-  // Lanes of the last group that belong to the row (all four for a full group).
   for (let i: usize = 0; i < groups; i++) {
     const off = i << 4;
-    const inRow = i == full ? tail : i32x4.splat(-1);
-    const lanes = v128.andnot(inRow, v128.load(TARGET_LANES + (<usize>((targets >> (<u64>i << 2)) & 15) << 4)));
+    const lanes = v128.load(KEPT_LANES + (<usize>((excluded >> (<u32>i << 2)) & 15) << 4));
     const xv = v128.and(v128.load(row + off), lanes);
     const m0 = v128.and(f32x4.gt(xv, t0), lanes);
     const m1 = v128.and(f32x4.gt(xv, t1), lanes);
@@ -266,14 +263,6 @@ function narrowPass(
   return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
 }
 
-/** For each 4-bit pattern of targets in a group, the lanes (all ones) that are targets. */
-const TARGET_LANES = memory.data<i32>([
-  0, 0, 0, 0, -1, 0, 0, 0, 0, -1, 0, 0, -1, -1, 0, 0,
-  0, 0, -1, 0, -1, 0, -1, 0, 0, -1, -1, 0, -1, -1, -1, 0,
-  0, 0, 0, -1, -1, 0, 0, -1, 0, -1, 0, -1, -1, -1, 0, -1,
-  0, 0, -1, -1, -1, 0, -1, -1, 0, -1, -1, -1, -1, -1, -1, -1,
-], 16);
-
 /** For each 4-bit pattern of left-out lanes in a group, the lanes (all ones) that are kept. */
 const KEPT_LANES = memory.data<i32>([
   -1, -1, -1, -1, 0, -1, -1, -1, -1, 0, -1, -1, 0, 0, -1, -1,
@@ -292,10 +281,4 @@ function storeLanes(p: usize, v: v128): void {
 @inline
 function laneSum(v: v128): i32 {
   return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
-}
-
-/** The lanes of a row's last group of four that belong to the row (all four when c % 4 == 0). */
-export function tailLanes(c: i32): v128 {
-  const rem = c & 3;
-  return rem == 1 ? i32x4(-1, 0, 0, 0) : rem == 2 ? i32x4(-1, -1, 0, 0) : rem == 3 ? i32x4(-1, -1, -1, 0) : i32x4.splat(-1);
 }

@@ -39,7 +39,7 @@ import {
 } from './scratch';
 import { convertHigh, gradientLanes, promoteHigh } from './lanes';
 import { F32_SUM_GUARD, LOWEST_F32 } from './constants';
-import { NARROW_MAX_CLASSES, NARROW_MAX_TARGETS, narrowDeclined, narrowForwardRows, narrowRow, tailLanes } from './narrow';
+import { NARROW_MAX_CLASSES, NARROW_MAX_TARGETS, narrowDeclined, narrowForwardRows, narrowRow } from './narrow';
 
 /** F32_SUM_GUARD for f64 terms. */
 const F64_SUM_GUARD: f64 = 4.49423283715579e307; // 2^1022
@@ -73,7 +73,6 @@ export function lossRows<T>(
   // Rows of few classes first try the narrow path (narrow.ts), which leaves the rows it declines.
   const narrow = sizeof<T>() == 4 && c <= NARROW_MAX_CLASSES;
   const jmax = simdMax < NARROW_MAX_TARGETS ? simdMax : NARROW_MAX_TARGETS;
-  const tail = tailLanes(c);
   // Forward rows of one or two targets take narrowForwardRows, which stops at any other row.
   const narrowForward = narrow && grad == 0 && jmax >= 2;
   const outside = <u32>0xffffffff << <u32>c;
@@ -84,7 +83,7 @@ export function lossRows<T>(
     const growPtr: usize = grad == 0 ? 0 : grad + rz * cz * sizeof<T>();
     const scale: f64 = grad == 0 ? 0 : load<f64>(scales + (rz << 3));
     let sum: f64 = 0;
-    if (narrow) sum = narrowRow(row, tgt, c, growPtr, g, scale, th, cnt, jmax, tail);
+    if (narrow) sum = narrowRow(row, tgt, c, growPtr, g, scale, th, cnt, jmax, outside);
     if (!narrow || narrowDeclined) {
       sum = rowLoss<T>(row, tgt, c, growPtr, g, scale, scratch, simdMax, th, cnt, mark, kbuf, tsum);
     }
