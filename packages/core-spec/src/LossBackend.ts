@@ -17,7 +17,7 @@ import type {
   LossOptions,
   Tensor,
 } from './types.js';
-import { type ValidationContext, validateBackward, validateForward } from './validate.js';
+import { elementCount, type ValidationContext, validateBackward, validateForward } from './validate.js';
 
 /**
  * The one way to turn a {@link LossKernel} into an {@link ILossBackend}: every call is validated
@@ -88,7 +88,7 @@ export class LossBackend implements ILossBackend {
       const gpu = this.#kernel.gpu;
       if (gpu !== undefined && usesGpu(input, target, options)) {
         const forward = validateGpuForward(input, target, options, this.#context());
-        const ones = new Float32Array(forward.outputShape.reduce((a, b) => a * b, 1)).fill(1);
+        const ones = new Float32Array(elementCount(forward.outputShape)).fill(1);
         const problem =
           gradOutput === undefined
             ? { ...forward, gradOutput: ones }
@@ -213,10 +213,7 @@ function emptyBatchOutput(problem: Problem): FloatArray {
 
 /** The problem with `gradOutput` set to ones of the forward output's shape. */
 function withOnesGradOutput(problem: Problem): BackwardProblem {
-  const gradOutput = allocate(
-    problem.dtype,
-    problem.outputShape.reduce((a, b) => a * b, 1),
-  );
+  const gradOutput = allocate(problem.dtype, elementCount(problem.outputShape));
   gradOutput.fill(1);
   return withGradOutput(problem, gradOutput);
 }

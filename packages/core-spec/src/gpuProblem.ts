@@ -11,6 +11,7 @@ import {
   checkLength,
   checkShape,
   checkShapes,
+  elementCount,
   type ValidationContext,
 } from './validate.js';
 
@@ -229,11 +230,7 @@ function readGpuOut(
         `out.${name} has shape ${formatShape(given)} but the result has shape ${formatShape(shape)}`,
       );
     }
-    const needed =
-      Math.max(
-        1,
-        shape.reduce((a, b) => a * b, 1),
-      ) * 4;
+    const needed = Math.max(1, elementCount(shape)) * 4;
     const size = (value.buffer as { size?: unknown }).size;
     if (typeof size === 'number' && size < needed) {
       throw new LossError(
@@ -267,7 +264,7 @@ function readTensor(
         `a GpuTensor ${what} must have dtype '${dtype}', but got: '${tensor.dtype}'`,
       );
     }
-    const needed = shape.reduce((a, b) => a * b, 1) * 4;
+    const needed = elementCount(shape) * 4;
     const size = (tensor.buffer as { size?: unknown }).size;
     if (typeof size === 'number' && size < needed) {
       throw new LossError(

@@ -174,8 +174,7 @@ export function checkShapes(
     );
   }
   const batch = rank === 2 ? inputShape[0]! : 1;
-  let targetLength = 1;
-  for (let i = 0; i < targetShape.length; i++) targetLength *= targetShape[i]!;
+  const targetLength = elementCount(targetShape);
   const targetFits =
     rank === 2
       ? targetShape.length === 2 && targetShape[0] === batch && targetShape[1] === classes
@@ -290,14 +289,20 @@ function safeJson(value: unknown): string {
 
 /** The element count a shape needs against the data's: `INVALID_DTYPE` when they differ. */
 export function checkLength(length: number, shape: readonly number[], what: string): void {
-  let expected = 1;
-  for (let i = 0; i < shape.length; i++) expected *= shape[i]!;
+  const expected = elementCount(shape);
   if (length !== expected) {
     throw new LossError(
       'INVALID_DTYPE',
       `${what} data has ${length} elements but its shape ${formatShape(shape)} needs ${expected}`,
     );
   }
+}
+
+/** The number of elements of a tensor of `shape` (1 for a 0-dim shape), by a plain loop (no callback: this runs on every call). */
+export function elementCount(shape: readonly number[]): number {
+  let count = 1;
+  for (let i = 0; i < shape.length; i++) count *= shape[i]!;
+  return count;
 }
 
 function describe(value: unknown): string {
