@@ -76,12 +76,17 @@ export function directForwardRows(
     if (y0 < 0) return n;
     const y1 = classes > 1 ? target[offset + 1]! : -1;
     if (y1 >= 0 && classes > 2 && target[offset + 2]! >= 0) return n;
-    const count = y1 >= 0 ? 2 : 1;
+    // The margins from the targets just read (twiceUpTo2 would read them again).
+    const a0 = margin(input, offset + y0, float32);
+    let a1 = PAD;
     keep[y0] = 0;
-    if (count === 2) keep[y1] = 0;
-    const twice = twiceUpTo2(input, target, offset, classes, count, float32, keep);
+    if (y1 >= 0) {
+      keep[y1] = 0;
+      a1 = margin(input, offset + y1, float32);
+    }
+    const twice = twiceOfMargins(input, offset, classes, a0, a1, keep);
     keep[y0] = 1;
-    if (count === 2) keep[y1] = 1;
+    if (y1 >= 0) keep[y1] = 1;
     if (!(twice < Number.POSITIVE_INFINITY)) return n;
     sums[n] = twice * 0.5;
   }
@@ -103,6 +108,18 @@ function twiceUpTo2(
 ): number {
   const a0 = margin(input, offset + target[offset]!, float32);
   const a1 = targetCount === 2 ? margin(input, offset + target[offset + 1]!, float32) : PAD;
+  return twiceOfMargins(input, offset, classes, a0, a1, keep);
+}
+
+/** {@link twiceUpTo2} from the margins `a0` and `a1` (PAD for a missing second target). */
+function twiceOfMargins(
+  input: Float32Array | Float64Array,
+  offset: number,
+  classes: number,
+  a0: number,
+  a1: number,
+  keep: Float64Array,
+): number {
   let twice = 0;
   // Two classes an iteration (one loop test and index update for both), added one after the
   // other: the same order as one at a time, so directRowLossCounts still gives the same bits.
