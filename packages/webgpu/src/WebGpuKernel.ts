@@ -455,7 +455,7 @@ export class WebGpuKernel implements LossKernel {
           start * classes,
           plan.buckets,
           plan.threadMaskWords,
-          0,
+          plan.path === TargetPath.dense ? 1 : 0,
           0,
         ]),
       );

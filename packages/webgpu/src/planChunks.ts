@@ -81,8 +81,9 @@ export function planChunks(request: PlanRequest, limits: EffectiveLimits): Chunk
   const segments = segmentsFor(batch, classes);
   const keyStride = maxTargets + 1;
   const maskWords = Math.ceil(classes / 32);
-  const path = targetPathFor(maxTargets);
-  const buckets = path === TargetPath.searched ? bucketsFor(maxTargets, classes) : 0;
+  const listPath = targetPathFor(maxTargets);
+  const buckets = listPath === TargetPath.searched ? bucketsFor(maxTargets, classes) : 0;
+  const path = buckets > 0 && buckets <= DENSE_BUCKETS_PER_KEY * maxTargets ? TargetPath.dense : listPath;
   const threadMaskWords = Math.ceil(Math.ceil(classes / segments) / 32);
   const tableWords = buckets > 0 ? BUCKET_ENTRY_WORDS * (buckets + 1) : 0;
   const scratchStride =
@@ -112,6 +113,14 @@ export function planChunks(request: PlanRequest, limits: EffectiveLimits): Chunk
   }
   return { rowsPerChunk, segments, keyStride, maskWords, threadMaskWords, scratchStride, buckets, path };
 }
+
+/**
+ * A table of at most this many buckets per threshold (fewer than the 8 wanted: capped at half the
+ * row) takes the dense path, whose entries count three keys exactly: at 2 buckets per threshold
+ * (uniform thresholds) one bucket in 70 holds three keys or more, and 31% of the element-pass
+ * threads of 64 elements met one and searched; with the third key, 10%.
+ */
+export const DENSE_BUCKETS_PER_KEY = 4;
 
 /** Most buckets of a row's table. */
 export const MAX_BUCKETS = 8192;

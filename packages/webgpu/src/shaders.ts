@@ -76,7 +76,7 @@ struct Params {
   firstElement: u32,  // the chunk's first element in the call's target (for the first bad index)
   buckets: u32,       // B: buckets of a row's table (searched path), a power of two; 0 without tables
   threadMaskWords: u32, // u32 words of an element-pass thread's target bits (32 of its elements a word)
-  unused1: u32,
+  denseTable: u32,    // 1: the dense path's tables (entries exact for buckets of up to three keys)
   unused2: u32,
 }
 
@@ -202,8 +202,11 @@ const SIGNED_NAN_KEY: i32 = -2147483647 - 1;
 // count p reads by count: t[p - 1]'s value and G[p] (small hi, lo), so that its elements read
 // nothing more. A bucket that holds keys has its lowest and highest keys (signed keys) next, and
 // the count of keys below an element's key is p + [key > low] + m * [key > high], exact unless
-// the bucket is mixed (more than two keys, not all equal) and the key lies in (low, high]. (A p or
-// m too large to pack makes the bucket mixed over every key it can hold: searched, never wrong.)
+// the bucket is mixed (more than two keys, not all equal) and the key lies in (low, high]. On a
+// dense table (the dense path: fewer buckets than 8 per threshold, so that buckets of three keys
+// are common) its last word holds the second lowest key, and a bucket is mixed only from four
+// keys on (see denseEntryCount). (A p or m too large to pack makes the bucket mixed over every
+// key it can hold: searched, never wrong.)
 const ENTRY_WORDS: u32 = ${BUCKET_ENTRY_WORDS}u;
 const MIXED_BUCKET: u32 = 0x80000000u;
 const EMPTY_BUCKET: u32 = 0x40000000u;
@@ -246,6 +249,17 @@ fn entryCount(entry: vec4<u32>, key: i32) -> u32 {
   let keys = !entryIsEmpty(entry);
   return (entry.x & ENTRY_P_MASK) + select(0u, 1u, keys & (key > bitcast<i32>(entry.y))) +
          select(0u, (entry.x >> 20u) & ENTRY_M_MASK, keys & (key > bitcast<i32>(entry.z)));
+}
+
+// entryCount on a dense table, whose entries of buckets with keys hold a third key, the second
+// lowest (the highest in a bucket of two, the only one in a bucket of one), in their last word:
+// p + [key > low] + [key > second] + (m - 1) * [key > high] (m - 1 wraps to -1 for one key),
+// exact for buckets of at most three keys or of equal keys.
+fn denseEntryCount(entry: vec4<u32>, key: i32) -> u32 {
+  let keys = !entryIsEmpty(entry);
+  return (entry.x & ENTRY_P_MASK) + select(0u, 1u, keys & (key > bitcast<i32>(entry.y))) +
+         select(0u, 1u, keys & (key > bitcast<i32>(entry.w))) +
+         select(0u, ((entry.x >> 20u) & ENTRY_M_MASK) - 1u, keys & (key > bitcast<i32>(entry.z)));
 }
 
 // Whether entryCount may be wrong for key: its bucket is mixed and key lies between its ends.
@@ -460,14 +474,16 @@ fn belowInfinityAt(row: u32) -> u32 { return row * params.scratchStride + 6u; }
 fn writeEntries(row: u32, keys: u32, J: u32) {
   let table = tableAt(row);
   let buckets = params.buckets;
-  storeEntry(row, table + ENTRY_WORDS * buckets, scratch[belowInfinityAt(row)], 0u, NO_THRESHOLD, NO_THRESHOLD);
+  storeEntry(row, table + ENTRY_WORDS * buckets, scratch[belowInfinityAt(row)], 0u, NO_THRESHOLD, NO_THRESHOLD,
+             NO_THRESHOLD);
   var end = J;
   // Without branches: the rows of a SIMD group hold keys in different buckets, so a branch would
   // run both sides for most buckets.
   for (var t = buckets; t > 0u; t--) {
     let start = scratch[table + t];
+    let last = max(end, 1u) - 1u;
     storeEntry(row, table + ENTRY_WORDS * (t - 1u), start, end - start, scratch[keys + start],
-               scratch[keys + max(end, 1u) - 1u]);
+               scratch[keys + min(start + 1u, last)], scratch[keys + last]);
     end = start;
   }
 }
@@ -475,12 +491,13 @@ fn writeEntries(row: u32, keys: u32, J: u32) {
 // Writes the entry of a bucket of count keys from key position start, low and high the lowest
 // and highest (unsigned keys; any value when the bucket is empty). See bucketEntry. (No branches:
 // the rows of a SIMD group hold keys in different buckets.)
-fn storeEntry(row: u32, at: u32, start: u32, count: u32, low: u32, high: u32) {
+fn storeEntry(row: u32, at: u32, start: u32, count: u32, low: u32, second: u32, high: u32) {
   // A count or start too large to pack: every key the entry can serve is searched (the lowest key
   // is NaN's and a target's, which only bucket 0 serves, whose start is 0).
   let far = start > ENTRY_P_MASK;
   let full = count > ENTRY_M_MASK;
-  let mixed = (count > 2u && low != high) || full || far;
+  let dense = params.denseTable != 0u;
+  let mixed = (count > select(2u, 3u, dense) && low != high) || full || far;
   let lowKey = select(low ^ 0x80000000u, 0x80000000u, far); // signed keys, as the element pass compares them
   let highKey = select(high ^ 0x80000000u, 0x7fffffffu, full || far);
   let empty = count == 0u && !far;
@@ -490,7 +507,7 @@ fn storeEntry(row: u32, at: u32, start: u32, count: u32, low: u32, high: u32) {
   scratch[at] = select(packed, start | EMPTY_BUCKET, empty);
   scratch[at + 1u] = select(lowKey, scratch[valuesAt(row) + start], empty);
   scratch[at + 2u] = select(highKey, scratch[gap], empty);
-  scratch[at + 3u] = scratch[gap + 1u];
+  scratch[at + 3u] = select(scratch[gap + 1u], second ^ 0x80000000u, dense && !empty);
 }
 
 @compute @workgroup_size(${PREP_WORKGROUP_SIZE})
@@ -572,9 +589,11 @@ export const REGISTER_TARGETS = 8;
 /**
  * How the element pass finds a row's count of thresholds below an element: compared with keys
  * held in registers (up to {@link REGISTER_TARGETS} targets), or looked up in the row's bucket
- * table and searched within the bucket (any J).
+ * table and searched within the bucket (any J); `dense` is `searched` on a table of fewer than
+ * 8 buckets per threshold (capped by the row's width), whose entries hold a third key (see
+ * denseEntryCount) so that fewer buckets need a search.
  */
-export const TargetPath = { registers: 0, searched: 1 } as const;
+export const TargetPath = { registers: 0, searched: 1, dense: 2 } as const;
 
 /** One of {@link TargetPath}'s values. */
 export type TargetPath = (typeof TargetPath)[keyof typeof TargetPath];
@@ -747,6 +766,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   // targets, the row's keys and gap sums are held in registers; more are searched in memory.
   // (A loop that no lane enters costs nothing.)
   let inRegisters = TARGET_PATH == ${TargetPath.registers}u;
+  let dense = TARGET_PATH == ${TargetPath.dense}u;
   // Per register key, the elements of the thread above it (for the histogram of k).
 ${registerIndices.map((i) => `  var above${i} = 0u;`).join('\n')}
 ${registerLoads()}
@@ -796,7 +816,7 @@ ${registerHistogram()}
       let xBits = inputBits[e];
       let key = select(elementSignedKey(xBits), SIGNED_NAN_KEY, isTarget);
       let entry = bucketEntry(table, key, xBits);
-      let k = entryCount(entry, key);
+      let k = select(entryCount(entry, key), denseEntryCount(entry, key), dense);
       let search = entryNeedsSearch(entry, key);
       searchAny = searchAny | search;
       if (WITH_GRAD) {
@@ -826,7 +846,7 @@ ${registerHistogram()}
     let xBits = inputBits[e];
     let key = elementSignedKey(xBits);
     let entry = bucketEntry(table, key, xBits);
-    var k = entryCount(entry, key);
+    var k = select(entryCount(entry, key), denseEntryCount(entry, key), dense);
     if (entryNeedsSearch(entry, key)) {
       k = countBelowStepped(keys, J, firstStep, elementKey(xBits));
       if (WITH_GRAD) {

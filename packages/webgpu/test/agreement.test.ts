@@ -2,10 +2,21 @@ import type { LossOptions } from '@mlml/core-spec';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/index.ts';
-import { CLASSES_PER_THREAD } from '../src/planChunks.ts';
+import { CLASSES_PER_THREAD, planChunks } from '../src/planChunks.ts';
+import { TargetPath } from '../src/shaders.ts';
 import { type Case, expectAgreement, randomProblem } from './helpers.ts';
 
 const f32 = (values: number[]): Float32Array => new Float32Array(values);
+
+/** The target path a call of this shape takes (limits that never chunk it). */
+function pathOf(batch: number, classes: number, maxTargets: number): TargetPath {
+  const limits = {
+    maxStorageBufferBindingSize: 2 ** 30,
+    maxBufferSize: 2 ** 30,
+    maxComputeWorkgroupsPerDimension: 65535,
+  };
+  return planChunks({ batch, classes, maxTargets, withGradient: true, rowAlignment: 1 }, limits).path;
+}
 const i32 = (values: number[]): Int32Array => new Int32Array(values);
 
 // Values that make ties, borderline margins, cancellation and specials likely.
@@ -170,8 +181,10 @@ describe('webgpu agrees with the core-spec reference', () => {
     }
   });
 
-  it('on bucket tables of clustered, tied, tiny-span and huge thresholds (elements equal to thresholds)', async () => {
-    const classes = 64;
+  it.each([
+    [64, TargetPath.dense], // 32 buckets for 24 thresholds
+    [512, TargetPath.searched], // 256 buckets
+  ])('on bucket tables of clustered, tied, tiny-span and huge thresholds (elements equal to thresholds), C = %i', async (classes, path) => {
     const rowValues: ((j: number) => number)[] = [
       () => 0.75, // every threshold equal: one bucket holds them all
       (j) => (j % 2 === 0 ? 0.25 : 0.75), // two values
@@ -182,6 +195,7 @@ describe('webgpu agrees with the core-spec reference', () => {
       (j) => (j < 20 ? 1e-40 * j : -j), // subnormals
     ];
     const batch = rowValues.length;
+    expect(pathOf(batch, classes, 24)).toBe(path);
     const input = new Float32Array(batch * classes);
     const target = new Int32Array(batch * classes).fill(-1);
     rowValues.forEach((value, n) => {
@@ -201,6 +215,68 @@ describe('webgpu agrees with the core-spec reference', () => {
           options: { reduction },
         },
         `tables ${reduction}`,
+      );
+    }
+  });
+
+  it('on dense tables: buckets of one to five keys, distinct or tied, elements on, between and beside each key', async () => {
+    // 128 classes, 32 thresholds: 64 buckets (the row's cap), the dense path. Thresholds t = x - 1
+    // of the targets x, the range [0, 63] (a bucket per unit): clusters of 1-5 keys within 0.4 of
+    // a unit fall in one bucket.
+    const clusters = [
+      [0],
+      [3, 3.1],
+      [6, 6.1, 6.2],
+      [9, 9.1, 9.1],
+      [12, 12, 12.3],
+      [15, 15, 15],
+      [18, 18.1, 18.2, 18.3],
+      [21, 21.1, 21.1, 21.3],
+      [24, 24.05, 24.1, 24.2, 24.3],
+      [27, 27, 27, 27.2],
+      [63],
+    ];
+    const thresholds = clusters.flat();
+    const classes = 128;
+    const J = thresholds.length;
+    expect(pathOf(2, classes, J)).toBe(TargetPath.dense);
+    const input = new Float32Array(2 * classes);
+    const target = new Int32Array(2 * classes).fill(-1);
+    for (let n = 0; n < 2; n++) {
+      const row = input.subarray(n * classes, (n + 1) * classes);
+      const sign = n === 0 ? 1 : -1; // row 1: the thresholds mirrored (the table from the other end)
+      thresholds.forEach((t, j) => {
+        row[j] = sign * t + 1;
+        target[n * classes + j] = j;
+      });
+      // Non-targets: on each threshold (its float32 value), an ulp above and below, and halfway to
+      // the next.
+      for (let d = J; d < classes; d++) {
+        const i = (d - J) % J;
+        const t = Math.fround(-Math.fround(1 - (row[i] as number)));
+        const next = Math.fround(-Math.fround(1 - (row[(i + 1) % J] as number)));
+        const variant = Math.floor((d - J) / J);
+        row[d] = [
+          t,
+          t + Math.abs(t) * 2 ** -23 + 2 ** -30,
+          t - Math.abs(t) * 2 ** -23 - 2 ** -30,
+          (t + next) / 2,
+        ][variant % 4]!;
+      }
+    }
+    for (const reduction of ['none', 'sum'] as const) {
+      await expectAgreement(
+        backend,
+        {
+          input: { data: input, shape: [2, classes] },
+          target: { data: target, shape: [2, classes] },
+          gradOutput: {
+            data: new Float32Array(reduction === 'none' ? [1, -0.5] : [1]),
+            shape: reduction === 'none' ? [2] : [],
+          },
+          options: { reduction },
+        },
+        `dense tables ${reduction}`,
       );
     }
   });
