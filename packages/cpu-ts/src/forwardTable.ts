@@ -88,27 +88,45 @@ export function buildForwardTable(scratch: RowScratch, size: number, classes: nu
   table[3] = scale === 0 ? lowest - margin : lowest - 0.5 / scale;
   table[4] = highest + margin;
   table[5] = distinct === size ? 1 : 0;
+  // Threshold by threshold: the empty buckets before a threshold's bucket in a tight loop (most
+  // buckets are empty), then that bucket, then the buckets above the highest threshold.
   let k = 0;
   let shifted = 0;
-  for (let b = 0, r = TABLE_HEADER; b <= top; b++, r += TABLE_STRIDE) {
-    table[r] = 2 * k;
-    table[r + 1] = 2 * shifted;
-    table[r + 2] = EMPTY_SLOT;
-    table[r + 3] = 0;
+  let b = 0;
+  let r = TABLE_HEADER;
+  while (k < size) {
+    const bucket = bucketOf(thresholds[k]!, lowest, scale);
+    const twiceBase = 2 * k;
+    const twiceShifted = 2 * shifted;
+    for (; b < bucket; b++, r += TABLE_STRIDE) fillRecord(table, r, twiceBase, twiceShifted);
     const first = k;
-    while (k < size && bucketOf(thresholds[k]!, lowest, scale) === b) {
+    do {
       shifted += thresholds[k]! - lowest;
       k++;
-    }
-    if (k === first) continue;
+    } while (k < size && bucketOf(thresholds[k]!, lowest, scale) === bucket);
     if (thresholds[k - 1] === thresholds[first]) {
+      table[r] = twiceBase;
       table[r + 2] = thresholds[first]!;
       table[r + 3] = k - first;
     } else {
-      table[r] = -1 - table[r]!;
+      table[r] = -1 - twiceBase;
+      table[r + 2] = EMPTY_SLOT;
+      table[r + 3] = 0;
     }
+    table[r + 1] = twiceShifted;
+    b++;
+    r += TABLE_STRIDE;
   }
+  for (; b <= top; b++, r += TABLE_STRIDE) fillRecord(table, r, 2 * size, 2 * shifted);
   return true;
+}
+
+/** Writes the record at `r` of a bucket without thresholds. */
+function fillRecord(table: Float64Array, r: number, twiceBase: number, twiceShifted: number): void {
+  table[r] = twiceBase;
+  table[r + 1] = twiceShifted;
+  table[r + 2] = EMPTY_SLOT;
+  table[r + 3] = 0;
 }
 
 /** The bucket of a value within the table's range (thresholds: 0 .. top - 1). */
