@@ -115,10 +115,10 @@ export function planChunks(request: PlanRequest, limits: EffectiveLimits): Chunk
 }
 
 /**
- * A table of at most this many buckets per threshold (fewer than the 8 wanted: capped at half the
- * row) takes the dense path, whose entries count three keys exactly: at 2 buckets per threshold
- * (uniform thresholds) one bucket in 70 holds three keys or more, and 31% of the element-pass
- * threads of 64 elements met one and searched; with the third key, 10%.
+ * A table of at most this many buckets per threshold (fewer than the 8 wanted: capped by the row's
+ * width) takes the dense path: entries that count three keys exactly, and an element of a bucket
+ * of more searches the row's keys where it is (no thread redone), so that buckets holding several
+ * keys cost little.
  */
 export const DENSE_BUCKETS_PER_KEY = 4;
 
@@ -129,12 +129,14 @@ export const MAX_BUCKETS = 8192;
  * Buckets of a row's table: a power of two, about eight per threshold, so that most elements fall
  * in an empty bucket (whose entry holds all they need) and a bucket of three keys or more is rare
  * (an element there sends its element-pass thread through its elements again, searching); at
- * most {@link MAX_BUCKETS}, and at most half the classes (the prep builds each row's table
- * serially, so a table larger than the row costs more than the searches it saves).
+ * most {@link MAX_BUCKETS}, and at most an eighth of the classes: the prep builds each row's
+ * table serially, a few operations per bucket, in all about as many as the element pass spends on
+ * an element, so a table of C/2 buckets cost more than the keyed buckets it spared (64x4096
+ * J=1024: C/8 forward 0.75-0.8x of C/2 on the dense path; J=256, then 2048 buckets, 0.8-0.9x).
  */
 export function bucketsFor(maxTargets: number, classes: number): number {
   const wanted = 2 ** Math.ceil(Math.log2(Math.max(2, 8 * maxTargets)));
-  const rowCap = 2 ** Math.floor(Math.log2(Math.max(4, classes / 2)));
+  const rowCap = 2 ** Math.floor(Math.log2(Math.max(4, classes / 8)));
   return Math.min(MAX_BUCKETS, wanted, rowCap);
 }
 

@@ -816,8 +816,19 @@ ${registerHistogram()}
       let xBits = inputBits[e];
       let key = select(elementSignedKey(xBits), SIGNED_NAN_KEY, isTarget);
       let entry = bucketEntry(table, key, xBits);
-      let k = select(entryCount(entry, key), denseEntryCount(entry, key), dense);
-      let search = entryNeedsSearch(entry, key);
+      var k = select(entryCount(entry, key), denseEntryCount(entry, key), dense);
+      var search = entryNeedsSearch(entry, key);
+      if (dense) {
+        // On a dense table an element of a mixed bucket searches the row's keys here, in a loop
+        // that no lane of a SIMD group enters unless one of its elements needs it, and the thread
+        // is not redone.
+        k = select(k, 0u, search);
+        for (var step = select(0u, firstStep, search); step > 0u; step >>= 1u) {
+          let probe = k + step;
+          k = select(k, probe, probe <= J && signedKey(scratch[keys + min(probe, J) - 1u]) < key);
+        }
+        search = false;
+      }
       searchAny = searchAny | search;
       if (WITH_GRAD) {
         grad[e] = select(scaleNonNegative(k, scaleBits), 0u, isTarget);

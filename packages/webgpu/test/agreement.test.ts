@@ -182,8 +182,8 @@ describe('webgpu agrees with the core-spec reference', () => {
   });
 
   it.each([
-    [64, TargetPath.dense], // 32 buckets for 24 thresholds
-    [512, TargetPath.searched], // 256 buckets
+    [64, TargetPath.dense], // 8 buckets for 24 thresholds
+    [2048, TargetPath.searched], // 256 buckets
   ])('on bucket tables of clustered, tied, tiny-span and huge thresholds (elements equal to thresholds), C = %i', async (classes, path) => {
     const rowValues: ((j: number) => number)[] = [
       () => 0.75, // every threshold equal: one bucket holds them all
@@ -220,7 +220,7 @@ describe('webgpu agrees with the core-spec reference', () => {
   });
 
   it('on dense tables: buckets of one to five keys, distinct or tied, elements on, between and beside each key', async () => {
-    // 128 classes, 32 thresholds: 64 buckets (the row's cap), the dense path. Thresholds t = x - 1
+    // 512 classes, 32 thresholds: 64 buckets (the row's cap), the dense path. Thresholds t = x - 1
     // of the targets x, the range [0, 63] (a bucket per unit): clusters of 1-5 keys within 0.4 of
     // a unit fall in one bucket.
     const clusters = [
@@ -237,7 +237,7 @@ describe('webgpu agrees with the core-spec reference', () => {
       [63],
     ];
     const thresholds = clusters.flat();
-    const classes = 128;
+    const classes = 512;
     const J = thresholds.length;
     expect(pathOf(2, classes, J)).toBe(TargetPath.dense);
     const input = new Float32Array(2 * classes);
