@@ -839,7 +839,11 @@ ${registerHistogram()}
         // An empty bucket's entry holds what its count reads; only elements of buckets with keys
         // read by count (a branch that SIMD lanes of empty buckets skip).
         var term = entry.yzw;
-        if (!entryIsEmpty(entry)) {
+        if (dense) {
+          // Most buckets of a dense table hold keys: every element reads by count, no branch.
+          let g = gaps + 4u * k;
+          term = vec3<u32>(scratch[values + k], scratch[g], scratch[g + 1u]);
+        } else if (!entryIsEmpty(entry)) {
           let g = gaps + 4u * k;
           term = vec3<u32>(scratch[values + k], scratch[g], scratch[g + 1u]);
         }
