@@ -132,7 +132,7 @@ export const MAX_BUCKETS = 8192;
  * most {@link MAX_BUCKETS}, and at most an eighth of the classes: the prep builds each row's
  * table serially, a few operations per bucket, in all about as many as the element pass spends on
  * an element, so a table of C/2 buckets cost more than the keyed buckets it spared (64x4096
- * J=1024: C/8 forward 0.75-0.8x of C/2 on the dense path; J=256, then 2048 buckets, 0.8-0.9x).
+ * J=1024: C/8 forward 0.8-0.93x of C/2 on the dense path; J=256, then 2048 buckets, 0.8-0.9x).
  */
 export function bucketsFor(maxTargets: number, classes: number): number {
   const wanted = 2 ** Math.ceil(Math.log2(Math.max(2, 8 * maxTargets)));
