@@ -104,6 +104,29 @@ describe('webgpu agrees with the core-spec reference', () => {
     await backend?.dispose();
   });
 
+  /**
+   * Two rows of `input.length / 2` classes agree under `reduction: 'none'` (with grad_output
+   * [1, -0.5]) and `'sum'`.
+   */
+  async function expectTwoRowsAgree(input: Float32Array, target: Int32Array, label: string): Promise<void> {
+    const classes = input.length / 2;
+    for (const reduction of ['none', 'sum'] as const) {
+      await expectAgreement(
+        backend,
+        {
+          input: { data: input, shape: [2, classes] },
+          target: { data: target, shape: [2, classes] },
+          gradOutput: {
+            data: new Float32Array(reduction === 'none' ? [1, -0.5] : [1]),
+            shape: reduction === 'none' ? [2] : [],
+          },
+          options: { reduction },
+        },
+        `${label} ${reduction}`,
+      );
+    }
+  }
+
   it('on the seed example of DESIGN §4', async () => {
     await expectAgreement(backend, {
       input: { data: f32([0.1, 0.2, 0.4, 0.8]), shape: [1, 4] },
@@ -264,21 +287,7 @@ describe('webgpu agrees with the core-spec reference', () => {
         ][variant % 4]!;
       }
     }
-    for (const reduction of ['none', 'sum'] as const) {
-      await expectAgreement(
-        backend,
-        {
-          input: { data: input, shape: [2, classes] },
-          target: { data: target, shape: [2, classes] },
-          gradOutput: {
-            data: new Float32Array(reduction === 'none' ? [1, -0.5] : [1]),
-            shape: reduction === 'none' ? [2] : [],
-          },
-          options: { reduction },
-        },
-        `dense tables ${reduction}`,
-      );
-    }
+    await expectTwoRowsAgree(input, target, 'dense tables');
   });
 
   it('on buckets too full to pack (over 1023 keys in one bucket): their elements are searched', async () => {
@@ -296,21 +305,7 @@ describe('webgpu agrees with the core-spec reference', () => {
     }
     for (let j = 0; j < 2000; j++) target[j] = j;
     for (let j = 0; j < 1200; j++) target[classes + j] = j;
-    for (const reduction of ['none', 'sum'] as const) {
-      await expectAgreement(
-        backend,
-        {
-          input: { data: input, shape: [2, classes] },
-          target: { data: target, shape: [2, classes] },
-          gradOutput: {
-            data: new Float32Array(reduction === 'none' ? [1, -0.5] : [1]),
-            shape: reduction === 'none' ? [2] : [],
-          },
-          options: { reduction },
-        },
-        `full buckets ${reduction}`,
-      );
-    }
+    await expectTwoRowsAgree(input, target, 'full buckets');
   });
 
   it('on a row of more than 2^20 thresholds: the empty buckets above them, whose count does not pack, are searched', async () => {
