@@ -398,15 +398,17 @@ fn storeGap(gaps: u32, k: u32, small: vec2<f32>, big: vec2<f32>) {
 
 // Sorts the row's J keys by bucket and writes its bucket table: the finite thresholds' range and
 // scale, then for b in [0, B] the number of keys in buckets below b (a counting sort by bucket,
-// through the gap sums' slots, which are written later). Keys within a bucket are then put in
-// order by insertion (few per bucket when thresholds are spread out), or by a heap sort of the
-// whole row when one bucket holds many: O(J + B) for spread thresholds, O(J log J) at worst.
+// from the gap sums' slots, where the prep left the keys and which are written later, into the
+// keys' slots). Keys within a bucket are then put in order by insertion (few per bucket when
+// thresholds are spread out), or by a heap sort of the whole row when one bucket holds many:
+// O(J + B) for spread thresholds, O(J log J) at worst.
 fn bucketSort(row: u32, keys: u32, J: u32) {
   var keyLow = NO_THRESHOLD;
   var keyHigh = 0u;
   var belowInfinity = 0u;
+  let unsorted = gapsAt(row);
   for (var j = 0u; j < J; j++) {
-    let key = scratch[keys + j];
+    let key = scratch[unsorted + j];
     belowInfinity += select(0u, 1u, key < POS_INF_KEY);
     if (key > NEG_INF_KEY && key < POS_INF_KEY) {
       keyLow = min(keyLow, key);
@@ -435,7 +437,7 @@ fn bucketSort(row: u32, keys: u32, J: u32) {
   let table = tableAt(row);
   let buckets = params.buckets;
   for (var j = 0u; j < J; j++) {
-    let end = table + bucketOf(scratch[keys + j], b) + 1u;
+    let end = table + bucketOf(scratch[unsorted + j], b) + 1u;
     scratch[end] += 1u;
   }
   // Prefix sums (table[t] becomes the end of bucket t - 1), and the largest bucket's size.
@@ -448,15 +450,13 @@ fn bucketSort(row: u32, keys: u32, J: u32) {
     scratch[table + t] = running;
   }
   // table[b + 1] is the end of bucket b: filled from its end, it becomes the bucket's start.
-  let sorted = gapsAt(row);
   for (var j = 0u; j < J; j++) {
-    let key = scratch[keys + j];
+    let key = scratch[unsorted + j];
     let end = table + bucketOf(key, b) + 1u;
     let position = scratch[end] - 1u;
     scratch[end] = position;
-    scratch[sorted + position] = key;
+    scratch[keys + position] = key;
   }
-  for (var j = 0u; j < J; j++) { scratch[keys + j] = scratch[sorted + j]; }
   if (largest <= 16u) {
     insertionSort(keys, J);
   } else {
@@ -517,28 +517,28 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   if (row >= params.rows) { return; }
   let classes = params.classes;
   let rowStart = row * classes;
-  var J = classes;
-  for (var i = 0u; i < classes; i++) {
-    if (targets[rowStart + i] < 0) {
-      J = i;
-      break;
-    }
-  }
-  J = min(J, params.keyStride - 1u);
-  scratch[row * params.scratchStride] = J;
   // The row's scratch was cleared before this pass (the bitmaps and the bucket counts start at 0).
   let mask = maskAt(row);
   let threadMasks = threadMasksAt(row);
   let segments = params.segments;
   let threadWords = params.threadMaskWords;
   let keys = keysAt(row);
-  for (var j = 0u; j < J; j++) {
-    let y = targetClass(rowStart, j);
+  // The keys go where the sort wants them: the bucket sort scatters them from the gap sums' slots
+  // (written later) into place.
+  let unsorted = select(keys, gapsAt(row), params.buckets > 0u);
+  // J: the targets before the first -1 (at most keyStride - 1), each read once.
+  let most = min(classes, params.keyStride - 1u);
+  var J = 0u;
+  for (; J < most; J++) {
+    let label = targets[rowStart + J];
+    if (label < 0) { break; }
+    let y = min(u32(label), classes - 1u);
     scratch[mask + (y >> 5u)] |= 1u << (y & 31u);
     let i = y / segments;
     scratch[threadMasks + (y - i * segments) * threadWords + (i >> 5u)] |= 1u << (i & 31u);
-    scratch[keys + j] = thresholdKey(inputBits[rowStart + y]);
+    scratch[unsorted + J] = thresholdKey(inputBits[rowStart + y]);
   }
+  scratch[row * params.scratchStride] = J;
   if (params.buckets > 0u) {
     bucketSort(row, keys, J);
   } else {
@@ -546,7 +546,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   }
   let values = valuesAt(row);
   scratch[values] = 0u;
-  for (var k = 1u; k <= J; k++) { scratch[values + k] = keyBits(scratch[keys + k - 1u]); }
+  // Values t[k-1] by count: written by the gap sums' loop as far as it goes, the rest below.
+  var valuesDone = 1u;
   if (WITH_GRAD) {
     let hist = histAt(row);
     for (var k = 0u; k <= J; k++) { atomicStore(&status[hist + k], 0u); }
@@ -563,22 +564,42 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
     // A -inf threshold makes every counted term of the row +inf: no gap sum is ever read.
     let startsAtNegativeInf = J > 0u && scratch[keys] == NEG_INF_KEY;
     if (startsAtNegativeInf) { fast = false; }
+    // (The previous threshold's value carried from the iteration before.)
+    var previous = 0.0;
     for (var k = 1u; k <= J && !startsAtNegativeInf; k++) {
       let currentKey = scratch[keys + k - 1u];
       if (currentKey >= POS_INF_KEY) { break; }
-      let current = bitcast<f32>(keyBits(currentKey));
+      let currentBits = keyBits(currentKey);
+      scratch[values + k] = currentBits;
+      valuesDone = k + 1u;
+      let current = bitcast<f32>(currentBits);
       if (abs(current) >= bitcast<f32>(BIG_OPERAND)) { fast = false; }
-      if (k > 1u) {
-        let previous = bitcast<f32>(keyBits(scratch[keys + k - 2u]));
-        if (max(abs(previous), abs(current)) < bitcast<f32>(BIG_OPERAND)) {
-          small = ddAdd(small, mulCount(k - 1u, twoSum(current, -previous)));
-        }
-        big = ddAdd(big, mulCount(k - 1u, twoSum(current * SCALE_DOWN, -previous * SCALE_DOWN)));
+      if (k > 1u && max(abs(previous), abs(current)) < bitcast<f32>(BIG_OPERAND)) {
+        small = ddAdd(small, mulCount(k - 1u, twoSum(current, -previous)));
       }
-      storeGap(gaps, k, small, big);
+      scratch[gaps + 4u * k] = bitcast<u32>(small.x);
+      scratch[gaps + 4u * k + 1u] = bitcast<u32>(small.y);
+      previous = current;
+    }
+    // The big sums (operands scaled by 2^-64), only for rows that are not plain. In a plain row
+    // they would be the small sums times 2^-64 to the bit, which the element pass computes
+    // instead: a threshold -fl(1 - x) is 0 or at least 2^-24 in magnitude (1 - x is exact near 1),
+    // so every part of the small sums is a multiple of 2^-47 below 2^64 and scaling stays normal
+    // and exact through every operation.
+    for (var k = 1u; k <= J && !fast && !startsAtNegativeInf; k++) {
+      let currentKey = scratch[keys + k - 1u];
+      if (currentKey >= POS_INF_KEY) { break; }
+      if (k > 1u) {
+        let current = bitcast<f32>(keyBits(currentKey));
+        let below = bitcast<f32>(keyBits(scratch[keys + k - 2u]));
+        big = ddAdd(big, mulCount(k - 1u, twoSum(current * SCALE_DOWN, -below * SCALE_DOWN)));
+      }
+      scratch[gaps + 4u * k + 2u] = bitcast<u32>(big.x);
+      scratch[gaps + 4u * k + 3u] = bitcast<u32>(big.y);
     }
     scratch[flagsAt(row)] = select(0u, ROW_FAST, fast);
   }
+  for (var k = valuesDone; k <= J; k++) { scratch[values + k] = keyBits(scratch[keys + k - 1u]); }
   if (params.buckets > 0u) { writeEntries(row, keys, J); }
 }
 `;
@@ -908,7 +929,9 @@ ${registerHistogram()}
       let gap = vec2<f32>(bitcast<f32>(scratch[g]), bitcast<f32>(scratch[g + 1u]));
       small = ddAdd(small, ddAdd(mulCount(k, twoSum(x, -t)), gap));
     } else {
-      let gap = vec2<f32>(bitcast<f32>(scratch[g + 2u]), bitcast<f32>(scratch[g + 3u]));
+      // (A plain row's big gap sums are its small ones scaled by 2^-64, to the bit: see the prep.)
+      var gap = vec2<f32>(bitcast<f32>(scratch[g]), bitcast<f32>(scratch[g + 1u])) * SCALE_DOWN;
+      if (!fastRow) { gap = vec2<f32>(bitcast<f32>(scratch[g + 2u]), bitcast<f32>(scratch[g + 3u])); }
       big = ddAdd(big, ddAdd(mulCount(k, twoSum(x * SCALE_DOWN, -t * SCALE_DOWN)), gap));
     }
   }

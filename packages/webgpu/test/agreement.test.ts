@@ -363,6 +363,36 @@ describe('webgpu agrees with the core-spec reference', () => {
     }
   });
 
+  it('on plain rows (thresholds below 2^39) with elements from 2^39: the big gap sums are the small ones scaled', async () => {
+    // Thresholds just below 2^39 (a plain row), non-targets on either side of 2^39: those from 2^39
+    // on take the big sum with the gap sum G[J], which is as large as their terms. Rows of each
+    // path: keys in registers (J = 5), dense (C = 64, J = 20) and searched (C = 2048) tables.
+    for (const [classes, J] of [
+      [64, 5],
+      [64, 20],
+      [2048, 20],
+    ] as const) {
+      const input = new Float32Array(2 * classes);
+      const target = new Int32Array(2 * classes).fill(-1);
+      for (let n = 0; n < 2; n++) {
+        const spacing = n === 0 ? 2 ** 17 : 3 * 2 ** 18;
+        for (let d = 0; d < classes; d++) {
+          const at = n * classes + d;
+          if (d < J) {
+            input[at] = 2 ** 39 - (d + 1) * spacing;
+            target[at] = d;
+          } else {
+            input[at] = d % 5 === 0 ? 2 ** 39 - ((d % 11) + 1) * 2 ** 16 : 2 ** 39 + ((d * 7) % 13) * 2 ** 16;
+          }
+        }
+      }
+      expect(pathOf(2, classes, J)).toBe(
+        J <= 8 ? TargetPath.registers : classes === 64 ? TargetPath.dense : TargetPath.searched,
+      );
+      await expectTwoRowsAgree(input, target, `plain rows, big elements, C ${classes} J ${J}`);
+    }
+  });
+
   it('on wide rows with many targets (tiles of thresholds, rows larger than a workgroup)', async () => {
     const classes = 700;
     const input = new Float32Array(2 * classes).map((_, i) => Math.sin(i * 12.9898) * 3);
