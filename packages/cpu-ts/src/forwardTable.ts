@@ -104,16 +104,13 @@ export function buildForwardTable(scratch: RowScratch, size: number, classes: nu
       shifted += thresholds[k]! - lowest;
       k++;
     } while (k < size && bucketOf(thresholds[k]!, lowest, scale) === bucket);
+    fillRecord(table, r, twiceBase, twiceShifted);
     if (thresholds[k - 1] === thresholds[first]) {
-      table[r] = twiceBase;
       table[r + 2] = thresholds[first]!;
       table[r + 3] = k - first;
     } else {
       table[r] = -1 - twiceBase;
-      table[r + 2] = EMPTY_SLOT;
-      table[r + 3] = 0;
     }
-    table[r + 1] = twiceShifted;
     b++;
     r += TABLE_STRIDE;
   }
@@ -121,7 +118,7 @@ export function buildForwardTable(scratch: RowScratch, size: number, classes: nu
   return true;
 }
 
-/** Writes the record at `r` of a bucket without thresholds. */
+/** Writes the record at `r` of a bucket without thresholds (a bucket with some then sets its own fields). */
 function fillRecord(table: Float64Array, r: number, twiceBase: number, twiceShifted: number): void {
   table[r] = twiceBase;
   table[r + 1] = twiceShifted;

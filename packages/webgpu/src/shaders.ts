@@ -842,7 +842,8 @@ ${registerHistogram()}
       if (dense) {
         // On a dense table an element of a mixed bucket searches the row's keys here, in a loop
         // that no lane of a SIMD group enters unless one of its elements needs it, and the thread
-        // is not redone.
+        // is not redone. (countBelowStepped's search, on the signed key this loop already holds:
+        // it would need the unsigned one, computed for every element.)
         k = select(k, 0u, search);
         for (var step = select(0u, firstStep, search); step > 0u; step >>= 1u) {
           let probe = k + step;
@@ -859,12 +860,10 @@ ${registerHistogram()}
         largest = max(largest, xBits & 0x7fffffffu);
         // An empty bucket's entry holds what its count reads; only elements of buckets with keys
         // read by count (a branch that SIMD lanes of empty buckets skip).
+        // Most buckets of a dense table hold keys: there every element reads by count (dense is
+        // a pipeline constant, so no branch is left).
         var term = entry.yzw;
-        if (dense) {
-          // Most buckets of a dense table hold keys: every element reads by count, no branch.
-          let g = gaps + 4u * k;
-          term = vec3<u32>(scratch[values + k], scratch[g], scratch[g + 1u]);
-        } else if (!entryIsEmpty(entry)) {
+        if (dense || !entryIsEmpty(entry)) {
           let g = gaps + 4u * k;
           term = vec3<u32>(scratch[values + k], scratch[g], scratch[g + 1u]);
         }

@@ -7,6 +7,7 @@ import { TargetPath } from '../src/shaders.ts';
 import { type Case, expectAgreement, randomProblem } from './helpers.ts';
 
 const f32 = (values: number[]): Float32Array => new Float32Array(values);
+const i32 = (values: number[]): Int32Array => new Int32Array(values);
 
 /** The target path a call of this shape takes (limits that never chunk it). */
 function pathOf(batch: number, classes: number, maxTargets: number): TargetPath {
@@ -17,7 +18,6 @@ function pathOf(batch: number, classes: number, maxTargets: number): TargetPath 
   };
   return planChunks({ batch, classes, maxTargets, withGradient: true, rowAlignment: 1 }, limits).path;
 }
-const i32 = (values: number[]): Int32Array => new Int32Array(values);
 
 // Values that make ties, borderline margins, cancellation and specials likely.
 const interesting = [
